@@ -1,0 +1,113 @@
+//! Command-line arguments (clap derive only). Doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::diag::DiagnosticFormat;
+
+/// Turn a TOML description of a data-sharing partnership into a complete, reviewable
+/// data-sharing agreement: Markdown to review in git, and a typeset PDF to sign.
+///
+/// Exit codes: 0 success; 1 findings (e.g. `check` found errors); 2 the command could not run
+/// (bad input, missing tool).
+#[derive(Debug, Parser)]
+#[command(name = "datapact", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// How problems in input files are printed.
+    #[arg(long, global = true, value_enum, default_value_t = DiagnosticFormat::Human)]
+    pub diagnostic_format: DiagnosticFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented starter config that generates as is.
+    Init(InitArgs),
+    /// Generate agreements (Markdown and PDF) from configs.
+    Generate(GenerateArgs),
+    /// List the clause library (id, version, title, section, condition, sources).
+    Clauses(ClausesArgs),
+    /// Print the JSON Schema of the config file, for editors.
+    Schema,
+    /// Print shell completions.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write the config, e.g. my-agreement.toml.
+    pub path: PathBuf,
+    /// Overwrite the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options shared by every command that reads clauses.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LibraryArgs {
+    /// A folder holding an organisation's own `clauses/` and `templates/` (overrides
+    /// `library = "…"` in the config and the built-in library).
+    #[arg(long, value_name = "DIR")]
+    pub library: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Markdown, for review in git.
+    Md,
+    /// Typeset PDF, through the typst CLI.
+    Pdf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Agreement configs (TOML).
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    /// Output folder; created when missing.
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    pub output: PathBuf,
+    /// Comma-separated formats to write.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [OutputFormat::Md, OutputFormat::Pdf])]
+    pub format: Vec<OutputFormat>,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    /// The typst binary (else $DATAPACT_TYPST, else `typst` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub typst: Option<PathBuf>,
+    /// Also write an archival PDF/A-2b.
+    #[arg(long, value_name = "STANDARD")]
+    pub pdf_standard: Option<PdfStandard>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PdfStandard {
+    /// PDF/A-2b, for archival copies.
+    #[value(name = "a-2b")]
+    A2b,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ClausesArgs {
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+    /// Copy the built-in library into DIR to adapt it (then use `--library DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
+}

@@ -1,0 +1,1130 @@
+//! The TOML shape of an agreement config: plain serde types, one per table.
+//!
+//! In: TOML text (through [`crate::load`]). Out: a [`Config`] whose strings are not yet
+//! checked for meaning. Dates, durations, country codes and references between tables are
+//! checked in [`crate::model`], which reports every problem with its position.
+//!
+//! Every field's `///` doc becomes the description in `datapact schema`, which TOML editors
+//! show while a user types; keep them short and say what to write.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A data-sharing agreement, as declared by its authors.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Folder holding an organisation's own `clauses/` and `templates/`, relative to this file.
+    /// Leave out to use the library built into datapact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub library: Option<String>,
+    /// The agreement itself: title, reference, status, dates, law.
+    pub agreement: Agreement,
+    /// Every organisation that signs the agreement.
+    pub parties: Vec<Party>,
+    /// What the data is shared for. Each purpose is precise and says what will answer it.
+    pub purposes: Vec<Purpose>,
+    /// The data that is shared.
+    pub datasets: Vec<Dataset>,
+    /// Each movement of data from one party to another.
+    pub flows: Vec<Flow>,
+    /// The legal basis each controller relies on for each purpose.
+    #[serde(default)]
+    pub legal_bases: Vec<LegalBasis>,
+    /// How the people in the data are told about the sharing.
+    #[serde(default)]
+    pub transparency: Transparency,
+    /// Whether consent is relied on, and the strategy for it.
+    #[serde(default)]
+    pub consent: Consent,
+    /// How the rights of the people in the data are handled.
+    #[serde(default)]
+    pub rights: Rights,
+    /// The data protection impact assessment.
+    #[serde(default)]
+    pub dpia: Dpia,
+    /// Where each party stores the data.
+    #[serde(default)]
+    pub storage: Vec<Storage>,
+    /// Technical and organisational security measures.
+    #[serde(default)]
+    pub security: Security,
+    /// How long each dataset, and the data derived from it, is kept, and what happens then.
+    #[serde(default)]
+    pub retention: Vec<Retention>,
+    /// Sharing with anyone who is not a party. Prohibited unless listed here.
+    #[serde(default)]
+    pub onward_sharing: OnwardSharing,
+    /// Sub-processors engaged by a processor.
+    #[serde(default)]
+    pub subprocessors: Vec<Subprocessor>,
+    /// Transfer mechanisms for data leaving its jurisdiction.
+    #[serde(default)]
+    pub transfers: Vec<Transfer>,
+    /// Uses of the data that are prohibited beyond the defaults.
+    #[serde(default)]
+    pub use_restrictions: UseRestrictions,
+    /// Personal data breach and data incident notification.
+    #[serde(default)]
+    pub breach: Breach,
+    /// Audit and information rights.
+    #[serde(default)]
+    pub audit: Audit,
+    /// Publication of outputs, disclosure control, intellectual property and attribution.
+    #[serde(default)]
+    pub outputs: Outputs,
+    /// Duration of the agreement, termination and exit.
+    #[serde(default)]
+    pub term: Term,
+    /// Liability between the parties.
+    #[serde(default)]
+    pub liability: Liability,
+    /// How disputes are resolved.
+    #[serde(default)]
+    pub disputes: Disputes,
+    /// Add or leave out optional clauses by id.
+    #[serde(default)]
+    pub clauses: ClauseSelection,
+}
+
+/// `[agreement]`: the document itself.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Agreement {
+    /// The agreement's title, e.g. "Aggregated mobility indicators for displacement analysis".
+    pub title: String,
+    /// A unique reference such as `DSA-2026-007`; also the output file name.
+    pub reference: String,
+    /// `draft` while under negotiation; `final` when it is to be signed.
+    #[serde(default)]
+    pub status: Status,
+    /// The version of this agreement's text, e.g. "1.0".
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// The date the agreement takes effect (YYYY-MM-DD).
+    pub effective_date: String,
+    /// The language of the agreement text. Only `en` is available today.
+    #[serde(default)]
+    pub language: Language,
+    /// The setting of the sharing; `humanitarian` adds the humanitarian purpose fence.
+    #[serde(default)]
+    pub context: Context,
+    /// `false` for a deliberately non-binding information-sharing protocol: the text then
+    /// records commitments instead of creating legal obligations.
+    #[serde(default = "yes")]
+    pub binding: bool,
+    /// The law that governs the agreement, e.g. "the laws of Belgium".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governing_law: Option<String>,
+    /// The courts or arbitral seat for disputes, e.g. "the courts of Brussels".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forum: Option<String>,
+    /// How often the parties review the agreement, as an ISO-8601 duration (default `P12M`).
+    #[serde(default = "default_review_interval")]
+    pub review_interval: String,
+    /// The party that convenes the review (a party id). Default: the first party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_owner: Option<String>,
+    /// Short background to the collaboration, one paragraph per entry; becomes the recitals.
+    #[serde(default)]
+    pub background: Vec<String>,
+}
+
+fn default_version() -> String {
+    "1.0".to_owned()
+}
+fn default_review_interval() -> String {
+    "P12M".to_owned()
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[default]
+    Draft,
+    Final,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Language {
+    #[default]
+    En,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Context {
+    Humanitarian,
+    Development,
+    #[default]
+    Research,
+    PublicSector,
+    Commercial,
+}
+
+/// `[[parties]]`: an organisation that signs.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// A short id used elsewhere in this file, e.g. `mno`.
+    pub id: String,
+    /// The registered legal name.
+    pub legal_name: String,
+    /// A short name used in the text, e.g. "the Operator". Default: the legal name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
+    /// What kind of organisation this is.
+    pub kind: PartyKind,
+    /// ISO 3166-1 alpha-2 country code of the place of establishment, e.g. `BE`.
+    pub country: String,
+    /// Registered address.
+    pub address: String,
+    /// Company or registration number, where there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration: Option<String>,
+    /// The legal role under data-protection law this party holds by default on the flows it
+    /// takes part in; a flow may override it with `from_role` / `to_role`.
+    #[serde(default)]
+    pub role: LegalRole,
+    /// The operational contact for this agreement.
+    pub contact: Contact,
+    /// The data-protection officer, where one is designated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpo: Option<Contact>,
+    /// The people who sign for this party.
+    pub signatories: Vec<Signatory>,
+    /// The organisation enjoys privileges and immunities (e.g. an international organisation).
+    #[serde(default)]
+    pub privileges_and_immunities: bool,
+    /// For a public authority: the legal power or function under which it shares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_power: Option<String>,
+    /// Security or privacy certifications held, e.g. "ISO/IEC 27001".
+    #[serde(default)]
+    pub certifications: Vec<String>,
+    /// The due diligence done on this party before the agreement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_diligence: Option<DueDiligence>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    Company,
+    Ngo,
+    InternationalOrganisation,
+    PublicAuthority,
+    University,
+    ResearchBody,
+}
+
+/// A legal role under data-protection law.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalRole {
+    #[default]
+    Controller,
+    JointController,
+    Processor,
+    SubProcessor,
+    ThirdPartyRecipient,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    /// Name of the person or office.
+    pub name: String,
+    /// Job title or function.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Email address.
+    pub email: String,
+    /// Telephone number, with country code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Signatory {
+    /// Full name of the signatory.
+    pub name: String,
+    /// Title or function, e.g. "Chief Executive Officer".
+    pub title: String,
+}
+
+/// Due diligence on a partner: values, reputation, security practices.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DueDiligence {
+    /// Date the assessment was completed (YYYY-MM-DD).
+    pub date: String,
+    /// What was assessed.
+    pub scope: Vec<DueDiligenceScope>,
+    /// The outcome.
+    pub outcome: DueDiligenceOutcome,
+    /// Conditions attached to an approval.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// References to the records of the assessment.
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DueDiligenceScope {
+    ValuesAlignment,
+    Reputation,
+    SecurityPractices,
+    Sanctions,
+    ConflictsOfInterest,
+    DataProvenance,
+    Financial,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DueDiligenceOutcome {
+    Approved,
+    ApprovedWithConditions,
+    Pending,
+    Rejected,
+}
+
+/// `[[purposes]]`: what the data is shared for.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Purpose {
+    /// A short id, e.g. `displacement`.
+    pub id: String,
+    /// A short title for the purpose.
+    pub title: String,
+    /// A precise description: what is done with the data, for whom, and to what end.
+    pub description: String,
+    /// The kind of purpose.
+    pub category: PurposeCategory,
+    /// The questions the analysis must answer.
+    #[serde(default)]
+    pub research_questions: Vec<String>,
+    /// The indicators that will be produced.
+    #[serde(default)]
+    pub indicators: Vec<String>,
+    /// The methods and tools used.
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// The expected benefits for the people in the data and for society.
+    pub expected_benefits: String,
+    /// Why the purpose cannot be met without this data, or with less of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub necessity: Option<String>,
+    /// Whether commercial use of the data or its outputs is allowed.
+    #[serde(default)]
+    pub commercial_use: CommercialUse,
+    /// Conditions when commercial use is `permitted_with_conditions`.
+    #[serde(default)]
+    pub commercial_conditions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PurposeCategory {
+    Research,
+    OfficialStatistics,
+    Policy,
+    HumanitarianOperations,
+    ServiceDelivery,
+    Commercial,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommercialUse {
+    #[default]
+    Prohibited,
+    ProviderOnly,
+    PermittedWithConditions,
+}
+
+/// `[[datasets]]`: data that is shared.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dataset {
+    /// A short id, e.g. `od_matrix`.
+    pub id: String,
+    /// A short title.
+    pub title: String,
+    /// What the data is, at what granularity and over what period.
+    pub description: String,
+    /// The party that provides the dataset (a party id).
+    pub provider: String,
+    /// The categories of people the data is about, e.g. "mobile subscribers".
+    pub data_subjects: Vec<String>,
+    /// Vulnerable groups among the people in the data.
+    #[serde(default)]
+    pub vulnerable_groups: Vec<VulnerableGroup>,
+    /// The categories of data; special categories (Art. 9 GDPR) are derived from these.
+    pub data_categories: Vec<DataCategory>,
+    /// How identifiable the people in the data are.
+    pub identifiability: Identifiability,
+    /// Fields or variables, where listing them helps the reader.
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Minimum count in any released or shared cell, for aggregated data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_cell_size: Option<u32>,
+    /// Approximate number of people in the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_people: Option<u64>,
+    /// Where the data comes from.
+    pub provenance: Provenance,
+    /// Known limits of coverage or representativeness.
+    #[serde(default)]
+    pub known_limitations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VulnerableGroup {
+    Migrants,
+    Refugees,
+    AsylumSeekers,
+    InternallyDisplaced,
+    Stateless,
+    Children,
+    TraffickingSurvivors,
+    Patients,
+    Elderly,
+}
+
+/// A category of data. The last eight are special categories under Art. 9(1) GDPR;
+/// `criminal` is Art. 10 data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DataCategory {
+    Identifiers,
+    Contact,
+    Demographic,
+    Nationality,
+    LegalStatus,
+    Location,
+    Mobility,
+    CommunicationsMetadata,
+    Financial,
+    Education,
+    Employment,
+    Household,
+    OnlineBehaviour,
+    SurveyResponses,
+    Criminal,
+    Health,
+    Biometric,
+    Genetic,
+    EthnicOrigin,
+    PoliticalOpinions,
+    Religion,
+    TradeUnion,
+    SexLifeOrientation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Identifiability {
+    Identified,
+    Pseudonymised,
+    Anonymised,
+    Aggregated,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// Who originally collected the data (a party id or an organisation's name).
+    pub original_controller: String,
+    /// What it was originally collected for.
+    pub original_purpose: String,
+    /// The legal basis or terms under which it was collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_basis: Option<String>,
+    /// The period the data covers, e.g. "January 2024 to December 2025".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_period: Option<String>,
+}
+
+/// `[[flows]]`: data moving from one party to another.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Flow {
+    /// A short id, e.g. `f1`.
+    pub id: String,
+    /// The providing party (a party id).
+    pub from: String,
+    /// The receiving party (a party id).
+    pub to: String,
+    /// The provider's legal role on this flow. Default: the party's `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_role: Option<LegalRole>,
+    /// The recipient's legal role on this flow. Default: the party's `role`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_role: Option<LegalRole>,
+    /// The datasets that move (dataset ids).
+    pub datasets: Vec<String>,
+    /// The purposes the recipient may use them for (purpose ids).
+    pub purposes: Vec<String>,
+    /// How often data moves.
+    pub frequency: Frequency,
+    /// For `periodic` flows, the interval as an ISO-8601 duration, e.g. `P7D`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+    /// How the data moves.
+    pub method: TransferMethod,
+    /// How the data is protected in transit, e.g. "TLS 1.3 with mutual authentication".
+    pub encryption_in_transit: String,
+    /// Who at the recipient may access the data.
+    #[serde(default)]
+    pub authorised_personnel: Vec<String>,
+    /// For a flow to a processor: the controller on whose behalf it processes (a party id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
+    /// For a flow to a processor: the documented instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Frequency {
+    OneOff,
+    Periodic,
+    Continuous,
+    OnRequest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferMethod {
+    Sftp,
+    HttpsApi,
+    SecureEnclave,
+    RemoteDesktop,
+    PhysicalMedia,
+    Federated,
+}
+
+/// `[[legal_bases]]`: one party's legal basis for one purpose.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    /// The controller (a party id).
+    pub party: String,
+    /// The purpose (a purpose id).
+    pub purpose: String,
+    /// The basis under Art. 6(1) GDPR, or `internal_rules` for an international organisation
+    /// applying its own data-protection rules.
+    pub basis: LawfulBasis,
+    /// The condition under Art. 9(2) GDPR, needed when special categories are processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub special_category_condition: Option<SpecialCondition>,
+    /// The supporting record: a legitimate-interests assessment, the law, or the rule relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The date the basis expires, where it is time-limited (e.g. an emergency decree).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LawfulBasis {
+    Consent,
+    Contract,
+    LegalObligation,
+    VitalInterests,
+    PublicTask,
+    LegitimateInterests,
+    InternalRules,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpecialCondition {
+    ExplicitConsent,
+    EmploymentSocialProtection,
+    VitalInterests,
+    NotForProfitBody,
+    MadePublic,
+    LegalClaims,
+    SubstantialPublicInterest,
+    HealthOrSocialCare,
+    PublicHealth,
+    ArchivingResearchStatistics,
+}
+
+/// `[transparency]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transparency {
+    /// The notices each controller gives to the people in the data.
+    #[serde(default)]
+    pub notices: Vec<Notice>,
+    /// Where an individual notice would take disproportionate effort (Art. 14(5)(b) GDPR):
+    /// the reason, and the public information given instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exemption: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    /// The party that gives the notice (a party id).
+    pub party: String,
+    /// How it is given, e.g. "public web page and SMS summary".
+    pub channel: String,
+    /// When it is given, e.g. "before the first transfer".
+    pub timing: String,
+    /// Languages the notice is given in (ISO 639-1 codes or names).
+    #[serde(default)]
+    pub languages: Vec<String>,
+}
+
+/// `[consent]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consent {
+    /// Whether consent is the legal basis for any processing under this agreement.
+    #[serde(default)]
+    pub relied_on: bool,
+    /// Who obtains consent (a party id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub obtained_by: Option<String>,
+    /// How consent is sought and recorded, in plain language, accessible formats and languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// How a person withdraws consent, and what then happens to their data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal: Option<String>,
+    /// Languages in which consent is sought.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// When consent is not relied on: why, and what protects people instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rationale: Option<String>,
+    /// How affected communities are informed and consulted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub community_engagement: Option<String>,
+}
+
+/// `[rights]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rights {
+    /// The party people contact to exercise their rights (a party id). Default: the provider of
+    /// the first dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_point: Option<String>,
+    /// Days within which a request is answered (at most 30). Default 30.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_days: Option<u32>,
+    /// Working days within which a party forwards a request it receives for another. Default 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forward_within_days: Option<u32>,
+}
+
+/// `[dpia]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dpia {
+    /// Where the assessment stands.
+    #[serde(default)]
+    pub status: DpiaStatus,
+    /// The assessment's reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The date it was completed (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    /// The party responsible for it (a party id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The risk left after the measures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub residual_risk: Option<RiskLevel>,
+    /// A summary of the risk-benefit analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_benefit_summary: Option<String>,
+    /// The main risks identified, and the measure that answers each.
+    #[serde(default)]
+    pub risks: Vec<DpiaRisk>,
+    /// Whether harm to groups (not only individuals) was assessed.
+    #[serde(default)]
+    pub group_harm_assessed: bool,
+    /// For a high residual risk: the reference of the prior consultation (Art. 36 GDPR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_consultation: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DpiaStatus {
+    #[default]
+    NotStarted,
+    InProgress,
+    Completed,
+    NotRequired,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DpiaRisk {
+    /// The risk to people's rights and freedoms.
+    pub risk: String,
+    /// The measure that addresses it.
+    pub measure: String,
+}
+
+/// `[[storage]]`: where a party keeps the data.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// The party responsible for this storage (a party id).
+    pub party: String,
+    /// ISO 3166-1 alpha-2 code of the country where the data is stored.
+    pub country: String,
+    /// The environment, e.g. "dedicated tenancy in a cloud data centre in Frankfurt".
+    pub location: String,
+    /// Who hosts it (a party id, or the name of the hosting company).
+    pub hosted_by: String,
+    /// The datasets kept there (dataset ids). Default: every dataset the party receives.
+    #[serde(default)]
+    pub datasets: Vec<String>,
+    /// Country of backup copies, if different.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_country: Option<String>,
+}
+
+/// `[security]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// Encryption of stored data, e.g. "AES-256 with keys held by the Agency".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption_at_rest: Option<String>,
+    /// Concrete measures, one per entry.
+    #[serde(default)]
+    pub measures: Vec<SecurityMeasure>,
+    /// Whether staff with access must complete data-protection training first. Default true.
+    #[serde(default = "yes")]
+    pub training_required: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityMeasure {
+    /// The Annex II category the measure belongs to.
+    pub category: SecurityCategory,
+    /// The measure, concretely: what is done, by whom, how often.
+    pub description: String,
+    /// The parties that apply it (party ids). Default: every party that receives data.
+    #[serde(default)]
+    pub applies_to: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SecurityCategory {
+    PseudonymisationEncryption,
+    ConfidentialityIntegrity,
+    Restore,
+    Testing,
+    IdentificationAuthorisation,
+    Transmission,
+    Storage,
+    Physical,
+    Logging,
+    Configuration,
+    Governance,
+    Certification,
+    Minimisation,
+    Quality,
+    Retention,
+    Accountability,
+    Erasure,
+}
+
+/// `[[retention]]`: how long a party keeps a dataset or derived data.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Retention {
+    /// The dataset (a dataset id), or `derived` for data and outputs derived from the datasets.
+    pub dataset: String,
+    /// The party that holds it (a party id). Default: every party that receives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The retention period as an ISO-8601 duration, e.g. `P24M`, counted from receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// An event that ends retention, e.g. "publication of the final report"; needs `max`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The backstop duration for an event-based retention, e.g. `P36M`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<String>,
+    /// What happens at the end.
+    pub disposal: Disposal,
+    /// How it is done, e.g. "cryptographic erasure of keys and overwrite of backups".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Whether the holder certifies disposal in writing. Default true.
+    #[serde(default = "yes")]
+    pub certification: bool,
+    /// Records the holder must keep longer by law, and the law that requires it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_hold: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposal {
+    Delete,
+    Return,
+    Anonymise,
+    Archive,
+}
+
+/// `[onward_sharing]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnwardSharing {
+    /// The only onward recipients allowed. Empty: onward sharing is prohibited.
+    #[serde(default)]
+    pub permitted: Vec<OnwardRecipient>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnwardRecipient {
+    /// Who may receive data, e.g. "members of the national protection cluster".
+    pub recipient: String,
+    /// The party that may share (a party id).
+    pub shared_by: String,
+    /// ISO 3166-1 alpha-2 country of the recipient.
+    pub country: String,
+    /// The purposes (purpose ids).
+    pub purposes: Vec<String>,
+    /// The datasets (dataset ids) or `derived`.
+    pub datasets: Vec<String>,
+    /// The form in which data may be shared, e.g. "published aggregates at province level".
+    pub form: String,
+    /// Conditions the recipient must accept.
+    #[serde(default)]
+    pub conditions: Vec<String>,
+}
+
+/// `[[subprocessors]]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Subprocessor {
+    /// A short id.
+    pub id: String,
+    /// The processor that engages it (a party id).
+    pub processor: String,
+    /// Legal name of the sub-processor.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 country where it processes the data.
+    pub country: String,
+    /// The service it provides.
+    pub service: String,
+    /// Specific prior authorisation (listed here) or general authorisation with notice.
+    #[serde(default)]
+    pub authorisation: Authorisation,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Authorisation {
+    #[default]
+    Specific,
+    General,
+}
+
+/// `[[transfers]]`: the mechanism for a transfer out of the data's jurisdiction.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The party that receives the data abroad (a party id) or a sub-processor id.
+    pub importer: String,
+    /// The transfer mechanism.
+    pub mechanism: TransferMechanism,
+    /// The instrument or decision relied on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The transfer impact assessment's reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tia_reference: Option<String>,
+    /// Supplementary measures, e.g. "aggregation before export".
+    #[serde(default)]
+    pub supplementary_measures: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferMechanism {
+    Adequacy,
+    StandardContractualClauses,
+    UkIdta,
+    UkAddendum,
+    BindingCorporateRules,
+    PublicBodyInstrument,
+    AdministrativeArrangement,
+    CodeOfConduct,
+    Certification,
+    DerogationPublicInterest,
+    DerogationConsent,
+    DerogationVitalInterests,
+    NotRequired,
+}
+
+/// `[use_restrictions]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UseRestrictions {
+    /// Further prohibited uses, in addition to the ones every agreement carries.
+    #[serde(default)]
+    pub additional_prohibitions: Vec<String>,
+    /// Other data the recipients may link the shared data with. Empty: no linking.
+    #[serde(default)]
+    pub permitted_linkage: Vec<String>,
+    /// Countries whose authorities may never receive data or outputs (ISO 3166-1 alpha-2),
+    /// typically the countries people in the data have fled.
+    #[serde(default)]
+    pub excluded_authorities: Vec<String>,
+}
+
+/// `[breach]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Breach {
+    /// Hours within which a processor tells its controller of a breach. Default 24.
+    #[serde(default = "default_processor_hours")]
+    pub processor_to_controller_hours: u32,
+    /// Hours within which a party tells the other parties of a breach. Default 48.
+    #[serde(default = "default_party_hours")]
+    pub party_to_party_hours: u32,
+    /// Whether incidents involving sensitive non-personal data (e.g. group locations) are
+    /// handled like personal data breaches. Default true.
+    #[serde(default = "yes")]
+    pub include_non_personal: bool,
+}
+
+impl Default for Breach {
+    fn default() -> Self {
+        Breach {
+            processor_to_controller_hours: default_processor_hours(),
+            party_to_party_hours: default_party_hours(),
+            include_non_personal: true,
+        }
+    }
+}
+fn default_processor_hours() -> u32 {
+    24
+}
+fn default_party_hours() -> u32 {
+    48
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Audit {
+    /// Days of notice before an audit. Default 30.
+    #[serde(default = "default_audit_notice")]
+    pub notice_days: u32,
+    /// Most audits per year, except after a breach. Default 1.
+    #[serde(default = "default_audits_per_year")]
+    pub max_per_year: u32,
+}
+
+impl Default for Audit {
+    fn default() -> Self {
+        Audit {
+            notice_days: default_audit_notice(),
+            max_per_year: default_audits_per_year(),
+        }
+    }
+}
+fn default_audit_notice() -> u32 {
+    30
+}
+fn default_audits_per_year() -> u32 {
+    1
+}
+
+/// `[outputs]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    /// Whether results may be published. Default true.
+    #[serde(default = "yes")]
+    pub publication_allowed: bool,
+    /// The smallest count any published cell may show. Default 10.
+    #[serde(default = "default_min_cell")]
+    pub min_cell_size: u32,
+    /// Dominance rule: no published cell may have one contributor above this share (per cent).
+    /// Default 85.
+    #[serde(default = "default_dominance")]
+    pub dominance_percent: u32,
+    /// Days the providing party has to review an output before release. Default 15.
+    #[serde(default = "default_review_days")]
+    pub review_days: u32,
+    /// Whether the reviewing party may block publication (`true`) or only require removal of
+    /// confidential information and disclosure risks (`false`, the default).
+    #[serde(default)]
+    pub reviewer_may_block: bool,
+    /// No publication before this date (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embargo_until: Option<String>,
+    /// The acknowledgement line outputs carry, e.g. "Data: Example Mobile S.A.".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribution: Option<String>,
+    /// The party that owns outputs (a party id). Default: the recipients that create them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_owner: Option<String>,
+    /// The licence published outputs carry, e.g. "CC BY 4.0".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+}
+
+impl Default for Outputs {
+    fn default() -> Self {
+        Outputs {
+            publication_allowed: true,
+            min_cell_size: default_min_cell(),
+            dominance_percent: default_dominance(),
+            review_days: default_review_days(),
+            reviewer_may_block: false,
+            embargo_until: None,
+            attribution: None,
+            ip_owner: None,
+            licence: None,
+        }
+    }
+}
+fn default_min_cell() -> u32 {
+    10
+}
+fn default_dominance() -> u32 {
+    85
+}
+fn default_review_days() -> u32 {
+    15
+}
+
+/// `[term]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    /// How long the agreement runs from the effective date, as an ISO-8601 duration.
+    /// Default `P24M`. Leave out when `end_date` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// The date the agreement ends (YYYY-MM-DD), instead of a duration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    /// Days of written notice to terminate for convenience. Default 60.
+    #[serde(default = "default_notice_days")]
+    pub termination_notice_days: u32,
+    /// Days after termination by which data must be returned or deleted. Default 30.
+    #[serde(default = "default_exit_days")]
+    pub exit_days: u32,
+    /// Days of notice before a processor engages or replaces a sub-processor. Default 30.
+    #[serde(default = "default_exit_days")]
+    pub subprocessor_notice_days: u32,
+}
+
+impl Default for Term {
+    fn default() -> Self {
+        Term {
+            duration: None,
+            end_date: None,
+            termination_notice_days: default_notice_days(),
+            exit_days: default_exit_days(),
+            subprocessor_notice_days: default_exit_days(),
+        }
+    }
+}
+fn default_notice_days() -> u32 {
+    60
+}
+fn default_exit_days() -> u32 {
+    30
+}
+
+/// `[liability]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Liability {
+    /// `mutual_cap` caps each party's liability, except for data-protection breaches;
+    /// `uncapped` leaves liability to the governing law.
+    #[serde(default)]
+    pub model: LiabilityModel,
+    /// The cap for `mutual_cap`, e.g. "EUR 250,000".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cap: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LiabilityModel {
+    MutualCap,
+    #[default]
+    Uncapped,
+}
+
+/// `[disputes]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Disputes {
+    /// `courts` or `arbitration`. Default: arbitration when a party enjoys privileges and
+    /// immunities, courts otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<DisputeMechanism>,
+    /// Arbitration rules, e.g. "the UNCITRAL Arbitration Rules". Default UNCITRAL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
+    /// The seat of arbitration, e.g. "Geneva".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seat: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisputeMechanism {
+    #[default]
+    Courts,
+    Arbitration,
+}
+
+/// `[clauses]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClauseSelection {
+    /// Optional clause ids to add even though their condition does not hold.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Optional clause ids to leave out. Clauses marked `required` cannot be left out.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}

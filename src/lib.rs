@@ -1,0 +1,16 @@
+//! datapact: TOML agreement config → checked model → clause selection → Markdown → Typst → PDF.
+//!
+//! Each stage takes a value and returns one: [`load`] reads a file into a typed config,
+//! [`model`] checks it and derives facts, [`library`] selects clauses, [`render`] writes the
+//! Markdown. The command layer ([`cmd`]) is the only place that prints.
+
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod diag;
+pub mod library;
+pub mod load;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod render;

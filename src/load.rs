@@ -1,0 +1,462 @@
+//! Loading a config file: TOML text in, a typed [`Config`] out, or every problem found.
+//!
+//! Stages: parse the TOML with spans (all syntax errors, with recovery) → convert it to a
+//! JSON tree while remembering the span of every key and value → validate the tree against the
+//! JSON Schema derived from [`Config`] (all unknown keys, wrong types, missing fields, bad
+//! enum values at once) → deserialize. Each problem becomes a [`Diagnostic`] that points at
+//! the exact key or value.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+use toml::de::{DeTable, DeValue};
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, SourceFile, did_you_mean};
+
+/// Byte spans of each key and value in the TOML source, by JSON pointer (`/parties/0/country`).
+#[derive(Debug, Default, Clone)]
+pub struct Spans {
+    values: HashMap<String, Range<usize>>,
+    keys: HashMap<String, Range<usize>>,
+}
+
+impl Spans {
+    /// The span of the value at `pointer`, or of the nearest enclosing value that has one.
+    pub fn value(&self, pointer: &str) -> Option<Range<usize>> {
+        let mut p = pointer;
+        loop {
+            if let Some(s) = self.values.get(p) {
+                return Some(s.clone());
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+    /// The span of the key at `pointer` (falls back to the value).
+    pub fn key(&self, pointer: &str) -> Option<Range<usize>> {
+        self.keys.get(pointer).cloned().or_else(|| self.value(pointer))
+    }
+}
+
+/// A config file that parsed and matched the schema.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub source: SourceFile,
+    pub config: Config,
+    /// The config as JSON, as it appeared in the file (before defaults).
+    pub raw: Value,
+    pub spans: Spans,
+}
+
+impl Loaded {
+    /// A diagnostic pointing at the value of a field given as a JSON pointer.
+    pub fn diag_at(&self, d: Diagnostic, pointer: &str) -> Diagnostic {
+        let d = if d.field.is_none() { d.field(pointer_to_field(pointer)) } else { d };
+        d.at(&self.source, self.spans.value(pointer))
+    }
+}
+
+/// Turn `/parties/1/country` into `parties[1].country`.
+pub fn pointer_to_field(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').filter(|s| !s.is_empty()) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    if out.is_empty() { "(top level)".to_owned() } else { out }
+}
+
+/// Read and load a config file.
+pub fn load_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        vec![
+            Diagnostic::error("io::read", format!("cannot read {}: {e}", path.display()))
+                .help("check the path; configs are TOML files such as examples/mno-displacement.toml"),
+        ]
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let offset = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let src = SourceFile::new(path, &lossy);
+            return Err(vec![
+                Diagnostic::error("config::encoding", "the file is not valid UTF-8")
+                    .label("invalid byte sequence here")
+                    .help("save the file as UTF-8 (most editors: File > Save with encoding > UTF-8)")
+                    .at(&src, Some(offset..offset + 1)),
+            ]);
+        }
+    };
+    load_str(path, &text)
+}
+
+/// The largest config accepted, in bytes. Real agreements are a few kilobytes.
+pub const MAX_CONFIG_BYTES: usize = 4 * 1024 * 1024;
+
+/// Load a config from text; `path` is used in messages only.
+pub fn load_str(path: &Path, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let source = SourceFile::new(path, text);
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(vec![
+            Diagnostic::error(
+                "config::too-large",
+                format!("the file is {} bytes; the limit is {MAX_CONFIG_BYTES}", text.len()),
+            )
+            .help("an agreement config is a few kilobytes; split a programme into one file per partner")
+            .at(&source, None),
+        ]);
+    }
+
+    let (table, errors) = DeTable::parse_recoverable(text);
+    if !errors.is_empty() {
+        return Err(errors
+            .into_iter()
+            .map(|e| {
+                Diagnostic::error("config::syntax", first_line(e.message()))
+                    .label("TOML syntax error")
+                    .help("see https://toml.io for the syntax; strings need double quotes, tables [name], arrays of tables [[name]]")
+                    .at(&source, e.span())
+            })
+            .collect());
+    }
+
+    let mut spans = Spans::default();
+    let root_span = table.span();
+    let raw = table_to_json(table.get_ref(), "", &mut spans);
+    spans.values.entry(String::new()).or_insert(root_span);
+
+    let mut diags = validate_schema(&raw, &spans, &source);
+    if !diags.is_empty() {
+        diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        return Err(diags);
+    }
+
+    match serde_json::from_value::<Config>(raw.clone()) {
+        Ok(config) => Ok(Loaded { source, config, raw, spans }),
+        // The schema is derived from the same types, so this is rare; report it plainly.
+        Err(e) => Err(vec![
+            Diagnostic::error("config::invalid", e.to_string()).at(&source, None),
+        ]),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_owned()
+}
+
+fn escape_pointer(seg: &str) -> String {
+    seg.replace('~', "~0").replace('/', "~1")
+}
+
+fn table_to_json(table: &DeTable<'_>, pointer: &str, spans: &mut Spans) -> Value {
+    let mut map = Map::new();
+    for (key, value) in table.iter() {
+        let p = format!("{pointer}/{}", escape_pointer(key.get_ref()));
+        spans.keys.insert(p.clone(), key.span());
+        spans.values.insert(p.clone(), value.span());
+        map.insert(key.get_ref().to_string(), value_to_json(value.get_ref(), &p, spans));
+    }
+    Value::Object(map)
+}
+
+fn value_to_json(value: &DeValue<'_>, pointer: &str, spans: &mut Spans) -> Value {
+    match value {
+        DeValue::String(s) => Value::String(s.to_string()),
+        DeValue::Integer(i) => i
+            .as_str()
+            .replace('_', "")
+            .parse::<i64>()
+            .ok()
+            .or_else(|| i64::from_str_radix(&i.as_str().replace('_', "")[2..], i.radix()).ok())
+            .map_or(Value::Null, Value::from),
+        DeValue::Float(f) => f
+            .as_str()
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or(Value::Null, Value::Number),
+        DeValue::Boolean(b) => Value::Bool(*b),
+        // Dates are carried as text; their meaning is checked later with a precise message.
+        DeValue::Datetime(d) => Value::String(d.to_string()),
+        DeValue::Array(items) => Value::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let p = format!("{pointer}/{i}");
+                    spans.values.insert(p.clone(), item.span());
+                    value_to_json(item.get_ref(), &p, spans)
+                })
+                .collect(),
+        ),
+        DeValue::Table(t) => table_to_json(t, pointer, spans),
+    }
+}
+
+/// The JSON Schema of a config file, shared by `datapact schema` and validation.
+pub fn config_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let mut schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap_or(Value::Null);
+        if let Value::Object(map) = &mut schema {
+            map.insert("title".into(), Value::String("datapact agreement config".into()));
+            map.insert(
+                "$id".into(),
+                Value::String("https://datapact.invalid/schema/config-v1.json".into()),
+            );
+        }
+        schema
+    })
+}
+
+fn validate_schema(instance: &Value, spans: &Spans, source: &SourceFile) -> Vec<Diagnostic> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let schema = config_schema();
+    let validator = match jsonschema::validator_for(schema) {
+        Ok(v) => v,
+        Err(e) => return vec![Diagnostic::error("internal::schema", e.to_string())],
+    };
+    let mut out = Vec::new();
+    for err in validator.iter_errors(instance) {
+        let pointer = err.instance_path().to_string();
+        let field = pointer_to_field(&pointer);
+        let schema_path = err.schema_path().to_string();
+        let d = match err.kind() {
+            K::AdditionalProperties { unexpected } => {
+                let allowed = allowed_properties(schema, &schema_path);
+                for key in unexpected {
+                    let p = format!("{pointer}/{}", escape_pointer(key));
+                    let mut d = Diagnostic::error("config::unknown-key", format!("unknown key `{key}` in {}", table_name(&field)))
+                        .field(pointer_to_field(&p))
+                        .label("not a known key");
+                    d = match did_you_mean(key, allowed.iter().map(String::as_str)) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")),
+                        None => d.help(format!("the keys allowed here are: {}", allowed.join(", "))),
+                    };
+                    out.push(d.at(source, spans.key(&p)));
+                }
+                continue;
+            }
+            K::Required { property } => {
+                let name = property.as_str().unwrap_or_default();
+                let doc = property_doc(schema, &schema_path, name);
+                Diagnostic::error(
+                    "config::missing-field",
+                    format!("missing required field `{name}` in {}", table_name(&field)),
+                )
+                .field(if field == "(top level)" { name.to_owned() } else { format!("{field}.{name}") })
+                .label(format!("`{name}` is required here"))
+                .help(match doc {
+                    Some(doc) => format!("add `{name} = …`: {doc}"),
+                    None => format!("add `{name} = …`"),
+                })
+            }
+            K::Enum { options } => {
+                let opts: Vec<String> = options
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default();
+                let given = err.instance().as_str().unwrap_or_default().to_owned();
+                let mut d = Diagnostic::error(
+                    "config::invalid-value",
+                    format!("`{given}` is not a valid value for `{field}`"),
+                )
+                .field(field.clone())
+                .label("not one of the allowed values");
+                d = match did_you_mean(&given, opts.iter().map(String::as_str)) {
+                    Some(s) => d.help(format!("did you mean \"{s}\"? allowed: {}", quote_list(&opts))),
+                    None => d.help(format!("write one of: {}", quote_list(&opts))),
+                };
+                d
+            }
+            K::Type { kind } => {
+                let expected = format!("{kind:?}")
+                    .replace("Single(", "")
+                    .replace(')', "")
+                    .to_lowercase();
+                Diagnostic::error(
+                    "config::wrong-type",
+                    format!("`{field}` has the wrong type: expected {}, found {}", describe_type(&expected), json_type(&err.instance())),
+                )
+                .field(field.clone())
+                .label(format!("expected {}", describe_type(&expected)))
+                .help(type_help(&expected))
+            }
+            K::Minimum { limit } => Diagnostic::error(
+                "config::out-of-range",
+                format!("`{field}` must be at least {limit}"),
+            )
+            .field(field.clone())
+            .help(format!("write a number of {limit} or more")),
+            K::Maximum { limit } => Diagnostic::error(
+                "config::out-of-range",
+                format!("`{field}` must be at most {limit}"),
+            )
+            .field(field.clone())
+            .help(format!("write a number of {limit} or less")),
+            _ => Diagnostic::error("config::invalid", format!("`{field}`: {err}")).field(field.clone()),
+        };
+        out.push(d.at(source, spans.value(&pointer)));
+    }
+    out
+}
+
+fn table_name(field: &str) -> String {
+    if field == "(top level)" {
+        "the top level of the file".to_owned()
+    } else {
+        format!("`{field}`")
+    }
+}
+
+fn quote_list(opts: &[String]) -> String {
+    opts.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")
+}
+
+fn describe_type(t: &str) -> &'static str {
+    match t {
+        "string" => "a string (in double quotes)",
+        "integer" => "a whole number",
+        "number" => "a number",
+        "boolean" => "true or false",
+        "array" => "an array [ … ]",
+        "object" => "a table",
+        _ => "another type",
+    }
+}
+
+fn type_help(t: &str) -> String {
+    match t {
+        "string" => "put the value in double quotes, e.g. \"…\"".to_owned(),
+        "integer" => "write a whole number without quotes, e.g. 30".to_owned(),
+        "boolean" => "write true or false without quotes".to_owned(),
+        "array" => "write a list in brackets, e.g. [\"a\", \"b\"]".to_owned(),
+        "object" => "write a table, e.g. { name = \"…\", email = \"…\" }".to_owned(),
+        _ => "see `datapact schema` for the expected shape".to_owned(),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "a whole number",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "a table",
+    }
+}
+
+/// Follow a schema path such as `/properties/parties/items/$ref/…` to the object schema that
+/// produced an error, resolving `$ref`s into `$defs`.
+fn schema_node<'a>(schema: &'a Value, schema_path: &str) -> Option<&'a Value> {
+    let mut node = schema;
+    let segs: Vec<&str> = schema_path.split('/').filter(|s| !s.is_empty()).collect();
+    // Drop the keyword itself (additionalProperties / required).
+    let segs = &segs[..segs.len().saturating_sub(1)];
+    for seg in segs {
+        node = resolve_ref(schema, node);
+        if *seg == "$ref" {
+            continue;
+        }
+        node = match node {
+            Value::Object(m) => m.get(*seg)?,
+            Value::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(resolve_ref(schema, node))
+}
+
+fn resolve_ref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) => match r.strip_prefix("#/") {
+                Some(path) => {
+                    let mut n = root;
+                    for seg in path.split('/') {
+                        match n.get(seg) {
+                            Some(next) => n = next,
+                            None => return node,
+                        }
+                    }
+                    node = n;
+                }
+                None => return node,
+            },
+            None => return node,
+        }
+    }
+    node
+}
+
+fn allowed_properties(schema: &Value, schema_path: &str) -> Vec<String> {
+    schema_node(schema, schema_path)
+        .and_then(|n| n.get("properties"))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+fn property_doc(schema: &Value, schema_path: &str, name: &str) -> Option<String> {
+    let node = schema_node(schema, schema_path)?;
+    let prop = resolve_ref(schema, node.get("properties")?.get(name)?);
+    let desc = prop
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| {
+            // A property that is itself a table: use the table's own description.
+            node.get("properties")?.get(name)?.get("description")?.as_str().map(str::to_owned)
+        })?;
+    Some(desc.lines().next().unwrap_or_default().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<Diagnostic> {
+        load_str(Path::new("t.toml"), text).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn pointer_to_field_reads_like_toml() {
+        assert_eq!(pointer_to_field("/parties/1/country"), "parties[1].country");
+        assert_eq!(pointer_to_field(""), "(top level)");
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = errors("[agreement\ntitle = 1");
+        assert_eq!(e[0].code, "config::syntax");
+        assert_eq!(e[0].location.as_ref().map(|l| l.line), Some(1));
+    }
+
+    #[test]
+    fn reports_every_unknown_key_with_suggestion() {
+        let e = errors("[agreement]\ntitel = \"x\"\nreferense = \"y\"\n");
+        let unknown: Vec<_> = e.iter().filter(|d| d.code == "config::unknown-key").collect();
+        assert_eq!(unknown.len(), 2, "{e:#?}");
+        assert!(unknown[0].help.as_deref().unwrap_or_default().contains("`title`"));
+        assert_eq!(unknown[0].location.as_ref().map(|l| l.line), Some(2));
+        assert_eq!(unknown[1].location.as_ref().map(|l| l.line), Some(3));
+    }
+}

@@ -1,0 +1,45 @@
+//! The early stages every command shares: load a config, check it, pick its library, render.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::library::Library;
+use crate::model::Model;
+use crate::render::Rendered;
+
+/// A config carried through to rendered Markdown.
+pub struct Prepared {
+    pub model: Model,
+    pub library: Library,
+    pub rendered: Rendered,
+}
+
+/// Which library a config uses: `--library`, else `library = "…"` in the config (relative to
+/// the config file), else the built-in one.
+pub fn library_for(model: &Model, cli_library: Option<&Path>) -> Result<Library, Vec<Diagnostic>> {
+    if let Some(dir) = cli_library {
+        return Library::from_dir(dir);
+    }
+    if let Some(rel) = &model.config().library {
+        let base = model.loaded.source.path.parent().unwrap_or(Path::new("."));
+        let dir: PathBuf = base.join(rel);
+        return Library::from_dir(&dir).map_err(|ds| {
+            ds.into_iter().map(|d| model.loaded.diag_at(d, "/library")).collect()
+        });
+    }
+    Library::builtin()
+}
+
+/// Load and check a config (no rendering).
+pub fn load_model(path: &Path) -> Result<Model, Vec<Diagnostic>> {
+    let loaded = crate::load::load_file(path)?;
+    crate::model::build(loaded)
+}
+
+/// Load, check and render a config.
+pub fn prepare(path: &Path, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diagnostic>> {
+    let model = load_model(path)?;
+    let library = library_for(&model, cli_library)?;
+    let rendered = crate::render::render(&model, &library)?;
+    Ok(Prepared { model, library, rendered })
+}

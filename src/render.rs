@@ -1,0 +1,518 @@
+//! Rendering an agreement to Markdown through tera.
+//!
+//! In: a checked [`Model`] and a [`Library`]. Out: the agreement as Markdown (one sentence
+//! per line, no numbers, no timestamps), plus the parts the PDF needs.
+//!
+//! Every value from the config is escaped for Markdown by tera's autoescape, so a party named
+//! `*ACME* <Ltd> # 1` or `{{ x }}` appears literally and can change neither the document's
+//! structure nor run as a template. Templates get no access to the environment or files.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::Write;
+
+use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use tera::{Kwargs, State};
+
+use crate::diag::Diagnostic;
+use crate::library::{Library, Selection, tera_error_text};
+use crate::model::{Model, country_name};
+
+/// The Markdown options used everywhere datapact parses its own output.
+pub fn markdown_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_DEFINITION_LIST
+}
+
+/// Escape text so CommonMark shows it literally wherever a template puts it.
+///
+/// Characters that can open inline markup anywhere are always escaped; the rest of ASCII
+/// punctuation only where it could start a block (the first character, or an ordered-list
+/// marker after leading digits). Line breaks become spaces so a value never starts a new
+/// block. The Markdown stays readable in a git diff: "S.A." is not written "S\.A\.".
+pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut buf = String::with_capacity(input.len() + 8);
+    let leading_digits = input.chars().take_while(char::is_ascii_digit).count();
+    for (i, c) in input.chars().enumerate() {
+        match c {
+            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => buf.push(' '),
+            c if c.is_control() => {}
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '{' | '}' | '#' | '!' | '$' | '^' => {
+                buf.push('\\');
+                buf.push(c);
+            }
+            c if i == 0 && c.is_ascii_punctuation() => {
+                buf.push('\\');
+                buf.push(c);
+            }
+            '.' | ')' if i == leading_digits && i > 0 && input[input.char_indices().nth(i).map_or(0, |(b, _)| b) + 1..].chars().next().is_none_or(char::is_whitespace) => {
+                buf.push('\\');
+                buf.push(c);
+            }
+            c => buf.push(c),
+        }
+    }
+    // A value made only of spaces would vanish; nothing else needs trimming.
+    out.write_all(buf.as_bytes())
+}
+
+fn escape_str(s: &str) -> String {
+    let mut v = Vec::new();
+    let _ = escape_markdown(s, &mut v);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// A tera instance set up for Markdown: autoescape on `.md` templates with
+/// [`escape_markdown`], and datapact's filters. No function can read files or the environment
+/// (tera 2 has no `get_env`, and none is registered).
+pub fn markdown_tera() -> tera::Tera {
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".md"]);
+    tera.set_escape_fn(escape_markdown);
+    tera.register_filter("and_list", |v: &tera::Value, _: Kwargs, _: &State| join_list(v, "and"));
+    tera.register_filter("or_list", |v: &tera::Value, _: Kwargs, _: &State| join_list(v, "or"));
+    tera.register_filter("names", names_filter);
+    tera.register_filter("name", name_filter);
+    tera.register_filter("humanize", |v: &str, _: Kwargs, _: &State| v.replace('_', " "));
+    tera.register_filter("country", |v: &str, _: Kwargs, _: &State| country_name(v));
+    tera.register_filter("anchor", |v: &str, _: Kwargs, _: &State| tera::Value::safe_string(&format!("{{#{v}}}")));
+    tera
+}
+
+fn value_to_text(v: &tera::Value) -> String {
+    v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())
+}
+
+fn join_list(v: &tera::Value, word: &str) -> String {
+    let items: Vec<String> = v.as_array().map(|a| a.iter().map(value_to_text).collect()).unwrap_or_else(|| vec![value_to_text(v)]);
+    join_words(&items, word)
+}
+
+/// "a", "a and b", "a, b and c".
+pub fn join_words(items: &[String], word: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} {word} {last}", rest.join(", ")),
+    }
+}
+
+fn party_display(state: &State, id: &str) -> String {
+    let parties: Option<tera::Value> = state.get::<tera::Value>("party").ok().flatten();
+    parties
+        .as_ref()
+        .and_then(|p| p.as_map())
+        .and_then(|m| m.get(&tera::value::Key::Str(id.into())).cloned())
+        .and_then(|p| p.as_map().and_then(|m| m.get(&tera::value::Key::Str("name".into())).map(value_to_text)))
+        .unwrap_or_else(|| id.to_owned())
+}
+
+fn name_filter(id: &str, _: Kwargs, state: &State) -> String {
+    party_display(state, id)
+}
+
+fn names_filter(v: &tera::Value, _: Kwargs, state: &State) -> String {
+    let ids: Vec<String> = v.as_array().map(|a| a.iter().map(value_to_text).collect()).unwrap_or_default();
+    let names: Vec<String> = ids.iter().map(|id| party_display(state, id)).collect();
+    join_words(&names, "and")
+}
+
+/// The data every template sees: the config with its defaults, `derived`, and lookups by id
+/// (`party`, `dataset`, `purpose`).
+pub fn context_value(model: &Model) -> Value {
+    let cfg = model.config();
+    let mut root = serde_json::to_value(cfg).unwrap_or_else(|_| json!({}));
+    let derived = serde_json::to_value(&model.derived).unwrap_or_else(|_| json!({}));
+    let mut parties = Map::new();
+    for p in &cfg.parties {
+        let mut v = serde_json::to_value(p).unwrap_or_else(|_| json!({}));
+        if let Value::Object(m) = &mut v {
+            m.insert("name".into(), Value::String(p.short_name.clone().unwrap_or_else(|| p.legal_name.clone())));
+            m.insert("country_name".into(), Value::String(country_name(&p.country)));
+            let roles: Vec<&str> = model
+                .derived
+                .flows
+                .iter()
+                .flat_map(|f| {
+                    let mut r = Vec::new();
+                    if f.from == p.id {
+                        r.push(role_text(f.from_role));
+                    }
+                    if f.to == p.id {
+                        r.push(role_text(f.to_role));
+                    }
+                    r
+                })
+                .fold(Vec::new(), |mut acc, r| {
+                    if !acc.contains(&r) {
+                        acc.push(r);
+                    }
+                    acc
+                });
+            m.insert("roles_text".into(), Value::String(join_words(&roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "and")));
+        }
+        parties.insert(p.id.clone(), v);
+    }
+    let by_id = |items: &Value| -> Value {
+        let mut m = Map::new();
+        if let Value::Array(a) = items {
+            for it in a {
+                if let Some(id) = it.get("id").and_then(Value::as_str) {
+                    m.insert(id.to_owned(), it.clone());
+                }
+            }
+        }
+        Value::Object(m)
+    };
+    if let Value::Object(m) = &mut root {
+        let datasets = by_id(m.get("datasets").unwrap_or(&Value::Null));
+        let purposes = by_id(m.get("purposes").unwrap_or(&Value::Null));
+        m.insert("dataset".into(), datasets);
+        m.insert("purpose".into(), purposes);
+        m.insert("party".into(), Value::Object(parties));
+        m.insert("derived".into(), derived);
+    }
+    root
+}
+
+pub fn role_text(r: crate::config::LegalRole) -> &'static str {
+    use crate::config::LegalRole::*;
+    match r {
+        Controller => "controller",
+        JointController => "joint controller",
+        Processor => "processor",
+        SubProcessor => "sub-processor",
+        ThirdPartyRecipient => "third-party recipient",
+    }
+}
+
+/// A rendered clause.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderedClause {
+    pub id: String,
+    pub title: String,
+    pub version: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RenderedSection {
+    pub id: String,
+    pub title: String,
+    pub annex: bool,
+    pub clauses: Vec<RenderedClause>,
+}
+
+/// An agreement rendered to Markdown.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The whole agreement, for review in git.
+    pub markdown: String,
+    /// Body sections and annexes only (the PDF draws the cover and signatures itself).
+    pub pdf_body: String,
+    pub pdf_annexes: String,
+    pub sections: Vec<RenderedSection>,
+    pub selection: Selection,
+}
+
+/// Select clauses and render the agreement.
+pub fn render(model: &Model, lib: &Library) -> Result<Rendered, Vec<Diagnostic>> {
+    let ctx_value = context_value(model);
+    let ctx = tera::Context::from_serialize(&ctx_value).map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
+    let cfg = model.config();
+    let selection = lib
+        .select(&ctx, &cfg.clauses.include, &cfg.clauses.exclude)
+        .map_err(|ds| ds.into_iter().map(|d| at_config(model, d)).collect::<Vec<_>>())?;
+
+    let included: HashSet<&str> = selection.included().collect();
+    let mut diags = Vec::new();
+    let mut terms = Terms::default();
+    let mut sections: Vec<RenderedSection> = Vec::new();
+    for c in lib.clauses.iter().filter(|c| included.contains(c.meta.id.as_str())) {
+        let body = match lib.tera.render(&c.template_name(), &ctx) {
+            Ok(b) => {
+                let (body, defined, used) = mark_terms(&normalise_body(&b));
+                for t in defined {
+                    terms.define(t, &c.meta.id);
+                }
+                for t in used {
+                    terms.use_term(t, &c.meta.id);
+                }
+                body
+            }
+            Err(e) => {
+                diags.push(
+                    Diagnostic::error("library::render-failed", format!("clause `{}` could not be rendered: {}", c.meta.id, tera_error_text(&e)))
+                        .field(c.path.clone()),
+                );
+                continue;
+            }
+        };
+        if body.trim().is_empty() {
+            continue;
+        }
+        let rc = RenderedClause { id: c.meta.id.clone(), title: c.meta.title.clone(), version: c.meta.version.clone(), body };
+        match sections.last_mut() {
+            Some(s) if s.id == c.meta.section => s.clauses.push(rc),
+            _ => {
+                let Some(sec) = lib.section(&c.meta.section) else { continue };
+                sections.push(RenderedSection { id: sec.id.clone(), title: sec.title.clone(), annex: sec.annex, clauses: vec![rc] });
+            }
+        }
+    }
+    diags.extend(terms.check());
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+
+    let mut doc_ctx = ctx.clone();
+    doc_ctx.insert("sections", &sections);
+    let body_sections: Vec<&RenderedSection> = sections.iter().filter(|s| !s.annex).collect();
+    let annex_sections: Vec<&RenderedSection> = sections.iter().filter(|s| s.annex).collect();
+    doc_ctx.insert("body_sections", &body_sections);
+    doc_ctx.insert("annex_sections", &annex_sections);
+    let render_t = |name: &str| -> Result<String, Diagnostic> {
+        lib.tera
+            .render(name, &doc_ctx)
+            .map(|s| normalise_document(&s))
+            .map_err(|e| Diagnostic::error("library::render-failed", format!("template `{name}` could not be rendered: {}", tera_error_text(&e))))
+    };
+    let markdown = render_t("agreement.md").map_err(|d| vec![d])?;
+    let pdf_body = render_t("body.md").map_err(|d| vec![d])?;
+    let pdf_annexes = render_t("annexes.md").map_err(|d| vec![d])?;
+
+    check_cross_references(&markdown)?;
+    Ok(Rendered { markdown, pdf_body, pdf_annexes, sections, selection })
+}
+
+fn at_config(model: &Model, d: Diagnostic) -> Diagnostic {
+    match d.field.as_deref() {
+        Some(f) if f.starts_with("clauses") => {
+            let pointer = format!("/{}", f.replace('.', "/"));
+            model.loaded.diag_at(d, &pointer)
+        }
+        _ => d,
+    }
+}
+
+/// Trim trailing spaces and collapse runs of blank lines left by template logic.
+fn normalise_body(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut blank = 0;
+    for line in s.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(if blank > 0 { "\n\n" } else { "\n" });
+        }
+        blank = 0;
+        out.push_str(line);
+    }
+    out
+}
+
+fn normalise_document(s: &str) -> String {
+    let mut out = normalise_body(s);
+    out.push('\n');
+    out
+}
+
+/// Defined terms seen while rendering: where each is defined and used.
+#[derive(Default)]
+struct Terms {
+    defined: BTreeMap<String, String>,
+    used: BTreeMap<String, Vec<String>>,
+}
+
+impl Terms {
+    fn define(&mut self, term: String, clause: &str) {
+        self.defined.entry(term).or_insert_with(|| clause.to_owned());
+    }
+    fn use_term(&mut self, term: String, clause: &str) {
+        self.used.entry(term).or_default().push(clause.to_owned());
+    }
+    fn check(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (term, clauses) in &self.used {
+            if !self.defined.contains_key(term) {
+                out.push(
+                    Diagnostic::error("library::undefined-term", format!("clause `{}` uses the term “{term}”, which this agreement does not define", clauses[0]))
+                        .help(format!("define it as \"\"{term}\"\" in the definitions clause, under the same condition as the clauses that use it")),
+                );
+            }
+        }
+        for (term, clause) in &self.defined {
+            if !self.used.contains_key(term) {
+                out.push(
+                    Diagnostic::error("library::unused-term", format!("clause `{clause}` defines “{term}”, but no clause in this agreement uses it"))
+                        .help(format!("use it as <{term}> where it applies, or define it only under the condition of the clauses that use it")),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// Resolve defined-term markup in a rendered clause body.
+///
+/// `""Term""` defines a term (rendered bold, in quotation marks) and `<Term>` uses one
+/// (rendered as plain text). Values from the config cannot produce this markup: the Markdown
+/// escape turns their `<` into `\<` and `"` is only special when doubled here.
+pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
+    let mut out = String::with_capacity(body.len());
+    let mut defined = Vec::new();
+    let mut used = Vec::new();
+    let mut rest = body;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("\"\"")
+            && let Some(end) = after.find("\"\"")
+            && is_term(&after[..end])
+        {
+            let term = &after[..end];
+            out.push_str(&format!("**“{term}”**"));
+            defined.push(term.to_owned());
+            rest = &after[end + 2..];
+            continue;
+        }
+        if let Some(after) = rest.strip_prefix('<')
+            && !out.ends_with('\\')
+            && let Some(end) = after.find('>')
+            && is_term(&after[..end])
+        {
+            let term = &after[..end];
+            out.push_str(term);
+            used.push(term.to_owned());
+            rest = &after[end + 1..];
+            continue;
+        }
+        let ch = rest.chars().next().unwrap_or(' ');
+        out.push(ch);
+        rest = &rest[ch.len_utf8()..];
+    }
+    (out, defined, used)
+}
+
+fn is_term(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && s.len() <= 60
+        && s.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-')
+        && !s.ends_with(' ')
+}
+
+/// Every `#id` link must point at a heading in the document.
+pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
+    let mut ids = HashSet::new();
+    let mut links: Vec<(String, String)> = Vec::new();
+    let mut current = String::from("(cover)");
+    for ev in Parser::new_ext(md, markdown_options()) {
+        match ev {
+            Event::Start(Tag::Heading { id: Some(id), level, .. }) => {
+                ids.insert(id.to_string());
+                if level <= HeadingLevel::H3 {
+                    current = id.to_string();
+                }
+            }
+            Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url, .. }) => {
+                if let Some(target) = dest_url.strip_prefix('#') {
+                    links.push((target.to_owned(), current.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let diags: Vec<Diagnostic> = links
+        .into_iter()
+        .filter(|(t, _)| !ids.contains(t))
+        .map(|(t, from)| {
+            Diagnostic::error("library::dangling-reference", format!("clause `{from}` refers to `{t}`, which is not in this agreement"))
+                .help(format!("make the reference conditional on the same condition as `{t}`, or include `{t}` under [clauses] include"))
+        })
+        .collect();
+    if diags.is_empty() { Ok(()) } else { Err(diags) }
+}
+
+/// Clause ids per section in document order (for listings and tests).
+pub fn clause_ids(r: &Rendered) -> BTreeMap<usize, Vec<String>> {
+    r.sections.iter().enumerate().map(|(i, s)| (i, s.clauses.iter().map(|c| c.id.clone()).collect())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md_text(md: &str) -> String {
+        let mut s = String::new();
+        for ev in Parser::new_ext(md, markdown_options()) {
+            match ev {
+                Event::Text(t) => s.push_str(&t),
+                Event::Code(t) => s.push_str(&t),
+                Event::SoftBreak => s.push(' '),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn escaped_values_parse_back_literally() {
+        for v in [
+            "*ACME* <Ltd> # 1",
+            "{{ x }} {% if %}",
+            "1. not a list",
+            "- not a list",
+            "# not a heading",
+            "> not a quote",
+            "[link](http://x) ![img](y)",
+            "a_b_c __d__ `e` ~~f~~ | g |",
+            "Société Générale & Cie",
+            "&amp; &copy;",
+            "Example S.A. (Belgium)",
+            "===",
+            "+ plus",
+            "2) two",
+            "back\\slash",
+            "[^1] footnote",
+            ": definition",
+        ] {
+            for wrap in ["{}", "- {}", "Party: {}", "| {} |"] {
+                let escaped = escape_str(v);
+                let md = wrap.replace("{}", &escaped);
+                let text = md_text(&md);
+                assert!(text.contains(v), "{v:?} in {wrap:?} gave {text:?} from {md:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn terms_are_defined_and_used() {
+        let (out, d, u) = mark_terms("\"\"Shared Data\"\"\n: the data. The <Parties> use <Shared Data> but not \\<Fake> or <lower>.");
+        assert_eq!(d, vec!["Shared Data"]);
+        assert_eq!(u, vec!["Parties", "Shared Data"]);
+        assert!(out.starts_with("**“Shared Data”**"));
+        assert!(out.contains("\\<Fake>"));
+        assert!(out.contains("<lower>"));
+    }
+
+    #[test]
+    fn join_words_reads_naturally() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(join_words(&s(&["a"]), "and"), "a");
+        assert_eq!(join_words(&s(&["a", "b"]), "and"), "a and b");
+        assert_eq!(join_words(&s(&["a", "b", "c"]), "or"), "a, b or c");
+    }
+
+    #[test]
+    fn dangling_reference_is_reported() {
+        let md = "### One {#one}\n\nSee [two](#two) and [one](#one).\n";
+        let e = check_cross_references(md).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert!(e[0].message.contains("`two`"));
+    }
+}
