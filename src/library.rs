@@ -190,7 +190,7 @@ impl Library {
         };
 
         let mut clauses = Vec::new();
-        for f in clause_files.iter().filter(|f| f.rel.ends_with(".md")) {
+        for f in clause_files.iter().filter(|f| f.rel.ends_with(".md") && !f.rel.ends_with("README.md")) {
             let src = SourceFile::new(&root.join(&f.rel), &f.text);
             match parse_clause(&f.text) {
                 Ok((meta, body)) => clauses.push(Clause {
