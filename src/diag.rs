@@ -155,8 +155,15 @@ impl Diagnostic {
             out.push_str(&format!("{}:{}:{}: ", loc.file, loc.line, loc.column));
         }
         out.push_str(&format!("{}[{}]: {}", self.severity, self.code, self.message));
+        let mut extra = Vec::new();
+        if let Some(field) = &self.field {
+            extra.push(format!("field: {field}"));
+        }
         if let Some(help) = &self.help {
-            out.push_str(&format!(" (help: {help})"));
+            extra.push(format!("help: {help}"));
+        }
+        if !extra.is_empty() {
+            out.push_str(&format!(" ({})", extra.join("; ")));
         }
         out
     }
