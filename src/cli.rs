@@ -30,6 +30,17 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the clause library (id, version, title, section, condition, sources).
     Clauses(ClausesArgs),
+    /// Pin every clause an agreement uses (id, version, hash) in `<config>.lock`.
+    Lock(LockArgs),
+    /// Compare the agreements two configs produce, clause by clause.
+    ///
+    /// A and B are config files, or a config at a git revision written `REV:PATH` (git's own
+    /// syntax, e.g. `HEAD~1:examples/mno.toml`). Exit 0 when identical, 1 when different.
+    Diff(DiffArgs),
+    /// Show every clause in order and why it is in the agreement.
+    Explain(ExplainArgs),
+    /// List the configs whose agreements include the given clauses.
+    Affected(AffectedArgs),
     /// Print the JSON Schema of the config file, for editors.
     Schema,
     /// Print shell completions.
@@ -84,6 +95,60 @@ pub struct GenerateArgs {
     /// Also write an archival PDF/A-2b.
     #[arg(long, value_name = "STANDARD")]
     pub pdf_standard: Option<PdfStandard>,
+    /// Fail (exit 1) when a clause or template changed since `datapact lock`.
+    #[arg(long)]
+    pub locked: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// Agreement configs; `mno.toml` gets `mno.lock` beside it.
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier config: a path, or `REV:PATH`.
+    pub a: String,
+    /// The later config: a path, or `REV:PATH`.
+    pub b: String,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// An agreement config.
+    pub config: PathBuf,
+    /// Also list the clauses left out, and why.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AffectedArgs {
+    /// Clause ids.
+    #[arg(required = true, value_name = "CLAUSE")]
+    pub clauses: Vec<String>,
+    /// Config paths or globs (quote globs: 'examples/*.toml').
+    #[arg(long, required = true, num_args = 1.., value_name = "PATHS")]
+    pub configs: Vec<String>,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

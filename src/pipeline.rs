@@ -39,6 +39,18 @@ pub fn load_model(path: &Path) -> Result<Model, Vec<Diagnostic>> {
 /// Load, check and render a config.
 pub fn prepare(path: &Path, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diagnostic>> {
     let model = load_model(path)?;
+    finish(model, cli_library)
+}
+
+/// Like [`prepare`], for config text that is not a file (e.g. from a git revision); `label`
+/// names it in messages and locates a relative `library`.
+pub fn prepare_text(label: &Path, text: &str, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diagnostic>> {
+    let loaded = crate::load::load_str(label, text)?;
+    let model = crate::model::build(loaded)?;
+    finish(model, cli_library)
+}
+
+fn finish(model: Model, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diagnostic>> {
     let library = library_for(&model, cli_library)?;
     let rendered = crate::render::render(&model, &library)?;
     Ok(Prepared { model, library, rendered })

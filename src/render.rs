@@ -60,6 +60,7 @@ pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> 
     out.write_all(buf.as_bytes())
 }
 
+#[cfg(test)]
 fn escape_str(s: &str) -> String {
     let mut v = Vec::new();
     let _ = escape_markdown(s, &mut v);

@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-use crate::cli::{Cli, ClausesArgs, Command, GenerateArgs, InitArgs, ListFormat, OutputFormat};
+use crate::cli::{AffectedArgs, Cli, ClausesArgs, Command, DiffArgs, ExplainArgs, GenerateArgs, InitArgs, ListFormat, LockArgs, OutputFormat};
 use crate::diag::{self, Diagnostic, DiagnosticFormat};
 use crate::library::Library;
 use crate::output::write_atomic;
 use crate::pipeline;
+use crate::review;
 
 /// Exit code: success.
 pub const OK: u8 = 0;
@@ -25,6 +26,10 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Generate(args) => generate(args, fmt),
         Command::Clauses(args) => clauses(args, fmt),
         Command::Schema => schema(),
+        Command::Lock(args) => lock(args, fmt),
+        Command::Diff(args) => diff(args, fmt),
+        Command::Explain(args) => explain(args, fmt),
+        Command::Affected(args) => affected(args, fmt),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "datapact", &mut std::io::stdout());
@@ -93,6 +98,10 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
                 continue;
             }
         };
+        if args.locked && !locked_ok(config, &prepared, fmt) {
+            worst = worst.max(FINDINGS);
+            continue;
+        }
         let reference = &prepared.model.config().agreement.reference;
         if args.format.contains(&OutputFormat::Md) {
             let path = args.output.join(format!("{reference}.md"));
@@ -174,4 +183,177 @@ fn clauses(args: ClausesArgs, fmt: DiagnosticFormat) -> u8 {
         }
     }
     OK
+}
+
+/// Compare an agreement with its lock; print what drifted. `false` when anything did.
+fn locked_ok(config: &std::path::Path, prepared: &pipeline::Prepared, fmt: DiagnosticFormat) -> bool {
+    match review::check_lock(config, prepared) {
+        Ok(drift) if drift.is_empty() => true,
+        Ok(drift) => {
+            eprintln!("error: {} no longer matches {}:", config.display(), review::lock_path(config).display());
+            for d in &drift {
+                eprintln!("  {:<9} {:<36} {}", d.kind, d.clause, d.detail);
+            }
+            eprintln!("help: review the changed clauses, then run `datapact lock {}` to accept them", config.display());
+            false
+        }
+        Err(d) => {
+            report(&[d], fmt);
+            false
+        }
+    }
+}
+
+fn lock(args: LockArgs, fmt: DiagnosticFormat) -> u8 {
+    let mut worst = OK;
+    for config in &args.configs {
+        match pipeline::prepare(config, args.library.library.as_deref()) {
+            Ok(p) => {
+                let path = review::lock_path(config);
+                let lock = review::lock_for(&p);
+                if let Err(e) = write_atomic(&path, review::lock_to_toml(&lock).as_bytes()) {
+                    worst = worst.max(fail(e));
+                } else {
+                    eprintln!("wrote {} ({} clauses)", path.display(), lock.clauses.len());
+                }
+            }
+            Err(diags) => {
+                report(&diags, fmt);
+                worst = worst.max(ERROR);
+            }
+        }
+    }
+    worst
+}
+
+fn prepare_arg(arg: &str, library: Option<&std::path::Path>) -> Result<pipeline::Prepared, Vec<Diagnostic>> {
+    match crate::git::parse_rev_path(arg) {
+        Some((rev, path)) => {
+            let text = crate::git::show(rev, path).map_err(|d| vec![d])?;
+            pipeline::prepare_text(std::path::Path::new(arg), &text, library)
+        }
+        None => pipeline::prepare(std::path::Path::new(arg), library),
+    }
+}
+
+fn diff(args: DiffArgs, fmt: DiagnosticFormat) -> u8 {
+    let lib = args.library.library.as_deref();
+    let (a, b) = match (prepare_arg(&args.a, lib), prepare_arg(&args.b, lib)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (a, b) => {
+            for r in [a.err(), b.err()].into_iter().flatten() {
+                report(&r, fmt);
+            }
+            return ERROR;
+        }
+    };
+    let rep = review::diff(&args.a, &a, &args.b, &b);
+    match args.format {
+        ListFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&rep).unwrap_or_default())),
+        ListFormat::Table => {
+            let mut s = String::new();
+            if rep.identical {
+                s.push_str(&format!("{} and {} produce identical agreements\n", rep.a, rep.b));
+            } else {
+                s.push_str(&format!(
+                    "{} → {}: {} added, {} removed, {} changed clause{}{}\n",
+                    rep.a,
+                    rep.b,
+                    rep.added,
+                    rep.removed,
+                    rep.changed,
+                    if rep.changed == 1 { "" } else { "s" },
+                    if rep.frame_changed { "; cover, parties or signatures changed" } else { "" }
+                ));
+                for c in &rep.clauses {
+                    let mark = match c.change {
+                        "added" => "+",
+                        "removed" => "-",
+                        _ => "~",
+                    };
+                    s.push_str(&format!("  {mark} {:<36} {}\n", c.id, c.title));
+                }
+                for c in rep.clauses.iter().filter(|c| c.word_diff.is_some()) {
+                    s.push_str(&format!("\n~ {} ({})\n", c.id, c.title));
+                    for line in c.word_diff.as_deref().unwrap_or("").lines().filter(|l| l.contains("[-") || l.contains("{+")) {
+                        s.push_str(&format!("  {line}\n"));
+                    }
+                }
+            }
+            out(&s);
+        }
+    }
+    if rep.identical { OK } else { FINDINGS }
+}
+
+fn explain(args: ExplainArgs, fmt: DiagnosticFormat) -> u8 {
+    let p = match pipeline::prepare(&args.config, args.library.library.as_deref()) {
+        Ok(p) => p,
+        Err(diags) => {
+            report(&diags, fmt);
+            return ERROR;
+        }
+    };
+    let items: Vec<review::Explanation> = review::explain(&p).into_iter().filter(|e| args.all || e.included).collect();
+    match args.format {
+        ListFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&items).unwrap_or_default())),
+        ListFormat::Table => {
+            let mut s = String::new();
+            for e in &items {
+                s.push_str(&format!("{} {:<36} {}\n", if e.included { "+" } else { "-" }, e.id, e.title));
+                s.push_str(&format!("    {}\n", e.reason));
+                for v in &e.values {
+                    s.push_str(&format!("      {v}\n"));
+                }
+            }
+            let n = items.iter().filter(|e| e.included).count();
+            s.push_str(&format!("\n{n} clauses included{}\n", if args.all { format!(", {} left out", items.len() - n) } else { String::new() }));
+            out(&s);
+        }
+    }
+    OK
+}
+
+fn affected(args: AffectedArgs, fmt: DiagnosticFormat) -> u8 {
+    let configs = match review::expand_configs(&args.configs) {
+        Ok(c) => c,
+        Err(d) => {
+            report(&[d], fmt);
+            return ERROR;
+        }
+    };
+    let mut prepared = Vec::new();
+    let mut worst = OK;
+    for c in &configs {
+        match pipeline::prepare(c, args.library.library.as_deref()) {
+            Ok(p) => prepared.push((c.clone(), p)),
+            Err(diags) => {
+                report(&diags, fmt);
+                worst = ERROR;
+            }
+        }
+    }
+    if let Some((_, p)) = prepared.first() {
+        let unknown = review::check_clause_ids(&args.clauses, &p.library);
+        if !unknown.is_empty() {
+            report(&unknown, fmt);
+            return ERROR;
+        }
+    }
+    let hits = review::affected(&args.clauses, prepared.iter().map(|(c, p)| (c.as_path(), p)));
+    match args.format {
+        ListFormat::Json => {
+            let v: Vec<serde_json::Value> = hits.iter().map(|(p, ids)| serde_json::json!({"config": p.display().to_string(), "clauses": ids})).collect();
+            out(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()));
+        }
+        ListFormat::Table => {
+            let mut s = String::new();
+            for (p, ids) in &hits {
+                s.push_str(&format!("{}\t{}\n", p.display(), ids.join(", ")));
+            }
+            out(&s);
+            eprintln!("{} of {} configs include {}", hits.len(), configs.len(), args.clauses.join(", "));
+        }
+    }
+    worst
 }

@@ -1,0 +1,354 @@
+//! Reviewing agreements like code: the clause lock, clause-level diffs, and why each clause is
+//! in an agreement.
+//!
+//! In: prepared agreements (see [`crate::pipeline`]). Out: lock files, diff reports and
+//! explanations as plain values; the command layer prints them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use similar::{ChangeTag, TextDiff};
+
+use crate::diag::Diagnostic;
+use crate::library::{Library, Reason};
+use crate::pipeline::Prepared;
+
+/// `<config>.lock`: what an agreement's text was built from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    /// Format version of the lock file.
+    pub lock_version: u32,
+    pub library_version: String,
+    /// sha256 over every template file.
+    pub templates_hash: String,
+    #[serde(rename = "clause")]
+    pub clauses: Vec<LockedClause>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedClause {
+    pub id: String,
+    pub version: String,
+    /// sha256 of the clause file.
+    pub hash: String,
+}
+
+/// The lock file path for a config: `mno.toml` → `mno.lock`.
+pub fn lock_path(config: &Path) -> PathBuf {
+    config.with_extension("lock")
+}
+
+pub fn lock_for(p: &Prepared) -> Lock {
+    let clauses = p
+        .rendered
+        .selection
+        .included()
+        .filter_map(|id| p.library.clause(id))
+        .map(|c| LockedClause { id: c.meta.id.clone(), version: c.meta.version.clone(), hash: c.hash.clone() })
+        .collect();
+    Lock { lock_version: 1, library_version: p.library.version.clone(), templates_hash: p.library.templates_hash.clone(), clauses }
+}
+
+pub fn lock_to_toml(lock: &Lock) -> String {
+    let body = toml::to_string(lock).unwrap_or_default();
+    format!("# Written by `datapact lock`: the clauses and templates this agreement was built from.\n# Commit it; `datapact generate --locked` fails when any of them changes.\n{body}")
+}
+
+/// A difference between a lock and the current library.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LockDrift {
+    pub clause: String,
+    /// `changed`, `added` (now in the agreement, not in the lock), `removed`, or `templates`.
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+/// Compare an agreement with its lock file. `Err` when the lock cannot be read.
+pub fn check_lock(config: &Path, p: &Prepared) -> Result<Vec<LockDrift>, Diagnostic> {
+    let path = lock_path(config);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Diagnostic::error("lock::missing", format!("cannot read the lock file {}: {e}", path.display()))
+            .help(format!("run `datapact lock {}` and commit the lock file", config.display()))
+    })?;
+    let lock: Lock = toml::from_str(&text).map_err(|e| {
+        Diagnostic::error("lock::invalid", format!("{} is not a valid lock file: {}", path.display(), e.message()))
+            .help(format!("regenerate it with `datapact lock {}`", config.display()))
+    })?;
+    let now = lock_for(p);
+    let mut drift = Vec::new();
+    let old: BTreeMap<&str, &LockedClause> = lock.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
+    let new: BTreeMap<&str, &LockedClause> = now.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
+    for (id, c) in &new {
+        match old.get(id) {
+            None => drift.push(LockDrift { clause: id.to_string(), kind: "added", detail: format!("now included (version {})", c.version) }),
+            Some(o) if o.hash != c.hash => drift.push(LockDrift {
+                clause: id.to_string(),
+                kind: "changed",
+                detail: if o.version == c.version {
+                    format!("text changed without a version bump (still {})", c.version)
+                } else {
+                    format!("version {} → {}", o.version, c.version)
+                },
+            }),
+            _ => {}
+        }
+    }
+    for id in old.keys().filter(|id| !new.contains_key(*id)) {
+        drift.push(LockDrift { clause: id.to_string(), kind: "removed", detail: "no longer included".into() });
+    }
+    if lock.templates_hash != now.templates_hash {
+        drift.push(LockDrift { clause: "(templates)".into(), kind: "templates", detail: "the document templates changed".into() });
+    }
+    Ok(drift)
+}
+
+/// One clause in a diff.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseDiff {
+    pub id: String,
+    pub title: String,
+    /// `added`, `removed` or `changed`.
+    pub change: &'static str,
+    /// Word-level diff in `[-old-]{+new+}` form (changed clauses only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub word_diff: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffReport {
+    pub a: String,
+    pub b: String,
+    pub identical: bool,
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+    pub clauses: Vec<ClauseDiff>,
+    /// Whole-document text outside clauses (cover, parties, signatures) differs.
+    pub frame_changed: bool,
+}
+
+fn clause_bodies(p: &Prepared) -> Vec<(String, String, String)> {
+    p.rendered
+        .sections
+        .iter()
+        .flat_map(|s| s.clauses.iter().map(|c| (c.id.clone(), c.title.clone(), c.body.clone())))
+        .collect()
+}
+
+/// Compare the agreements two prepared configs produce, clause by clause.
+pub fn diff(a_name: &str, a: &Prepared, b_name: &str, b: &Prepared) -> DiffReport {
+    let old = clause_bodies(a);
+    let new = clause_bodies(b);
+    let old_map: BTreeMap<&str, (&str, &str)> = old.iter().map(|(i, t, b)| (i.as_str(), (t.as_str(), b.as_str()))).collect();
+    let new_map: BTreeMap<&str, (&str, &str)> = new.iter().map(|(i, t, b)| (i.as_str(), (t.as_str(), b.as_str()))).collect();
+    let mut clauses = Vec::new();
+    // Document order of B, with removed clauses where they stood in A.
+    for (id, title, body) in &old {
+        if !new_map.contains_key(id.as_str()) {
+            clauses.push(ClauseDiff { id: id.clone(), title: title.clone(), change: "removed", word_diff: None });
+        } else if let Some((_, new_body)) = new_map.get(id.as_str())
+            && *new_body != body
+        {
+            clauses.push(ClauseDiff { id: id.clone(), title: title.clone(), change: "changed", word_diff: Some(word_diff(body, new_body)) });
+        }
+    }
+    for (id, title, _) in &new {
+        if !old_map.contains_key(id.as_str()) {
+            clauses.push(ClauseDiff { id: id.clone(), title: title.clone(), change: "added", word_diff: None });
+        }
+    }
+    let count = |k: &str| clauses.iter().filter(|c| c.change == k).count();
+    let frame_changed = strip_clauses(&a.rendered.markdown, &old) != strip_clauses(&b.rendered.markdown, &new);
+    DiffReport {
+        a: a_name.to_owned(),
+        b: b_name.to_owned(),
+        identical: clauses.is_empty() && !frame_changed && a.rendered.markdown == b.rendered.markdown,
+        added: count("added"),
+        removed: count("removed"),
+        changed: count("changed"),
+        clauses,
+        frame_changed,
+    }
+}
+
+fn strip_clauses(md: &str, clauses: &[(String, String, String)]) -> String {
+    let mut s = md.to_owned();
+    for (_, _, body) in clauses {
+        s = s.replacen(body.as_str(), "", 1);
+    }
+    s
+}
+
+/// A word-level diff, `[-removed-]{+added+}`, one paragraph per line as in the Markdown.
+pub fn word_diff(old: &str, new: &str) -> String {
+    let diff = TextDiff::from_words(old, new);
+    let mut out = String::new();
+    for change in diff.iter_all_changes() {
+        let v = change.value();
+        match change.tag() {
+            ChangeTag::Equal => out.push_str(v),
+            ChangeTag::Delete => out.push_str(&format!("[-{v}-]")),
+            ChangeTag::Insert => out.push_str(&format!("{{+{v}+}}")),
+        }
+    }
+    out.replace("-][-", "").replace("+}{+", "")
+}
+
+/// One line of `datapact explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub id: String,
+    pub title: String,
+    pub section: String,
+    pub included: bool,
+    /// Why: the condition, `[clauses] include` or `[clauses] exclude`.
+    pub reason: String,
+    /// The values behind the condition, e.g. `derived.has_controller_to_processor = true`.
+    pub values: Vec<String>,
+}
+
+/// Explain clause selection: every clause in order, with the condition and the values behind it.
+pub fn explain(p: &Prepared) -> Vec<Explanation> {
+    let ctx = crate::render::context_value(&p.model);
+    p.rendered
+        .selection
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let clause = p.library.clause(&e.clause)?;
+            let (reason, values) = match &e.reason {
+                Reason::Condition(when) if when == "true" => ("always included".to_owned(), Vec::new()),
+                Reason::Condition(when) => (
+                    format!("{} `{when}`", if e.included { "condition holds:" } else { "condition does not hold:" }),
+                    condition_values(when, &ctx),
+                ),
+                Reason::Included => ("added by [clauses] include".to_owned(), Vec::new()),
+                Reason::Excluded => ("left out by [clauses] exclude".to_owned(), Vec::new()),
+            };
+            Some(Explanation {
+                id: e.clause.clone(),
+                title: clause.meta.title.clone(),
+                section: clause.meta.section.clone(),
+                included: e.included,
+                reason,
+                values,
+            })
+        })
+        .collect()
+}
+
+/// The variables a tera condition reads, with their values in this agreement.
+pub fn condition_values(when: &str, ctx: &serde_json::Value) -> Vec<String> {
+    const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is", "true", "false", "none", "if", "else", "for", "defined", "undefined", "length"];
+    let mut out = Vec::new();
+    let mut chars = when.char_indices().peekable();
+    let mut in_string: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        if let Some(q) = in_string {
+            if c == q {
+                in_string = None;
+            }
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            in_string = Some(c);
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == '_' {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek() {
+                if d.is_ascii_alphanumeric() || d == '_' || d == '.' {
+                    end = j + d.len_utf8();
+                    chars.next();
+                } else {
+                    break;
+                }
+            }
+            let path = when[i..end].trim_end_matches('.');
+            // A filter name follows `|`; skip it.
+            let before = when[..i].trim_end();
+            if KEYWORDS.contains(&path) || before.ends_with('|') {
+                continue;
+            }
+            let value = path.split('.').try_fold(ctx, |v, seg| v.get(seg));
+            let shown = match value {
+                Some(v) => {
+                    let s = v.to_string();
+                    if s.len() > 80 { format!("{}…", &s[..s.char_indices().nth(77).map_or(s.len(), |(b, _)| b)]) } else { s }
+                }
+                None => "(not set)".to_owned(),
+            };
+            let line = format!("{path} = {shown}");
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+    }
+    out
+}
+
+/// Expand paths and globs into config files, in a stable order.
+pub fn expand_configs(patterns: &[String]) -> Result<Vec<PathBuf>, Diagnostic> {
+    let mut out = Vec::new();
+    for p in patterns {
+        if Path::new(p).is_file() {
+            out.push(PathBuf::from(p));
+            continue;
+        }
+        let paths = glob::glob(p).map_err(|e| Diagnostic::error("cli::bad-glob", format!("`{p}` is not a valid glob: {e}")))?;
+        let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        if found.is_empty() {
+            return Err(Diagnostic::error("cli::no-match", format!("`{p}` matches no config file")).help("give config paths or a glob such as 'examples/*.toml' (quoted)"));
+        }
+        found.sort();
+        out.append(&mut found);
+    }
+    out.dedup();
+    Ok(out)
+}
+
+/// Configs whose agreements include any of the given clauses.
+pub fn affected<'a>(clause_ids: &[String], prepared: impl IntoIterator<Item = (&'a Path, &'a Prepared)>) -> Vec<(PathBuf, Vec<String>)> {
+    prepared
+        .into_iter()
+        .filter_map(|(path, p)| {
+            let hits: Vec<String> = p.rendered.selection.included().filter(|id| clause_ids.iter().any(|c| c == id)).map(str::to_owned).collect();
+            (!hits.is_empty()).then(|| (path.to_path_buf(), hits))
+        })
+        .collect()
+}
+
+/// Check that clause ids exist in a library, with suggestions.
+pub fn check_clause_ids(ids: &[String], lib: &Library) -> Vec<Diagnostic> {
+    let known: Vec<&str> = lib.clauses.iter().map(|c| c.meta.id.as_str()).collect();
+    ids.iter()
+        .filter(|id| !known.contains(&id.as_str()))
+        .map(|id| {
+            let d = Diagnostic::error("cli::unknown-clause", format!("no clause has the id `{id}`"));
+            match crate::diag::did_you_mean(id, known.iter().copied()) {
+                Some(s) => d.help(format!("did you mean `{s}`?")),
+                None => d.help("`datapact clauses` lists every clause id"),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_diff_marks_changes() {
+        assert_eq!(word_diff("keep for 24 months", "keep for 36 months"), "keep for [-24-]{+36+} months");
+    }
+
+    #[test]
+    fn condition_values_reads_paths() {
+        let ctx = serde_json::json!({"derived": {"has_x": true}, "agreement": {"context": "humanitarian"}});
+        let v = condition_values("derived.has_x and agreement.context == 'humanitarian' and missing.y", &ctx);
+        assert_eq!(v, vec!["derived.has_x = true", "agreement.context = \"humanitarian\"", "missing.y = (not set)"]);
+    }
+}
