@@ -30,6 +30,12 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the clause library (id, version, title, section, condition, sources).
     Clauses(ClausesArgs),
+    /// Produce agreements for many partners: programme configs and/or ordinary configs.
+    ///
+    /// Builds in parallel and incrementally: an agreement whose inputs did not change is not
+    /// rebuilt. Writes `manifest.json` with every input's and output's hash. Exit 1 when any
+    /// agreement failed; the others are still built.
+    Batch(BatchArgs),
     /// Pin every clause an agreement uses (id, version, hash) in `<config>.lock`.
     Lock(LockArgs),
     /// Compare the agreements two configs produce, clause by clause.
@@ -98,6 +104,36 @@ pub struct GenerateArgs {
     /// Fail (exit 1) when a clause or template changed since `datapact lock`.
     #[arg(long)]
     pub locked: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Programme configs (with a [programme] table) and/or ordinary configs.
+    #[arg(required = true, value_name = "CONFIG")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(short, long, value_name = "DIR", default_value = "out")]
+    pub output: PathBuf,
+    /// Comma-separated formats to write.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [OutputFormat::Md, OutputFormat::Pdf])]
+    pub format: Vec<OutputFormat>,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    /// The typst binary (else $DATAPACT_TYPST, else `typst` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub typst: Option<PathBuf>,
+    /// Also write archival PDF/A-2b.
+    #[arg(long, value_name = "STANDARD")]
+    pub pdf_standard: Option<PdfStandard>,
+    /// How many agreements to build at once (default: the number of cores).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Build only shard K of N (e.g. 2/4), a deterministic subset for a CI matrix.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// Print only failures and the summary line.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

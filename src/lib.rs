@@ -4,10 +4,12 @@
 //! [`model`] checks it and derives facts, [`library`] selects clauses, [`render`] writes the
 //! Markdown. The command layer ([`cmd`]) is the only place that prints.
 
+pub mod batch;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diag;
+pub mod emit;
 pub mod git;
 pub mod library;
 pub mod load;

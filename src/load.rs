@@ -17,20 +17,26 @@ use toml::de::{DeTable, DeValue};
 use crate::config::Config;
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 
-/// Byte spans of each key and value in the TOML source, by JSON pointer (`/parties/0/country`).
+/// Where each key and value of a config came from: a file (a config may be assembled from a
+/// programme file and a partner file) and a byte span in it, by JSON pointer
+/// (`/parties/0/country`).
 #[derive(Debug, Default, Clone)]
 pub struct Spans {
-    values: HashMap<String, Range<usize>>,
-    keys: HashMap<String, Range<usize>>,
+    sources: Vec<SourceFile>,
+    values: HashMap<String, (usize, Range<usize>)>,
+    keys: HashMap<String, (usize, Range<usize>)>,
 }
 
 impl Spans {
-    /// The span of the value at `pointer`, or of the nearest enclosing value that has one.
-    pub fn value(&self, pointer: &str) -> Option<Range<usize>> {
+    fn new(source: &SourceFile) -> Self {
+        Spans { sources: vec![source.clone()], ..Spans::default() }
+    }
+
+    fn nearest<'a>(map: &'a HashMap<String, (usize, Range<usize>)>, pointer: &str) -> Option<&'a (usize, Range<usize>)> {
         let mut p = pointer;
         loop {
-            if let Some(s) = self.values.get(p) {
-                return Some(s.clone());
+            if let Some(s) = map.get(p) {
+                return Some(s);
             }
             match p.rfind('/') {
                 Some(i) => p = &p[..i],
@@ -38,9 +44,75 @@ impl Spans {
             }
         }
     }
-    /// The span of the key at `pointer` (falls back to the value).
-    pub fn key(&self, pointer: &str) -> Option<Range<usize>> {
-        self.keys.get(pointer).cloned().or_else(|| self.value(pointer))
+
+    /// Point a diagnostic at the value at `pointer`, or at the nearest enclosing value.
+    pub fn at_value(&self, d: Diagnostic, pointer: &str) -> Diagnostic {
+        match Spans::nearest(&self.values, pointer) {
+            Some((src, span)) => d.at(&self.sources[*src], Some(span.clone())),
+            None => match self.sources.first() {
+                Some(src) => d.at(src, None),
+                None => d,
+            },
+        }
+    }
+
+    /// Point a diagnostic at the key at `pointer` (else its value).
+    pub fn at_key(&self, d: Diagnostic, pointer: &str) -> Diagnostic {
+        match self.keys.get(pointer) {
+            Some((src, span)) => d.at(&self.sources[*src], Some(span.clone())),
+            None => self.at_value(d, pointer),
+        }
+    }
+
+    /// The byte span of the value at `pointer` in the primary file, if it came from there.
+    pub fn value_span(&self, pointer: &str) -> Option<Range<usize>> {
+        Spans::nearest(&self.values, pointer).filter(|(s, _)| *s == 0).map(|(_, r)| r.clone())
+    }
+
+    /// Re-root spans found under `from` (e.g. `/partners/3`) at `to` (e.g. `/parties/1`).
+    pub fn graft(&mut self, other: &Spans, from: &str, to: &str) {
+        let offset = self.sources.len();
+        self.sources.extend(other.sources.iter().cloned());
+        for (map, other_map) in [(&mut self.values, &other.values), (&mut self.keys, &other.keys)] {
+            for (k, (src, span)) in other_map {
+                if let Some(rest) = k.strip_prefix(from)
+                    && (rest.is_empty() || rest.starts_with('/'))
+                {
+                    map.insert(format!("{to}{rest}"), (src + offset, span.clone()));
+                }
+            }
+        }
+    }
+
+    /// Point every field at or under `to` at one span of another file (e.g. a CSV row).
+    pub fn graft_flat(&mut self, source: &SourceFile, span: Range<usize>, to: &str, value: &Value) {
+        let idx = self.sources.len();
+        self.sources.push(source.clone());
+        fn walk(map: &mut HashMap<String, (usize, Range<usize>)>, p: String, v: &Value, idx: usize, span: &Range<usize>) {
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        walk(map, format!("{p}/{}", escape_pointer(k)), v, idx, span);
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, v) in a.iter().enumerate() {
+                        walk(map, format!("{p}/{i}"), v, idx, span);
+                    }
+                }
+                _ => {}
+            }
+            map.insert(p, (idx, span.clone()));
+        }
+        walk(&mut self.values, to.to_owned(), value, idx, &span);
+    }
+
+    /// Drop every span at or under `pointer`.
+    pub fn remove_under(&mut self, pointer: &str) {
+        let prefix = format!("{pointer}/");
+        let keep = |k: &String| !(k == pointer || k.starts_with(&prefix));
+        self.values.retain(|k, _| keep(k));
+        self.keys.retain(|k, _| keep(k));
     }
 }
 
@@ -58,7 +130,7 @@ impl Loaded {
     /// A diagnostic pointing at the value of a field given as a JSON pointer.
     pub fn diag_at(&self, d: Diagnostic, pointer: &str) -> Diagnostic {
         let d = if d.field.is_none() { d.field(pointer_to_field(pointer)) } else { d };
-        d.at(&self.source, self.spans.value(pointer))
+        self.spans.at_value(d, pointer)
     }
 }
 
@@ -122,7 +194,13 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
         ]);
     }
 
-    let (table, errors) = DeTable::parse_recoverable(text);
+    let (raw, spans) = parse_tree(&source)?;
+    load_json(source, raw, spans)
+}
+
+/// Parse TOML text into a JSON tree and the spans of its keys and values.
+pub fn parse_tree(source: &SourceFile) -> Result<(Value, Spans), Vec<Diagnostic>> {
+    let (table, errors) = DeTable::parse_recoverable(&source.text);
     if !errors.is_empty() {
         return Err(errors
             .into_iter()
@@ -130,28 +208,28 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
                 Diagnostic::error("config::syntax", first_line(e.message()))
                     .label("TOML syntax error")
                     .help("see https://toml.io for the syntax; strings need double quotes, tables [name], arrays of tables [[name]]")
-                    .at(&source, e.span())
+                    .at(source, e.span())
             })
             .collect());
     }
-
-    let mut spans = Spans::default();
+    let mut spans = Spans::new(source);
     let root_span = table.span();
     let raw = table_to_json(table.get_ref(), "", &mut spans);
-    spans.values.entry(String::new()).or_insert(root_span);
+    spans.values.entry(String::new()).or_insert((0, root_span));
+    Ok((raw, spans))
+}
 
-    let mut diags = validate_schema(&raw, &spans, &source);
+/// Validate a JSON tree built from TOML (see [`parse_tree`]) and deserialize it.
+pub fn load_json(source: SourceFile, raw: Value, spans: Spans) -> Result<Loaded, Vec<Diagnostic>> {
+    let mut diags = validate_schema(&raw, &spans);
     if !diags.is_empty() {
         diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
         return Err(diags);
     }
-
     match serde_json::from_value::<Config>(raw.clone()) {
         Ok(config) => Ok(Loaded { source, config, raw, spans }),
         // The schema is derived from the same types, so this is rare; report it plainly.
-        Err(e) => Err(vec![
-            Diagnostic::error("config::invalid", e.to_string()).at(&source, None),
-        ]),
+        Err(e) => Err(vec![Diagnostic::error("config::invalid", e.to_string()).at(&source, None)]),
     }
 }
 
@@ -167,8 +245,8 @@ fn table_to_json(table: &DeTable<'_>, pointer: &str, spans: &mut Spans) -> Value
     let mut map = Map::new();
     for (key, value) in table.iter() {
         let p = format!("{pointer}/{}", escape_pointer(key.get_ref()));
-        spans.keys.insert(p.clone(), key.span());
-        spans.values.insert(p.clone(), value.span());
+        spans.keys.insert(p.clone(), (0, key.span()));
+        spans.values.insert(p.clone(), (0, value.span()));
         map.insert(key.get_ref().to_string(), value_to_json(value.get_ref(), &p, spans));
     }
     Value::Object(map)
@@ -200,7 +278,7 @@ fn value_to_json(value: &DeValue<'_>, pointer: &str, spans: &mut Spans) -> Value
                 .enumerate()
                 .map(|(i, item)| {
                     let p = format!("{pointer}/{i}");
-                    spans.values.insert(p.clone(), item.span());
+                    spans.values.insert(p.clone(), (0, item.span()));
                     value_to_json(item.get_ref(), &p, spans)
                 })
                 .collect(),
@@ -225,12 +303,13 @@ pub fn config_schema() -> &'static Value {
     })
 }
 
-fn validate_schema(instance: &Value, spans: &Spans, source: &SourceFile) -> Vec<Diagnostic> {
+fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
     use jsonschema::error::ValidationErrorKind as K;
     let schema = config_schema();
-    let validator = match jsonschema::validator_for(schema) {
+    static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    let validator = match VALIDATOR.get_or_init(|| jsonschema::validator_for(schema).map_err(|e| e.to_string())) {
         Ok(v) => v,
-        Err(e) => return vec![Diagnostic::error("internal::schema", e.to_string())],
+        Err(e) => return vec![Diagnostic::error("internal::schema", e.clone())],
     };
     let mut out = Vec::new();
     for err in validator.iter_errors(instance) {
@@ -249,7 +328,7 @@ fn validate_schema(instance: &Value, spans: &Spans, source: &SourceFile) -> Vec<
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => d.help(format!("the keys allowed here are: {}", allowed.join(", "))),
                     };
-                    out.push(d.at(source, spans.key(&p)));
+                    out.push(spans.at_key(d, &p));
                 }
                 continue;
             }
@@ -312,7 +391,7 @@ fn validate_schema(instance: &Value, spans: &Spans, source: &SourceFile) -> Vec<
             .help(format!("write a number of {limit} or less")),
             _ => Diagnostic::error("config::invalid", format!("`{field}`: {err}")).field(field.clone()),
         };
-        out.push(d.at(source, spans.value(&pointer)));
+        out.push(spans.at_value(d, &pointer));
     }
     out
 }

@@ -1,5 +1,7 @@
 //! The commands: the only code that prints. Each returns an exit code.
 
+mod batch;
+
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -26,6 +28,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Generate(args) => generate(args, fmt),
         Command::Clauses(args) => clauses(args, fmt),
         Command::Schema => schema(),
+        Command::Batch(args) => batch::run(args, fmt),
         Command::Lock(args) => lock(args, fmt),
         Command::Diff(args) => diff(args, fmt),
         Command::Explain(args) => explain(args, fmt),

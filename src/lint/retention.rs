@@ -1,0 +1,227 @@
+//! Retention and disposal (safeguard 7).
+
+use crate::config::{Disposal, Retention};
+use crate::diag::Severity;
+use crate::model::{Model, parse_date};
+
+use super::{Findings, Rule, blank, cfg, date_plus, dataset, longer, table_or_root};
+
+pub(super) fn rules() -> Vec<Rule> {
+    vec![
+        Rule {
+            id: "RET-001",
+            severity: Severity::Error,
+            title: "Every dataset each recipient receives, and the derived data, has a retention period",
+            help: "add a [[retention]] entry with dataset, period (or event and max) and disposal",
+            source: "GDPR Art. 5(1)(e); SCC Annex I.B (period or criteria); Irish Data Sharing and Governance Act 2019 s.19(1)(n)",
+            safeguards: &[7],
+            explain: "Storage limitation requires that data is kept no longer than necessary (Art. 5(1)(e) GDPR), \
+and the SCCs ask for the retention period or the criteria used to set it. Each dataset each recipient \
+receives needs a retention entry (for all recipients, or for that party). Data and outputs derived from the \
+datasets need one too (`dataset = \"derived\"`); missing that is a warning, as published outputs may be kept.",
+            check: ret_001,
+        },
+        Rule {
+            id: "RET-002",
+            severity: Severity::Error,
+            title: "Disposal names its method and is certified",
+            help: "add method = \"…\" (e.g. \"cryptographic erasure of keys and overwrite of backups, NIST SP 800-88 purge\") and keep certification = true",
+            source: "GDPR Art. 28(3)(g); Decision 2021/915 Cl. 10(d); NIST SP 800-88",
+            safeguards: &[7],
+            explain: "Deletion that is not specified is hard to verify: copies in backups, caches and laptops \
+survive. Each deletion or anonymisation states the method used, and the holder certifies in writing that \
+disposal (including return) took place.",
+            check: ret_002,
+        },
+        Rule {
+            id: "RET-003",
+            severity: Severity::Warning,
+            title: "Retention does not outlive the agreement without a reason",
+            help: "shorten the period so it ends with the term, or record the reason (e.g. legal_hold = \"…\")",
+            source: "GDPR Art. 5(1)(e); SCC Cl. 16(d); ICO Data Sharing Code (retention agreed before sharing)",
+            safeguards: &[7],
+            explain: "When the agreement ends, the recipients' right to use the data ends with it; data kept \
+longer is kept without a purpose unless a reason survives termination, such as a legal obligation to keep \
+records. The retention period is counted from receipt, so retention starting at the effective date and \
+running past the end of the term needs a recorded reason.",
+            check: ret_003,
+        },
+        Rule {
+            id: "RET-004",
+            severity: Severity::Warning,
+            title: "A recipient keeps a dataset no longer than its provider does",
+            help: "align the recipient's retention with the provider's, or explain the difference",
+            source: "ICO audit toolkit (common retention agreed before sharing)",
+            safeguards: &[7],
+            explain: "When the provider deletes its own copy of a dataset after a period, a recipient that keeps \
+the shared copy longer extends the life of the data beyond what its original controller accepts. Retention \
+rules should be agreed before sharing.",
+            check: ret_004,
+        },
+        Rule {
+            id: "RET-005",
+            severity: Severity::Warning,
+            title: "Archiving states the law or Art. 89 safeguards it relies on",
+            help: "add legal_hold = \"<the law or archiving rules, and the Art. 89(1) safeguards applied>\"",
+            source: "GDPR Art. 5(1)(e), 89(1)",
+            safeguards: &[7],
+            explain: "Personal data may be stored longer only for archiving in the public interest, research or \
+statistics, with the safeguards of Art. 89(1) GDPR (such as pseudonymisation). An entry that archives data \
+at the end of retention should say under which rules and with which safeguards.",
+            check: ret_005,
+        },
+        Rule {
+            id: "RET-006",
+            severity: Severity::Warning,
+            title: "Retention periods are at most 10 years",
+            help: "shorten the period, or use an event with a shorter max backstop",
+            source: "GDPR Art. 5(1)(e); SCC Annex I.B",
+            safeguards: &[7],
+            explain: "A retention period of more than ten years is indefinite retention in all but name for a \
+data-sharing project. It should be replaced by a period tied to the purpose, or justified by a legal hold.",
+            check: ret_006,
+        },
+        Rule {
+            id: "RET-007",
+            severity: Severity::Warning,
+            title: "A retention entry names a party that holds the dataset",
+            help: "name a party that receives the dataset, or leave party out to cover every recipient",
+            source: "GDPR Art. 5(1)(e); ICO Data Sharing Code",
+            safeguards: &[7],
+            explain: "A retention entry for a party that neither provides nor receives the dataset binds no one, \
+and often means the entry was meant for another party, leaving that one without retention.",
+            check: ret_007,
+        },
+    ]
+}
+
+/// Whether entry `r` covers dataset `ds` held by `holder`.
+fn covers(r: &Retention, ds: &str, holder: &str) -> bool {
+    r.dataset == ds && r.party.as_deref().is_none_or(|p| p == holder)
+}
+
+/// The duration that bounds an entry: its period, or its event's backstop.
+fn bound(r: &Retention) -> Option<&str> {
+    r.period.as_deref().or(r.max.as_deref())
+}
+
+fn ret_001(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let at = table_or_root(m, "retention");
+    let mut seen = Vec::new();
+    for fl in &c.flows {
+        for ds in &fl.datasets {
+            let key = (fl.to.clone(), ds.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            if !c.retention.iter().any(|r| covers(r, ds, &fl.to)) {
+                f.at(at.clone(), format!("`{}` receives dataset `{ds}` but no retention applies to it", fl.to))
+                    .help(format!("add a [[retention]] entry with dataset = \"{ds}\", period = \"P24M\" and disposal = \"delete\""));
+            }
+        }
+    }
+    if !c.retention.iter().any(|r| r.dataset == "derived") {
+        f.at(at, "no retention is set for data and outputs derived from the datasets")
+            .warning()
+            .help("add a [[retention]] entry with dataset = \"derived\", a period and disposal");
+    }
+}
+
+fn ret_002(m: &Model, f: &mut Findings) {
+    for (i, r) in cfg(m).retention.iter().enumerate() {
+        let what = disposal_name(r.disposal);
+        if matches!(r.disposal, Disposal::Delete | Disposal::Anonymise) && blank(&r.method) {
+            f.at(format!("/retention/{i}"), format!("retention of `{}` ends in {what} without a method", r.dataset));
+        }
+        if r.disposal != Disposal::Archive && !r.certification {
+            f.at(format!("/retention/{i}/certification"), format!("the {what} of `{}` is not certified", r.dataset))
+                .help("set certification = true: the holder confirms disposal in writing");
+        }
+    }
+}
+
+fn ret_003(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let Some(end) = m.derived.dates.end.as_deref().and_then(|e| parse_date(e).ok()) else { return };
+    for (i, r) in c.retention.iter().enumerate() {
+        if !blank(&r.legal_hold) {
+            continue;
+        }
+        let Some(b) = bound(r) else { continue };
+        if let Some(until) = date_plus(&c.agreement.effective_date, b)
+            && until > end
+        {
+            f.at(
+                format!("/retention/{i}"),
+                format!("`{}` may be kept until at least {until}, after the agreement ends on {end}", r.dataset),
+            );
+        }
+    }
+}
+
+fn ret_004(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let start = &c.agreement.effective_date;
+    for (i, r) in c.retention.iter().enumerate() {
+        let (Some(holder), Some(b)) = (r.party.as_deref(), bound(r)) else { continue };
+        let Some((_, ds)) = dataset(c, &r.dataset) else { continue };
+        if holder == ds.provider {
+            continue;
+        }
+        let provider_entry = c.retention.iter().find(|p| p.dataset == r.dataset && p.party.as_deref() == Some(ds.provider.as_str()));
+        if let Some(pb) = provider_entry.and_then(bound)
+            && longer(start, b, pb)
+        {
+            f.at(
+                format!("/retention/{i}"),
+                format!("`{holder}` keeps `{}` for {b}, longer than its provider `{}` ({pb})", r.dataset, ds.provider),
+            );
+        }
+    }
+}
+
+fn ret_005(m: &Model, f: &mut Findings) {
+    for (i, r) in cfg(m).retention.iter().enumerate() {
+        if r.disposal == Disposal::Archive && blank(&r.legal_hold) {
+            f.at(format!("/retention/{i}/disposal"), format!("`{}` is archived without stating the rules and safeguards that allow it", r.dataset));
+        }
+    }
+}
+
+fn ret_006(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for (i, r) in c.retention.iter().enumerate() {
+        let Some(b) = bound(r) else { continue };
+        if longer(&c.agreement.effective_date, b, "P10Y") {
+            let key = if r.period.is_some() { "period" } else { "max" };
+            f.at(format!("/retention/{i}/{key}"), format!("`{}` is kept for {b}, more than 10 years", r.dataset));
+        }
+    }
+}
+
+fn ret_007(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for (i, r) in c.retention.iter().enumerate() {
+        let Some(p) = r.party.as_deref() else { continue };
+        let holds = if r.dataset == "derived" {
+            c.flows.iter().any(|fl| fl.to == p) || c.datasets.iter().any(|d| d.provider == p)
+        } else {
+            c.flows.iter().any(|fl| fl.datasets.contains(&r.dataset) && (fl.to == p || fl.from == p))
+                || dataset(c, &r.dataset).is_some_and(|(_, d)| d.provider == p)
+        };
+        if !holds {
+            f.at(format!("/retention/{i}/party"), format!("`{p}` does not hold `{}`", r.dataset));
+        }
+    }
+}
+
+fn disposal_name(d: Disposal) -> &'static str {
+    match d {
+        Disposal::Delete => "deletion",
+        Disposal::Return => "return",
+        Disposal::Anonymise => "anonymisation",
+        Disposal::Archive => "archiving",
+    }
+}

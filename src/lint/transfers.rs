@@ -1,0 +1,339 @@
+//! Storage, onward sharing and transfers (safeguard 7).
+
+use crate::config::{Frequency, PartyKind, TransferMechanism as T};
+use crate::diag::Severity;
+use crate::model::{ADEQUATE, Model, TransferRecord, is_eea};
+
+use super::{Findings, Rule, blank, cfg, party, table_or_root};
+
+pub(super) fn rules() -> Vec<Rule> {
+    vec![
+        Rule {
+            id: "XFER-001",
+            severity: Severity::Error,
+            title: "Every transfer out of the data's jurisdiction has a mechanism",
+            help: "add a [[transfers]] entry with importer and mechanism",
+            source: "GDPR Art. 44-49; UK GDPR Art. 44",
+            safeguards: &[7],
+            explain: "datapact derives a transfer record for every recipient, storage location, backup location, \
+sub-processor and onward recipient outside the jurisdiction the data comes from (the EEA counts as one), and \
+for every international organisation. Each needs a mechanism: an adequacy decision, appropriate safeguards \
+under Art. 46 (SCCs, IDTA, BCRs, administrative arrangements…) or a derogation under Art. 49. Adequacy is \
+applied automatically where a general decision exists. For anonymised or aggregated data only, this is a \
+warning: declare `not_required` to record that the transfer is outside Chapter V.",
+            check: xfer_001,
+        },
+        Rule {
+            id: "XFER-002",
+            severity: Severity::Error,
+            title: "Adequacy is relied on only for a destination with an adequacy decision",
+            help: "choose another mechanism (e.g. \"standard_contractual_clauses\"), or for a certified US importer cite its Data Privacy Framework listing in reference",
+            source: "GDPR Art. 45; Commission adequacy decisions (list as of 2025-09-01); EU-US Data Privacy Framework decision 2023/1795",
+            safeguards: &[7],
+            explain: "An adequacy decision covers a whole country (or, for the United States, only organisations \
+certified under the Data Privacy Framework). Declaring `adequacy` for a destination without a decision leaves \
+the transfer without a mechanism; for a US importer the reference must cite its certification.",
+            check: xfer_002,
+        },
+        Rule {
+            id: "XFER-003",
+            severity: Severity::Error,
+            title: "Art. 46 safeguards come with a transfer impact assessment",
+            help: "add tia_reference = \"…\" (and supplementary_measures) to the [[transfers]] entry",
+            source: "SCC 2021/914 Cl. 14(b)-(c); CJEU C-311/18 Schrems II; EDPB Recommendations 01/2020",
+            safeguards: &[7],
+            explain: "Contractual and other Art. 46 safeguards work only if the law of the destination lets the \
+importer comply with them. Since Schrems II the exporter must assess this (a transfer impact assessment) and \
+add supplementary measures where needed (SCC Clause 14). Cite the assessment.",
+            check: xfer_003,
+        },
+        Rule {
+            id: "XFER-004",
+            severity: Severity::Warning,
+            title: "Art. 49 derogations are used only for occasional transfers",
+            help: "use an Art. 46 safeguard (e.g. standard contractual clauses or an administrative arrangement) for regular transfers",
+            source: "GDPR Art. 49(1), (3); EDPB Guidelines 2/2018 on derogations",
+            safeguards: &[7],
+            explain: "Derogations are exceptions, to be interpreted restrictively, and suit occasional and \
+non-repetitive transfers (EDPB Guidelines 2/2018). Periodic or continuous flows relying on a derogation \
+should move to an Art. 46 safeguard. Consent cannot be relied on by a public authority exercising its public \
+powers (Art. 49(3)); that case is an error.",
+            check: xfer_004,
+        },
+        Rule {
+            id: "XFER-005",
+            severity: Severity::Warning,
+            title: "Transfers to an international organisation rest on a suitable mechanism",
+            help: "use \"public_body_instrument\", \"administrative_arrangement\", \"standard_contractual_clauses\" or a justified \"derogation_public_interest\"",
+            source: "GDPR Art. 4(26), 44, 46(2)(a), 46(3)(b), 49(1)(d); ICRC Handbook ch. 4",
+            safeguards: &[7],
+            explain: "A transfer to an international organisation is a Chapter V transfer wherever the \
+organisation sits. An adequacy decision for its host country does not cover it, since the organisation is \
+not subject to that country's law. Suitable mechanisms are a legally binding instrument between public \
+bodies (Art. 46(2)(a)), an administrative arrangement (Art. 46(3)(b)), standard contractual clauses, or the \
+important-public-interest derogation (Art. 49(1)(d)).",
+            check: xfer_005,
+        },
+        Rule {
+            id: "XFER-006",
+            severity: Severity::Error,
+            title: "Transfers from the United Kingdom use a UK transfer tool",
+            help: "use \"uk_addendum\" (EU SCCs with the UK Addendum) or \"uk_idta\"",
+            source: "UK GDPR Art. 46; ICO International Data Transfer Agreement and Addendum (21 March 2022)",
+            safeguards: &[7],
+            explain: "An exporter under UK GDPR cannot rely on the EU standard contractual clauses alone: it needs \
+the ICO's International Data Transfer Agreement, or the EU SCCs with the UK Addendum. Conversely, the UK tools \
+do not cover an exporter in the EEA (warning).",
+            check: xfer_006,
+        },
+        Rule {
+            id: "XFER-007",
+            severity: Severity::Error,
+            title: "Onward recipients accept conditions and are not excluded authorities",
+            help: "add conditions = [\"…\"] to the onward recipient (at least the same obligations as the recipient party)",
+            source: "SCC Cl. 8.7; IOM Data Protection Principle 5 (written guarantees); Irish Data Sharing and Governance Act 2019 s.19(1)(j)",
+            safeguards: &[4, 7],
+            explain: "Onward sharing is prohibited unless listed, and each listed recipient must accept \
+obligations equivalent to those of the party that shares with it (SCC Clause 8.7). A recipient in a country \
+whose authorities are excluded by [use_restrictions] contradicts that exclusion (warning).",
+            check: xfer_007,
+        },
+        Rule {
+            id: "XFER-008",
+            severity: Severity::Warning,
+            title: "Every recipient says where it stores the data",
+            help: "add a [[storage]] entry for the party: country, location and host",
+            source: "IOM safeguard 7 (storage policies); SCC Annex I.B; ICO Data Sharing Code",
+            safeguards: &[7],
+            explain: "Where data is stored decides which law applies to it, who can be compelled to disclose it \
+and whether a transfer takes place. Each party that receives data should declare its storage: the country, \
+the environment and who hosts it. Without it, transfers are derived from the party's seat only.",
+            check: xfer_008,
+        },
+    ]
+}
+
+fn is_art46(m: T) -> bool {
+    matches!(
+        m,
+        T::StandardContractualClauses
+            | T::UkIdta
+            | T::UkAddendum
+            | T::BindingCorporateRules
+            | T::PublicBodyInstrument
+            | T::AdministrativeArrangement
+            | T::CodeOfConduct
+            | T::Certification
+    )
+}
+
+fn is_derogation(m: T) -> bool {
+    matches!(m, T::DerogationPublicInterest | T::DerogationConsent | T::DerogationVitalInterests)
+}
+
+fn mech_name(m: T) -> String {
+    serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn reason_words(t: &TransferRecord) -> &'static str {
+    match t.reason.as_str() {
+        "recipient" => "it is received",
+        "storage" => "it is stored",
+        "backup" => "it is backed up",
+        "sub-processor" => "a sub-processor processes it",
+        "international-organisation" => "it goes to an international organisation",
+        "onward" => "it is shared onward",
+        _ => "it goes",
+    }
+}
+
+/// The pointer of a transfer's declaration, or where to add one.
+fn decl_at(m: &Model, t: &TransferRecord) -> String {
+    match t.declared {
+        Some(i) => format!("/transfers/{i}/mechanism"),
+        None => table_or_root(m, "transfers"),
+    }
+}
+
+fn xfer_001(m: &Model, f: &mut Findings) {
+    let non_personal = m.derived.only_non_personal;
+    for t in m.derived.transfers.iter().filter(|t| t.mechanism.is_none()) {
+        let fd = f.at(
+            table_or_root(m, "transfers"),
+            format!(
+                "data from `{}` reaches `{}` in {} ({}), with no transfer mechanism",
+                t.exporter,
+                t.importer,
+                t.destination_name,
+                reason_words(t)
+            ),
+        );
+        fd.help(format!(
+            "add a [[transfers]] entry with importer = \"{}\" and mechanism = \"standard_contractual_clauses\" (or the mechanism relied on)",
+            t.importer
+        ));
+        if non_personal {
+            fd.warning().help(format!(
+                "the data is anonymised or aggregated: add a [[transfers]] entry with importer = \"{}\" and mechanism = \"not_required\", or the mechanism relied on",
+                t.importer
+            ));
+        }
+    }
+}
+
+fn xfer_002(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for t in &m.derived.transfers {
+        let Some(i) = t.declared else { continue };
+        let decl = &c.transfers[i];
+        if decl.mechanism != T::Adequacy || ADEQUATE.contains(&t.destination.as_str()) || is_eea(&t.destination) {
+            continue;
+        }
+        if t.destination == "US" {
+            if blank(&decl.reference) {
+                f.at(format!("/transfers/{i}"), format!("adequacy for `{}` in the United States needs its Data Privacy Framework certification", t.importer))
+                    .help("add reference = \"<the importer's Data Privacy Framework listing>\", or use standard contractual clauses");
+            }
+        } else {
+            f.at(format!("/transfers/{i}/mechanism"), format!("{} has no EU adequacy decision (as of {})", t.destination_name, crate::model::ADEQUACY_AS_OF));
+        }
+    }
+}
+
+fn xfer_003(m: &Model, f: &mut Findings) {
+    for (i, t) in cfg(m).transfers.iter().enumerate() {
+        if is_art46(t.mechanism) && blank(&t.tia_reference) {
+            f.at(
+                format!("/transfers/{i}"),
+                format!("the transfer to `{}` relies on {} without a transfer impact assessment", t.importer, mech_name(t.mechanism)),
+            );
+        }
+    }
+}
+
+fn xfer_004(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for (i, t) in c.transfers.iter().enumerate() {
+        if !is_derogation(t.mechanism) {
+            continue;
+        }
+        // The flows that bring data to this importer (or to the processor of a sub-processor).
+        let target = c.subprocessors.iter().find(|s| s.id == t.importer).map_or(t.importer.as_str(), |s| s.processor.as_str());
+        let regular: Vec<&str> = c
+            .flows
+            .iter()
+            .filter(|fl| fl.to == target && matches!(fl.frequency, Frequency::Periodic | Frequency::Continuous))
+            .map(|fl| fl.id.as_str())
+            .collect();
+        if !regular.is_empty() {
+            f.at(
+                format!("/transfers/{i}/mechanism"),
+                format!(
+                    "the transfer to `{}` relies on a derogation ({}) but flow {} is regular",
+                    t.importer,
+                    mech_name(t.mechanism),
+                    regular.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        if t.mechanism == T::DerogationConsent {
+            let public_exporters: Vec<&str> = c
+                .flows
+                .iter()
+                .filter(|fl| fl.to == target)
+                .filter_map(|fl| party(c, &fl.from))
+                .filter(|(_, p)| p.kind == PartyKind::PublicAuthority)
+                .map(|(_, p)| p.id.as_str())
+                .collect();
+            if let Some(p) = public_exporters.first() {
+                f.at(format!("/transfers/{i}/mechanism"), format!("public authority `{p}` cannot rely on consent to transfer data to `{}`", t.importer))
+                    .error()
+                    .help("a public authority exercising its powers uses an Art. 46 safeguard, e.g. \"administrative_arrangement\"");
+            }
+        }
+    }
+}
+
+fn xfer_005(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for t in &m.derived.transfers {
+        let Some((_, p)) = party(c, &t.importer) else { continue };
+        if p.kind != PartyKind::InternationalOrganisation {
+            continue;
+        }
+        let Some(mech) = t.mechanism else { continue };
+        let suitable = matches!(
+            mech,
+            T::PublicBodyInstrument | T::AdministrativeArrangement | T::StandardContractualClauses | T::DerogationPublicInterest | T::DerogationVitalInterests
+        );
+        if !suitable {
+            let how = if t.declared.is_none() && mech == T::Adequacy {
+                format!("the adequacy of {} applied by default", t.destination_name)
+            } else {
+                mech_name(mech)
+            };
+            f.at(decl_at(m, t), format!("international organisation `{}` receives data under {how}, which does not cover it", t.importer))
+                .help(format!(
+                    "add a [[transfers]] entry with importer = \"{}\" and mechanism = \"administrative_arrangement\", \"public_body_instrument\" or \"standard_contractual_clauses\"",
+                    t.importer
+                ));
+        }
+    }
+}
+
+fn uk_adequate(code: &str) -> bool {
+    is_eea(code) || code == "GB" || code == "GI" || ADEQUATE.contains(&code)
+}
+
+fn xfer_006(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for t in &m.derived.transfers {
+        let Some(i) = t.declared else { continue };
+        let exporter_uk = party(c, &t.exporter).is_some_and(|(_, p)| p.country == "GB");
+        let mech = c.transfers[i].mechanism;
+        if exporter_uk && !uk_adequate(&t.destination) && mech == T::StandardContractualClauses {
+            f.at(
+                format!("/transfers/{i}/mechanism"),
+                format!("`{}` exports from the United Kingdom to {} under the EU clauses alone", t.exporter, t.destination_name),
+            );
+        }
+        if !exporter_uk && matches!(mech, T::UkIdta | T::UkAddendum) && party(c, &t.exporter).is_some() {
+            f.at(
+                format!("/transfers/{i}/mechanism"),
+                format!("`{}` is not in the United Kingdom, so {} does not cover its transfer", t.exporter, mech_name(mech)),
+            )
+            .warning()
+            .help("use \"standard_contractual_clauses\" for an exporter under EU law");
+        }
+    }
+}
+
+fn xfer_007(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for (i, o) in c.onward_sharing.permitted.iter().enumerate() {
+        if o.conditions.iter().all(|s| s.trim().is_empty()) {
+            f.at(format!("/onward_sharing/permitted/{i}"), format!("onward recipient \"{}\" accepts no conditions", o.recipient));
+        }
+        if c.use_restrictions.excluded_authorities.contains(&o.country) {
+            f.at(
+                format!("/onward_sharing/permitted/{i}/country"),
+                format!("onward recipient \"{}\" is in {}, whose authorities are excluded", o.recipient, crate::model::country_name(&o.country)),
+            )
+            .warning()
+            .help("make sure the recipient is not and does not answer to an excluded authority, or remove it");
+        }
+    }
+}
+
+fn xfer_008(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for r in &m.derived.recipients {
+        if !c.storage.iter().any(|s| &s.party == r)
+            && let Some((i, _)) = party(c, r)
+        {
+            let _ = i;
+            f.at(table_or_root(m, "storage"), format!("`{r}` receives data but declares no storage"))
+                .help(format!("add a [[storage]] entry with party = \"{r}\", country, location and hosted_by"));
+        }
+    }
+}
