@@ -1,4 +1,5 @@
-//! Writing an agreement's outputs: Markdown, and the PDF through typst.
+//! Writing an agreement's outputs: Markdown, its machine-readable twin (JSON), and the PDF
+//! through typst.
 //!
 //! In: a checked model and its rendered Markdown. Out: files in the output folder, each
 //! written atomically, with their sha256.
@@ -10,39 +11,178 @@ use crate::cli::OutputFormat;
 use crate::library::{Library, sha256_hex};
 use crate::model::Model;
 use crate::output::write_atomic;
+use crate::pdf::{CompileOptions, FontSet, PdfMeta, PdfParty, PdfSignatory, PdfStatus, StagedFonts, Typst};
 use crate::render::Rendered;
+
+/// What the PDF stage needs, set up once per run.
+struct PdfSetup {
+    typst: Typst,
+    fonts: FontSet,
+    staged: StagedFonts,
+    pdfa: bool,
+}
 
 /// Everything needed to write outputs, set up once per run.
 pub struct Emitter {
     formats: Vec<OutputFormat>,
     out_dir: PathBuf,
+    pdf: Option<PdfSetup>,
 }
 
 impl Emitter {
-    pub fn new(formats: &[OutputFormat], out_dir: &Path, _typst: Option<&Path>, _pdfa: bool) -> Result<Emitter, String> {
-        if formats.contains(&OutputFormat::Pdf) {
-            return Err("PDF output is not available yet: use --format md".into());
-        }
-        Ok(Emitter { formats: formats.to_vec(), out_dir: out_dir.to_path_buf() })
+    /// Locate typst and the fonts when PDF output is asked for (an error says how to install).
+    pub fn new(formats: &[OutputFormat], out_dir: &Path, typst: Option<&Path>, pdfa: bool) -> Result<Emitter, String> {
+        let pdf = if formats.contains(&OutputFormat::Pdf) {
+            let typst = Typst::locate(typst).map_err(|e| e.to_string())?;
+            let fonts = FontSet::discover().map_err(|e| format!("{e}; install the fonts with `bash .ci/setup` (Debian: fonts-noto-core fonts-noto-cjk) or set DATAPACT_FONT_PATH"))?;
+            let staged = fonts.stage().map_err(|e| format!("cannot prepare the fonts for typst: {e}"))?;
+            Some(PdfSetup { typst, fonts, staged, pdfa })
+        } else {
+            None
+        };
+        Ok(Emitter { formats: formats.to_vec(), out_dir: out_dir.to_path_buf(), pdf })
     }
 
     pub fn out_dir(&self) -> &Path {
         &self.out_dir
     }
 
-    /// What, besides the inputs, decides the outputs: the formats and tool versions.
+    /// What, besides the inputs, decides the outputs: the formats and the typst version.
     pub fn fingerprint(&self) -> String {
-        format!("{:?}", self.formats)
+        let typst = self.pdf.as_ref().map(|p| p.typst.version().to_owned()).unwrap_or_default();
+        let pdfa = self.pdf.as_ref().is_some_and(|p| p.pdfa);
+        format!("{:?} {typst} pdfa={pdfa} epoch={}", self.formats, std::env::var("SOURCE_DATE_EPOCH").unwrap_or_default())
     }
 
-    pub fn emit(&self, model: &Model, rendered: &Rendered, _lib: &Library) -> Result<Vec<OutputFile>, String> {
+    /// Write every output of one agreement. On failure, nothing new is left for this agreement
+    /// except files already complete (each file is written atomically).
+    pub fn emit(&self, model: &Model, rendered: &Rendered, lib: &Library) -> Result<Vec<OutputFile>, String> {
         let reference = &model.config().agreement.reference;
         let mut outputs = Vec::new();
+        // Check and build the PDF input first, so an agreement that cannot be typeset
+        // writes nothing at all.
+        let pdf_input = match &self.pdf {
+            Some(setup) => Some(prepare_pdf(setup, model, rendered, lib)?),
+            None => None,
+        };
         if self.formats.contains(&OutputFormat::Md) {
             let name = format!("{reference}.md");
             write_atomic(&self.out_dir.join(&name), rendered.markdown.as_bytes()).map_err(|e| e.to_string())?;
             outputs.push(OutputFile { file: name, sha256: sha256_hex(rendered.markdown.as_bytes()) });
         }
+        let twin = crate::twin::build(model, rendered, lib);
+        let twin_text = format!("{}\n", serde_json::to_string_pretty(&twin).unwrap_or_default());
+        let name = format!("{reference}.json");
+        write_atomic(&self.out_dir.join(&name), twin_text.as_bytes()).map_err(|e| e.to_string())?;
+        outputs.push(OutputFile { file: name, sha256: sha256_hex(twin_text.as_bytes()) });
+
+        if let (Some(setup), Some((typ, meta, opts))) = (&self.pdf, pdf_input) {
+            let name = format!("{reference}.pdf");
+            let path = self.out_dir.join(&name);
+            std::fs::create_dir_all(&self.out_dir).map_err(|e| format!("cannot create {}: {e}", self.out_dir.display()))?;
+            setup.typst.compile(&typ, &meta, &opts, &path).map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
+            outputs.push(OutputFile { file: name, sha256: sha256_hex(&bytes) });
+        }
         Ok(outputs)
     }
+}
+
+/// The provenance line: config hash, library version and hash, datapact version.
+pub fn provenance(model: &Model, lib: &Library) -> String {
+    format!(
+        "config sha256 {}; library {} sha256 {}; datapact {}",
+        crate::twin::config_hash(model),
+        lib.version,
+        lib.hash,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// The PDF's creation timestamp: `SOURCE_DATE_EPOCH` when set, else the effective date.
+fn timestamp(model: &Model) -> Result<i64, String> {
+    if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
+        return s.trim().parse().map_err(|_| format!("SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"));
+    }
+    crate::pdf::date_to_unix(&model.config().agreement.effective_date)
+        .ok_or_else(|| "the effective date is before 1970 and cannot date the PDF; set SOURCE_DATE_EPOCH".to_owned())
+}
+
+fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Library) -> Result<(String, PdfMeta, CompileOptions), String> {
+    // Every character a user typed must have a glyph: typst would draw an empty box silently.
+    let missing = setup.fonts.check_json_strings(&model.loaded.raw);
+    if !missing.is_empty() {
+        let list: Vec<String> = missing
+            .iter()
+            .take(10)
+            .map(|m| format!("{}: character {:?} (U+{:04X}) at position {}", m.path, m.ch, m.ch as u32, m.position + 1))
+            .collect();
+        return Err(format!(
+            "{}: {} character{} no font can draw: {}; remove or replace {}, or add a font that covers it with DATAPACT_FONT_PATH",
+            model.loaded.source.path.display(),
+            missing.len(),
+            if missing.len() == 1 { "" } else { "s" },
+            list.join("; "),
+            if missing.len() == 1 { "it" } else { "them" }
+        ));
+    }
+    let body_md = format!("{}\n{}", rendered.pdf_body, rendered.pdf_annexes);
+    let clause_text_missing = setup.fonts.missing_glyphs_at(&body_md);
+    if let Some(m) = clause_text_missing.first() {
+        return Err(format!("the clause text has a character no font can draw: {:?} (U+{:04X}) at line {} of the rendered Markdown", m.ch, m.ch as u32, m.line));
+    }
+    let typ = crate::pdf::markdown_to_typst(&body_md).map_err(|e| format!("cannot typeset the agreement: {e}"))?;
+    let cfg = model.config();
+    let meta = PdfMeta {
+        title: cfg.agreement.title.clone(),
+        reference: cfg.agreement.reference.clone(),
+        version: cfg.agreement.version.clone(),
+        status: match cfg.agreement.status {
+            crate::config::Status::Draft => PdfStatus::Draft,
+            crate::config::Status::Final => PdfStatus::Final,
+        },
+        date: cfg.agreement.effective_date.clone(),
+        binding: cfg.agreement.binding,
+        parties: cfg
+            .parties
+            .iter()
+            .map(|p| {
+                let ctx_roles: Vec<&str> = model
+                    .derived
+                    .flows
+                    .iter()
+                    .flat_map(|f| {
+                        let mut v = Vec::new();
+                        if f.from == p.id {
+                            v.push(crate::render::role_text(f.from_role));
+                        }
+                        if f.to == p.id {
+                            v.push(crate::render::role_text(f.to_role));
+                        }
+                        v
+                    })
+                    .fold(Vec::new(), |mut acc, r| {
+                        if !acc.contains(&r) {
+                            acc.push(r);
+                        }
+                        acc
+                    });
+                PdfParty {
+                    legal_name: p.legal_name.clone(),
+                    short_name: p.short_name.clone().unwrap_or_default(),
+                    kind: serde_json::to_value(p.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    country: crate::model::country_name(&p.country),
+                    address: p.address.clone(),
+                    role: crate::render::join_words(&ctx_roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "and"),
+                    signatories: p.signatories.iter().map(|s| PdfSignatory { name: s.name.clone(), title: s.title.clone() }).collect(),
+                }
+            })
+            .collect(),
+        provenance: provenance(model, lib),
+    };
+    let mut opts = CompileOptions::new(timestamp(model)?);
+    opts.pdfa = setup.pdfa;
+    opts.font_dirs = vec![setup.staged.path().to_path_buf()];
+    opts.template = lib.template_files.get("agreement.typ").cloned();
+    Ok((typ, meta, opts))
 }

@@ -110,6 +110,8 @@ pub struct Library {
     pub clauses: Vec<Clause>,
     /// sha256 over every template file, in name order.
     pub templates_hash: String,
+    /// The raw text of each template file by name (e.g. `agreement.typ`).
+    pub template_files: BTreeMap<String, String>,
     /// sha256 over every clause hash and the templates hash.
     pub hash: String,
     pub tera: tera::Tera,
@@ -298,7 +300,12 @@ impl Library {
         hasher.update(templates_hash.as_bytes());
         let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
 
+        let template_files = template_files
+            .iter()
+            .map(|t| (t.rel.trim_start_matches("templates/").to_owned(), t.text.clone()))
+            .collect();
         Ok(Library {
+            template_files,
             origin,
             version: sections.version,
             sections: sections.sections,

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-use crate::cli::{AffectedArgs, Cli, ClausesArgs, Command, DiffArgs, ExplainArgs, GenerateArgs, InitArgs, ListFormat, LockArgs, OutputFormat};
+use crate::cli::{AffectedArgs, Cli, ClausesArgs, Command, DiffArgs, ExplainArgs, GenerateArgs, InitArgs, ListFormat, LockArgs};
 use crate::diag::{self, Diagnostic, DiagnosticFormat};
 use crate::library::Library;
 use crate::output::write_atomic;
@@ -90,6 +90,10 @@ fn schema() -> u8 {
 }
 
 fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
+    let emitter = match crate::emit::Emitter::new(&args.format, &args.output, args.typst.as_deref(), args.pdf_standard.is_some()) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
     let mut worst = OK;
     for config in &args.configs {
         let prepared = match pipeline::prepare(config, args.library.library.as_deref()) {
@@ -105,17 +109,16 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
             worst = worst.max(FINDINGS);
             continue;
         }
-        let reference = &prepared.model.config().agreement.reference;
-        if args.format.contains(&OutputFormat::Md) {
-            let path = args.output.join(format!("{reference}.md"));
-            if let Err(e) = write_atomic(&path, prepared.rendered.markdown.as_bytes()) {
-                worst = worst.max(fail(e));
-                continue;
+        match emitter.emit(&prepared.model, &prepared.rendered, &prepared.library) {
+            Ok(files) => {
+                for f in files {
+                    eprintln!("wrote {}", args.output.join(&f.file).display());
+                }
             }
-            eprintln!("wrote {}", path.display());
-        }
-        if args.format.contains(&OutputFormat::Pdf) {
-            worst = worst.max(fail("PDF output is not available yet: use --format md"));
+            Err(e) => {
+                eprintln!("error: {}: {e}", config.display());
+                worst = worst.max(ERROR);
+            }
         }
     }
     worst

@@ -5,7 +5,7 @@ use crate::config::{Authorisation, LegalRole, PartyKind};
 use crate::diag::Severity;
 use crate::model::{Model, Relationship};
 
-use super::{Findings, Rule, and_list, blank, cfg, party, table_or_root};
+use super::{Findings, Rule, and_list, blank, cfg, party};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -107,7 +107,7 @@ fn role_001(m: &Model, f: &mut Findings) {
 fn role_002(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let d = &m.derived;
-    for (i, p) in c.parties.iter().enumerate() {
+    for p in &c.parties {
         let only_processor = d.processors.contains(&p.id) && !d.controllers.contains(&p.id);
         if !only_processor {
             continue;
@@ -131,7 +131,6 @@ fn role_002(m: &Model, f: &mut Findings) {
         if c.outputs.ip_owner.as_deref() == Some(&p.id) {
             f.at("/outputs/ip_owner", format!("`{}` is a processor on every flow but owns the outputs: it acts as a controller", p.id));
         }
-        let _ = i;
     }
 }
 
@@ -238,5 +237,4 @@ fn role_008(m: &Model, f: &mut Findings) {
             f.at(format!("/parties/{i}"), format!("public authority `{}` handles personal data but names no data-protection officer", p.id));
         }
     }
-    let _ = table_or_root;
 }

@@ -328,10 +328,7 @@ fn xfer_007(m: &Model, f: &mut Findings) {
 fn xfer_008(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for r in &m.derived.recipients {
-        if !c.storage.iter().any(|s| &s.party == r)
-            && let Some((i, _)) = party(c, r)
-        {
-            let _ = i;
+        if !c.storage.iter().any(|s| &s.party == r) {
             f.at(table_or_root(m, "storage"), format!("`{r}` receives data but declares no storage"))
                 .help(format!("add a [[storage]] entry with party = \"{r}\", country, location and hosted_by"));
         }

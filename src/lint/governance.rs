@@ -1,0 +1,347 @@
+//! Governance, lifecycle and document quality (safeguards 2 and 6): review, term, audit, due
+//! diligence, law and forum, outputs, and readiness to sign.
+
+use crate::config::{DisputeMechanism, DueDiligenceOutcome, DueDiligenceScope, LiabilityModel, Status};
+use crate::diag::Severity;
+use crate::model::{Model, Relationship, add_duration, parse_date};
+
+use super::{Findings, Rule, and_list, blank, cfg, date_plus, longer};
+
+pub(super) fn rules() -> Vec<Rule> {
+    vec![
+        Rule {
+            id: "GOV-001",
+            severity: Severity::Error,
+            title: "The agreement is reviewed at least every 5 years (every 24 months recommended)",
+            help: "set agreement.review_interval to \"P12M\" or \"P24M\"",
+            source: "ICO Data Sharing Code (regular review); Irish Data Sharing and Governance Act 2019 s.20 (review at most every 5 years)",
+            safeguards: &[6],
+            explain: "A data-sharing agreement is reviewed regularly to check that the sharing is still \
+necessary, that the data is still suitable and that the safeguards work. Review intervals over five years are \
+an error; over 24 months, a warning.",
+            check: gov_001,
+        },
+        Rule {
+            id: "GOV-002",
+            severity: Severity::Warning,
+            title: "The term is bounded and data leaves promptly at exit",
+            help: "keep the term to 5 years or less, and term.exit_days to 90 or fewer",
+            source: "SCC Cl. 16; Decision 2021/915 Cl. 10; ICO Data Sharing Code (termination)",
+            safeguards: &[7],
+            explain: "A data-sharing agreement runs for a defined term tied to its purpose. Terms longer than five \
+years outlive most projects, and an exit period of more than 90 days to return or delete the data keeps it \
+without purpose after the agreement ends.",
+            check: gov_002,
+        },
+        Rule {
+            id: "GOV-003",
+            severity: Severity::Error,
+            title: "Audit and information rights exist (required for processors)",
+            help: "set [audit] max_per_year to 1 or more",
+            source: "GDPR Art. 28(3)(h); SCC Cl. 8.9",
+            safeguards: &[2, 6],
+            explain: "A processor makes available all information needed to demonstrate compliance and allows \
+for audits by the controller (Art. 28(3)(h) GDPR): an agreement with processor flows that allows no audit is \
+an error. Between controllers, audit or compliance reporting is good practice (warning).",
+            check: gov_003,
+        },
+        Rule {
+            id: "GOV-004",
+            severity: Severity::Error,
+            title: "Each partner passed due diligence shortly before the agreement",
+            help: "add due_diligence = { date = …, scope = [\"values_alignment\", \"security_practices\", …], outcome = \"approved\" } to the party",
+            source: "IOM safeguard 2 (partner due diligence); GDPR Art. 28(1); UN Global Pulse / UNDG guidance on private-sector partnerships",
+            safeguards: &[2],
+            explain: "IOM's second safeguard asks for due diligence on private-sector partners: their values, \
+reputation, security practices, sanctions and conflicts of interest. Each party records the assessment done \
+on it. A missing, pending or rejected assessment is an error; an assessment older than 12 months at the \
+effective date, or dated after it, is a warning, as is an approval whose conditions are not written down. A \
+processor must offer sufficient guarantees (Art. 28(1) GDPR): its assessment covers security practices or it \
+holds a certification.",
+            check: gov_004,
+        },
+        Rule {
+            id: "GOV-005",
+            severity: Severity::Warning,
+            title: "Governing law and forum are declared and fit the parties",
+            help: "set agreement.governing_law and agreement.forum (or [disputes] mechanism = \"arbitration\" with a seat)",
+            source: "SCC 2021/914 Cl. 17-18; ICRC Handbook (privileges and immunities)",
+            safeguards: &[6],
+            explain: "The agreement must say which law governs it and where disputes are settled. A party with \
+privileges and immunities (most international organisations) cannot submit to national courts, so disputes \
+go to arbitration, with a seat.",
+            check: gov_005,
+        },
+        Rule {
+            id: "GOV-006",
+            severity: Severity::Warning,
+            title: "Published outputs pass disclosure control",
+            help: "set [outputs] min_cell_size to 10 or more and review_days to at least 1",
+            source: "Five Safes (safe outputs); OCHA statistical disclosure control; IOM safeguard 4",
+            safeguards: &[4, 7],
+            explain: "Publication is where aggregated data most often leaks: small cells and dominant \
+contributors can reveal individuals or a provider's business data. When outputs may be published, cells \
+under 10 are suppressed and the provider has time to review outputs before release.",
+            check: gov_006,
+        },
+        Rule {
+            id: "GOV-009",
+            severity: Severity::Error,
+            title: "A liability cap states its amount",
+            help: "add cap = \"EUR 250,000\" (or the amount agreed) to [liability], or use model = \"uncapped\"",
+            source: "SCC Cl. 12; ICO Data Sharing Code (liability)",
+            safeguards: &[6],
+            explain: "A mutual liability cap without an amount cannot be rendered into an enforceable clause. \
+State the cap; breaches of data-protection obligations stay outside it.",
+            check: gov_009,
+        },
+        Rule {
+            id: "GOV-010",
+            severity: Severity::Error,
+            title: "Processor flows are covered by a binding agreement",
+            help: "set agreement.binding = true, or make the parties controllers",
+            source: "GDPR Art. 28(3), 28(9) (processing governed by a contract or legal act, in writing)",
+            safeguards: &[6],
+            explain: "Processing by a processor must be governed by a contract or other legal act that is binding \
+on the processor (Art. 28(3) GDPR). A deliberately non-binding protocol cannot carry processor flows.",
+            check: gov_010,
+        },
+        Rule {
+            id: "DOC-001",
+            severity: Severity::Error,
+            title: "A final agreement has no open errors",
+            help: "fix the errors reported, or set agreement.status = \"draft\" until they are fixed",
+            source: "Accountability, GDPR Art. 5(2)",
+            safeguards: &[1, 2, 3, 4, 5, 6, 7],
+            explain: "`status = \"final\"` says the agreement is ready to sign. Error-level findings are gaps that \
+make it unlawful or incomplete, so a final agreement may have none. Drafts may circulate with errors.",
+            check: doc_001,
+        },
+        Rule {
+            id: "DOC-002",
+            severity: Severity::Error,
+            title: "No placeholders are left in the agreement",
+            help: "replace the placeholder with the real value",
+            source: "Accountability, GDPR Art. 5(2)",
+            safeguards: &[1, 2, 3, 4, 5, 6, 7],
+            explain: "Placeholders such as TODO, TBD, \"[insert …]\" or \"…\" would be printed in the agreement. \
+In a final agreement they are errors; in a draft, warnings.",
+            check: doc_002,
+        },
+    ]
+}
+
+fn gov_001(m: &Model, f: &mut Findings) {
+    let a = &cfg(m).agreement;
+    let start = &a.effective_date;
+    if longer(start, &a.review_interval, "P5Y") {
+        f.at("/agreement/review_interval", format!("the agreement is reviewed every {}, more than 5 years", a.review_interval));
+    } else if longer(start, &a.review_interval, "P24M") {
+        f.at("/agreement/review_interval", format!("the agreement is reviewed every {}, more than 24 months", a.review_interval)).warning();
+    }
+}
+
+fn gov_002(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    if let (Some(end), Some(limit)) =
+        (m.derived.dates.end.as_deref().and_then(|e| parse_date(e).ok()), date_plus(&c.agreement.effective_date, "P5Y"))
+        && end > limit
+    {
+        let at = if c.term.end_date.is_some() { "/term/end_date" } else { "/term/duration" };
+        f.at(at, format!("the agreement runs until {end}, more than 5 years"));
+    }
+    if c.term.exit_days > 90 {
+        f.at("/term/exit_days", format!("data may be kept {} days after the agreement ends", c.term.exit_days));
+    }
+}
+
+fn gov_003(m: &Model, f: &mut Findings) {
+    let d = &m.derived;
+    if cfg(m).audit.max_per_year > 0 {
+        return;
+    }
+    let processor = d.flows.iter().any(|x| matches!(x.relationship, Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor));
+    if processor {
+        f.at("/audit/max_per_year", "processors act for a controller, but the agreement allows no audit");
+    } else {
+        f.at("/audit/max_per_year", "the agreement allows no audit or compliance review").warning();
+    }
+}
+
+fn gov_004(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let eff = parse_date(&c.agreement.effective_date).ok();
+    for (i, p) in c.parties.iter().enumerate() {
+        let Some(dd) = &p.due_diligence else {
+            f.at(format!("/parties/{i}"), format!("no due diligence is recorded for `{}`", p.id)).help(format!(
+                "add a due_diligence table to party `{}`: date, scope (e.g. [\"values_alignment\", \"security_practices\"]) and outcome",
+                p.id
+            ));
+            continue;
+        };
+        let base = format!("/parties/{i}/due_diligence");
+        match dd.outcome {
+            DueDiligenceOutcome::Pending => {
+                f.at(format!("{base}/outcome"), format!("due diligence on `{}` is still pending", p.id))
+                    .help("complete the due diligence before the agreement; record outcome = \"approved\" or \"approved_with_conditions\"");
+            }
+            DueDiligenceOutcome::Rejected => {
+                f.at(format!("{base}/outcome"), format!("due diligence on `{}` was rejected", p.id))
+                    .help("do not share data with a partner that failed due diligence; remove the party or redo the assessment");
+            }
+            DueDiligenceOutcome::ApprovedWithConditions if dd.conditions.iter().all(|s| s.trim().is_empty()) => {
+                f.at(base.clone(), format!("due diligence on `{}` was approved with conditions, but none are listed", p.id))
+                    .warning()
+                    .help("add conditions = [\"…\"] to the due diligence");
+            }
+            _ => {}
+        }
+        if let (Ok(date), Some(eff)) = (parse_date(&dd.date), eff) {
+            let expires = add_duration(date, crate::model::parse_duration("P12M").expect("valid"));
+            if expires.is_some_and(|x| x < eff) {
+                f.at(format!("{base}/date"), format!("due diligence on `{}` ({date}) is more than 12 months older than the effective date {eff}", p.id))
+                    .warning()
+                    .help("refresh the due diligence and update its date");
+            } else if date > eff {
+                f.at(format!("{base}/date"), format!("due diligence on `{}` ({date}) is dated after the agreement takes effect ({eff})", p.id))
+                    .warning()
+                    .help("complete due diligence before data is shared");
+            }
+        }
+        let only_processor = m.derived.processors.contains(&p.id) && !m.derived.controllers.contains(&p.id);
+        if only_processor && !dd.scope.contains(&DueDiligenceScope::SecurityPractices) && p.certifications.is_empty() {
+            f.at(format!("{base}/scope"), format!("processor `{}` has no certification and its security practices were not assessed", p.id))
+                .warning()
+                .help("add \"security_practices\" to the due-diligence scope, or list the processor's certifications");
+        }
+    }
+}
+
+fn gov_005(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let a = &c.agreement;
+    let arbitration = m.derived.dispute_mechanism == DisputeMechanism::Arbitration;
+    let mut missing = Vec::new();
+    if blank(&a.governing_law) {
+        missing.push("governing_law");
+    }
+    if blank(&a.forum) && !(arbitration && !blank(&c.disputes.seat)) {
+        missing.push("forum");
+    }
+    if !missing.is_empty() {
+        f.at("/agreement", format!("[agreement] has no {}", and_list(&missing)))
+            .help(format!("add {} to [agreement], e.g. governing_law = \"the laws of Belgium\", forum = \"the courts of Brussels\"", and_list(&missing)));
+    }
+    let immune: Vec<&str> = c.parties.iter().filter(|p| p.privileges_and_immunities).map(|p| p.id.as_str()).collect();
+    if !immune.is_empty() && c.disputes.mechanism == Some(DisputeMechanism::Courts) {
+        f.at("/disputes/mechanism", format!("`{}` enjoys privileges and immunities but disputes go to the courts", immune[0]))
+            .help("use [disputes] mechanism = \"arbitration\" with a seat; the agreement keeps the no-waiver clause");
+    }
+    if arbitration && blank(&c.disputes.seat) {
+        let at = if super::written(m, "/disputes") { "/disputes" } else { "" };
+        f.at(at, "disputes go to arbitration but no seat is named")
+            .help("add a [disputes] table with seat = \"Geneva\" (or the seat agreed)");
+    }
+}
+
+fn gov_006(m: &Model, f: &mut Findings) {
+    let o = &cfg(m).outputs;
+    if !o.publication_allowed {
+        return;
+    }
+    if o.min_cell_size < 10 {
+        f.at("/outputs/min_cell_size", format!("published outputs may show cells as small as {}", o.min_cell_size));
+    }
+    if o.review_days == 0 {
+        f.at("/outputs/review_days", "outputs may be published without review by the provider");
+    }
+}
+
+fn gov_009(m: &Model, f: &mut Findings) {
+    let l = &cfg(m).liability;
+    if l.model == LiabilityModel::MutualCap && blank(&l.cap) {
+        f.at("/liability", "liability is capped but the cap is not stated");
+    }
+}
+
+fn gov_010(m: &Model, f: &mut Findings) {
+    let d = &m.derived;
+    if !d.binding && (d.has_controller_to_processor || d.has_processor_to_processor) {
+        f.at("/agreement/binding", "the agreement is non-binding but has processor flows");
+    }
+}
+
+fn doc_001(m: &Model, f: &mut Findings) {
+    let n = f.errors_before();
+    if cfg(m).agreement.status == Status::Final && n > 0 {
+        f.at("/agreement/status", format!("the agreement is final but has {n} open error{}", if n == 1 { "" } else { "s" }));
+    }
+}
+
+/// The placeholder in a text, if any.
+pub(crate) fn placeholder(s: &str) -> Option<&'static str> {
+    let t = s.trim();
+    if t == "..." || t == "…" {
+        return Some("…");
+    }
+    let lower = t.to_lowercase();
+    for p in ["[insert", "<insert", "[…]", "[...]", "<…>", "lorem ipsum"] {
+        if lower.contains(p) {
+            return Some(p);
+        }
+    }
+    for w in t.split(|c: char| !c.is_alphanumeric()) {
+        if let Some(p) = ["TODO", "TBD", "TBC", "FIXME", "XXX"].into_iter().find(|p| *p == w) {
+            return Some(p);
+        }
+    }
+    None
+}
+
+fn doc_002(m: &Model, f: &mut Findings) {
+    let final_ = cfg(m).agreement.status == Status::Final;
+    let mut found = Vec::new();
+    walk(&m.loaded.raw, String::new(), &mut found);
+    for (ptr, p) in found {
+        let fd = f.at(ptr, format!("placeholder \"{p}\" left in the text"));
+        if !final_ {
+            fd.warning();
+        }
+    }
+}
+
+fn walk(v: &serde_json::Value, ptr: String, out: &mut Vec<(String, &'static str)>) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Some(p) = placeholder(s) {
+                out.push((ptr, p));
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                walk(x, format!("{ptr}/{i}"), out);
+            }
+        }
+        serde_json::Value::Object(o) => {
+            for (k, x) in o {
+                walk(x, format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(placeholder("TODO: fill in"), Some("TODO"));
+        assert_eq!(placeholder("[Insert name]"), Some("[insert"));
+        assert_eq!(placeholder("…"), Some("…"));
+        assert_eq!(placeholder("Todo list app"), None);
+        assert_eq!(placeholder("Weekly counts, e.g. 3... 4"), None);
+        assert_eq!(placeholder("methods to be TBD"), Some("TBD"));
+    }
+}
