@@ -30,6 +30,19 @@ pub enum Command {
     Generate(GenerateArgs),
     /// List the clause library (id, version, title, section, condition, sources).
     Clauses(ClausesArgs),
+    /// Check agreements for what they miss: findings for the seven safeguards and
+    /// data-protection law, and how each safeguard is covered.
+    ///
+    /// Exit 0 when no errors (warnings allowed), 1 when errors are found, 2 when a config
+    /// cannot be read.
+    Check(CheckArgs),
+    /// List every agreement with its key dates and open findings; deadlines falling due; an
+    /// iCalendar feed.
+    Register(RegisterArgs),
+    /// Say whether a PDF is exactly what a config and the library produce today.
+    ///
+    /// Exit 0 when it matches, 1 when it does not (naming what differs), 2 on error.
+    Verify(VerifyArgs),
     /// Produce agreements for many partners: programme configs and/or ordinary configs.
     ///
     /// Builds in parallel and incrementally: an agreement whose inputs did not change is not
@@ -134,6 +147,79 @@ pub struct BatchArgs {
     /// Print only failures and the summary line.
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum CheckFormat {
+    /// rustc-style findings, the safeguard coverage and a summary.
+    #[default]
+    Human,
+    /// One line per finding.
+    Short,
+    /// JSON for CI (shape documented in the README).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Agreement configs.
+    #[arg(value_name = "CONFIG", required_unless_present_any = ["list_rules", "explain"])]
+    pub configs: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+    /// List every rule (id, severity, title, source).
+    #[arg(long)]
+    pub list_rules: bool,
+    /// Explain one rule, e.g. RET-001.
+    #[arg(long, value_name = "RULE")]
+    pub explain: Option<String>,
+    /// Also fail (exit 1) when a clause or template changed since `datapact lock`.
+    #[arg(long)]
+    pub locked: bool,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RegisterFormat {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    /// Config paths or globs (quote globs: 'agreements/*.toml').
+    #[arg(required = true, value_name = "CONFIGS")]
+    pub configs: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RegisterFormat::Table)]
+    pub format: RegisterFormat,
+    /// Show only what falls due within this window: reviews, retention ends, terminations,
+    /// expiring legal bases (e.g. 90d, 12w, 6m, 1y).
+    #[arg(long, value_name = "WINDOW")]
+    pub due: Option<String>,
+    /// Write the deadlines (within --due, else the next 2 years) as an iCalendar file.
+    #[arg(long, value_name = "FILE")]
+    pub ics: Option<PathBuf>,
+    /// Count from this date instead of today (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub today: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The signed or circulated PDF.
+    pub pdf: PathBuf,
+    /// The config it was generated from.
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub library: LibraryArgs,
+    /// The typst binary (else $DATAPACT_TYPST, else `typst` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub typst: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

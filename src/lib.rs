@@ -18,6 +18,7 @@ pub mod model;
 pub mod output;
 pub mod pdf;
 pub mod pipeline;
+pub mod register;
 pub mod render;
 pub mod review;
 pub mod twin;

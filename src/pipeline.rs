@@ -11,7 +11,26 @@ use crate::render::Rendered;
 pub struct Prepared {
     pub model: Model,
     pub library: Library,
+    pub check: Check,
     pub rendered: Rendered,
+}
+
+/// What `datapact check` finds in an agreement: findings and safeguard coverage.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub findings: Vec<Diagnostic>,
+    pub coverage: Vec<crate::lint::SafeguardCoverage>,
+}
+
+impl Check {
+    pub fn run(model: &Model) -> Check {
+        let findings = crate::lint::run(model);
+        let coverage = crate::lint::coverage(model, &findings);
+        Check { findings, coverage }
+    }
+    pub fn errors(&self) -> usize {
+        self.findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).count()
+    }
 }
 
 /// Which library a config uses: `--library`, else `library = "…"` in the config (relative to
@@ -52,6 +71,20 @@ pub fn prepare_text(label: &Path, text: &str, cli_library: Option<&Path>) -> Res
 
 fn finish(model: Model, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diagnostic>> {
     let library = library_for(&model, cli_library)?;
-    let rendered = crate::render::render(&model, &library)?;
-    Ok(Prepared { model, library, rendered })
+    let check = Check::run(&model);
+    let rendered = crate::render::render(&model, &library, &check)?;
+    Ok(Prepared { model, library, check, rendered })
+}
+
+/// A final agreement is not generated while `check` finds errors; drafts are, with the open
+/// findings listed in a draft annex. Returns why generation is refused.
+pub fn final_refusal(model: &Model, check: &Check) -> Option<String> {
+    let errors = check.errors();
+    (model.config().agreement.status == crate::config::Status::Final && errors > 0).then(|| {
+        format!(
+            "status is \"final\" but `datapact check` finds {errors} error{}; fix {} or set status = \"draft\"",
+            if errors == 1 { "" } else { "s" },
+            if errors == 1 { "it" } else { "them" }
+        )
+    })
 }

@@ -191,6 +191,30 @@ pub fn role_text(r: crate::config::LegalRole) -> &'static str {
     }
 }
 
+/// Findings and coverage as templates see them (`check.findings`, `check.coverage`,
+/// `check.errors`).
+fn check_value(check: &crate::pipeline::Check) -> Value {
+    let findings: Vec<Value> = check
+        .findings
+        .iter()
+        .map(|d| {
+            json!({
+                "rule": d.code,
+                "severity": d.severity,
+                "message": d.message,
+                "help": d.help,
+                "field": d.field,
+                "line": d.location.as_ref().map(|l| l.line),
+            })
+        })
+        .collect();
+    json!({
+        "findings": findings,
+        "errors": check.errors(),
+        "coverage": check.coverage,
+    })
+}
+
 /// A rendered clause.
 #[derive(Debug, Clone, Serialize)]
 pub struct RenderedClause {
@@ -221,13 +245,30 @@ pub struct Rendered {
 }
 
 /// Select clauses and render the agreement.
-pub fn render(model: &Model, lib: &Library) -> Result<Rendered, Vec<Diagnostic>> {
-    let ctx_value = context_value(model);
-    let ctx = tera::Context::from_serialize(&ctx_value).map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
+pub fn render(model: &Model, lib: &Library, check: &crate::pipeline::Check) -> Result<Rendered, Vec<Diagnostic>> {
+    let mut ctx_value = context_value(model);
+    if let Value::Object(m) = &mut ctx_value {
+        m.insert("check".into(), check_value(check));
+    }
+    let mut ctx = tera::Context::from_serialize(&ctx_value).map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
     let cfg = model.config();
     let selection = lib
         .select(&ctx, &cfg.clauses.include, &cfg.clauses.exclude)
         .map_err(|ds| ds.into_iter().map(|d| at_config(model, d)).collect::<Vec<_>>())?;
+    // Which clauses serve each safeguard, for the safeguards checklist.
+    let included_ids: Vec<&str> = selection.included().collect();
+    let by_safeguard: Vec<Value> = (1..=7u8)
+        .map(|n| {
+            let clauses: Vec<Value> = lib
+                .clauses
+                .iter()
+                .filter(|c| included_ids.contains(&c.meta.id.as_str()) && c.meta.safeguards.contains(&n) && !lib.section(&c.meta.section).is_some_and(|s| s.annex))
+                .map(|c| json!({"id": c.meta.id, "title": c.meta.title}))
+                .collect();
+            json!({"number": n, "clauses": clauses})
+        })
+        .collect();
+    ctx.insert("safeguard_clauses", &by_safeguard);
 
     let included: HashSet<&str> = selection.included().collect();
     let mut diags = Vec::new();

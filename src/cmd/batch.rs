@@ -179,7 +179,13 @@ fn build_one(
     if manifest.up_to_date(emitter.out_dir(), &reference, &inputs_hash) {
         return row(Outcome::UpToDate, manifest.entry(&reference).cloned());
     }
-    let rendered = match crate::render::render(model, lib) {
+    let check = crate::pipeline::Check::run(model);
+    if let Some(why) = crate::pipeline::final_refusal(model, &check) {
+        let _g = diag_lock.lock();
+        report(&check.findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).cloned().collect::<Vec<_>>(), fmt);
+        return row(Outcome::Failed(why), None);
+    }
+    let rendered = match crate::render::render(model, lib, &check) {
         Ok(r) => r,
         Err(diags) => {
             let _g = diag_lock.lock();

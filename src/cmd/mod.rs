@@ -1,6 +1,8 @@
 //! The commands: the only code that prints. Each returns an exit code.
 
 mod batch;
+mod check;
+mod register;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,6 +31,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Clauses(args) => clauses(args, fmt),
         Command::Schema => schema(),
         Command::Batch(args) => batch::run(args, fmt),
+        Command::Check(args) => check::run(args, fmt),
+        Command::Register(args) => register::run(args, fmt),
+        Command::Verify(args) => register::verify(args, fmt),
         Command::Lock(args) => lock(args, fmt),
         Command::Diff(args) => diff(args, fmt),
         Command::Explain(args) => explain(args, fmt),
@@ -106,6 +111,13 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
             }
         };
         if args.locked && !locked_ok(config, &prepared, fmt) {
+            worst = worst.max(FINDINGS);
+            continue;
+        }
+        if let Some(why) = pipeline::final_refusal(&prepared.model, &prepared.check) {
+            let errors: Vec<Diagnostic> = prepared.check.findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).cloned().collect();
+            report(&errors, fmt);
+            eprintln!("error: {}: not generated: {why}", config.display());
             worst = worst.max(FINDINGS);
             continue;
         }
@@ -192,7 +204,7 @@ fn clauses(args: ClausesArgs, fmt: DiagnosticFormat) -> u8 {
 }
 
 /// Compare an agreement with its lock; print what drifted. `false` when anything did.
-fn locked_ok(config: &std::path::Path, prepared: &pipeline::Prepared, fmt: DiagnosticFormat) -> bool {
+pub(crate) fn locked_ok(config: &std::path::Path, prepared: &pipeline::Prepared, fmt: DiagnosticFormat) -> bool {
     match review::check_lock(config, prepared) {
         Ok(drift) if drift.is_empty() => true,
         Ok(drift) => {

@@ -1,10 +1,10 @@
 //! Retention and disposal (safeguard 7).
 
-use crate::config::{Disposal, Retention};
+use crate::config::{Disposal, Retention, TransferMethod};
 use crate::diag::Severity;
 use crate::model::{Model, parse_date};
 
-use super::{Findings, Rule, blank, cfg, date_plus, dataset, longer, table_or_root};
+use super::{Findings, Rule, blank, cfg, date_plus, dataset, is_personal, longer, table_or_root};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -17,8 +17,10 @@ pub(super) fn rules() -> Vec<Rule> {
             safeguards: &[7],
             explain: "Storage limitation requires that data is kept no longer than necessary (Art. 5(1)(e) GDPR), \
 and the SCCs ask for the retention period or the criteria used to set it. Each dataset each recipient \
-receives needs a retention entry (for all recipients, or for that party). Data and outputs derived from the \
-datasets need one too (`dataset = \"derived\"`); missing that is a warning, as published outputs may be kept.",
+receives needs a retention entry (for all recipients, or for that party); where the recipient only has remote \
+access (remote desktop, secure enclave, federated analysis) the provider's retention of the dataset applies. \
+Missing retention of anonymised or aggregated data is a warning. Data and outputs derived from the datasets \
+need an entry too (`dataset = \"derived\"`); missing that is a warning, as published outputs may be kept.",
             check: ret_001,
         },
         Rule {
@@ -116,9 +118,17 @@ fn ret_001(m: &Model, f: &mut Findings) {
                 continue;
             }
             seen.push(key);
-            if !c.retention.iter().any(|r| covers(r, ds, &fl.to)) {
-                f.at(at.clone(), format!("`{}` receives dataset `{ds}` but no retention applies to it", fl.to))
+            // With remote access the data stays with the provider: its retention applies.
+            let remote = matches!(fl.method, TransferMethod::RemoteDesktop | TransferMethod::SecureEnclave | TransferMethod::Federated);
+            let covered = c.retention.iter().any(|r| covers(r, ds, &fl.to) || (remote && r.dataset == *ds));
+            if !covered {
+                let fd = f
+                    .at(at.clone(), format!("`{}` receives dataset `{ds}` but no retention applies to it", fl.to))
                     .help(format!("add a [[retention]] entry with dataset = \"{ds}\", period = \"P24M\" and disposal = \"delete\""));
+                // Storage limitation binds personal data; for anonymous data it is good practice.
+                if dataset(c, ds).is_some_and(|(_, d)| !is_personal(d)) {
+                    fd.warning();
+                }
             }
         }
     }

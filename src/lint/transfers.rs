@@ -4,7 +4,7 @@ use crate::config::{Frequency, PartyKind, TransferMechanism as T};
 use crate::diag::Severity;
 use crate::model::{ADEQUATE, Model, TransferRecord, is_eea};
 
-use super::{Findings, Rule, blank, cfg, party, table_or_root};
+use super::{Findings, Rule, blank, cfg, dataset, is_personal, party, table_or_root};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -20,7 +20,9 @@ sub-processor and onward recipient outside the jurisdiction the data comes from 
 for every international organisation. Each needs a mechanism: an adequacy decision, appropriate safeguards \
 under Art. 46 (SCCs, IDTA, BCRs, administrative arrangements…) or a derogation under Art. 49. Adequacy is \
 applied automatically where a general decision exists. For anonymised or aggregated data only, this is a \
-warning: declare `not_required` to record that the transfer is outside Chapter V.",
+warning: declare `not_required` to record that the transfer is outside Chapter V. Onward recipients cannot be \
+named in [[transfers]] yet: personal data shared onward out of its jurisdiction is a warning asking for the \
+mechanism in the recipient's conditions.",
             check: xfer_001,
         },
         Rule {
@@ -156,8 +158,25 @@ fn decl_at(m: &Model, t: &TransferRecord) -> String {
 }
 
 fn xfer_001(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
     let non_personal = m.derived.only_non_personal;
     for t in m.derived.transfers.iter().filter(|t| t.mechanism.is_none()) {
+        if t.reason == "onward" {
+            // [[transfers]] names parties and sub-processors only, so an onward recipient's
+            // mechanism cannot be declared yet: say what is needed, as a warning.
+            let Some(i) = c.onward_sharing.permitted.iter().position(|o| o.recipient == t.importer) else { continue };
+            let o = &c.onward_sharing.permitted[i];
+            let personal = o.datasets.iter().any(|d| dataset(c, d).is_some_and(|(_, ds)| is_personal(ds)));
+            if personal {
+                f.at(
+                    format!("/onward_sharing/permitted/{i}/country"),
+                    format!("personal data goes onward from `{}` to \"{}\" in {}, outside its jurisdiction", t.exporter, t.importer, t.destination_name),
+                )
+                .warning()
+                .help("name the transfer mechanism (e.g. the person's explicit consent under Art. 49(1)(a), or clauses binding the recipient) in the recipient's conditions");
+            }
+            continue;
+        }
         let fd = f.at(
             table_or_root(m, "transfers"),
             format!(

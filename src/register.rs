@@ -1,0 +1,221 @@
+//! The agreement register: one row per agreement with its key dates and open findings, the
+//! deadlines falling due in a window, and an iCalendar feed of them.
+//!
+//! In: checked models. Out: [`Entry`] rows and [`Deadline`]s; the command layer formats them.
+
+use jiff::Span;
+use jiff::civil::Date;
+use serde::Serialize;
+
+use crate::model::{Model, add_duration, humanize, parse_date, parse_duration};
+
+/// One agreement in the register.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub config: String,
+    pub reference: String,
+    pub title: String,
+    pub status: String,
+    pub parties: Vec<String>,
+    pub effective_date: String,
+    pub end_date: Option<String>,
+    /// The first scheduled review on or after today.
+    pub next_review: Option<String>,
+    pub retention_deadlines: Vec<Deadline>,
+    pub open_errors: usize,
+    pub open_warnings: usize,
+}
+
+/// A date by which something falls due.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Deadline {
+    pub reference: String,
+    /// `review`, `retention`, `termination` or `legal-basis-expiry`.
+    pub kind: String,
+    pub date: String,
+    pub what: String,
+}
+
+/// Today's date in UTC.
+pub fn today() -> Date {
+    jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date()
+}
+
+/// Parse a window such as `90d`, `12w`, `6m`, `1y` or an ISO-8601 duration (`P90D`).
+pub fn parse_window(s: &str) -> Result<Span, String> {
+    let s = s.trim();
+    if s.starts_with('P') {
+        return parse_duration(s);
+    }
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().map_err(|_| format!("`{s}` is not a window: write e.g. 90d, 12w, 6m or 1y"))?;
+    if n <= 0 || n > 100 * 366 {
+        return Err(format!("`{s}` is not a sensible window"));
+    }
+    match unit {
+        "d" => Ok(Span::new().days(n)),
+        "w" => Ok(Span::new().weeks(n)),
+        "m" => Ok(Span::new().months(n)),
+        "y" => Ok(Span::new().years(n)),
+        _ => Err(format!("`{s}` has an unknown unit: use d, w, m or y (e.g. 90d)")),
+    }
+}
+
+/// The first date `start + k × interval` (k ≥ 1) that is on or after `today`.
+pub fn next_occurrence(start: Date, interval: Span, today: Date) -> Option<Date> {
+    // Count from the start each time (start + k×interval), so month-end dates do not drift
+    // (31 Jan + 1 month = 28/29 Feb, but + 2 months = 31 Mar).
+    for k in 1..=10_000i64 {
+        let span = multiply(interval, k)?;
+        let d = add_duration(start, span)?;
+        if d >= today {
+            return Some(d);
+        }
+    }
+    None
+}
+
+fn multiply(s: Span, k: i64) -> Option<Span> {
+    Span::new()
+        .try_years(s.get_years() as i64 * k)
+        .ok()?
+        .try_months(s.get_months() as i64 * k)
+        .ok()?
+        .try_weeks(s.get_weeks() as i64 * k)
+        .ok()?
+        .try_days(s.get_days() as i64 * k)
+        .ok()?
+        .try_hours(s.get_hours() as i64 * k)
+        .ok()
+}
+
+/// Build the register entry of one agreement, counting from `today`.
+pub fn entry(config: &str, model: &Model, today: Date, findings: &[crate::diag::Diagnostic]) -> Entry {
+    let cfg = model.config();
+    let reference = cfg.agreement.reference.clone();
+    let effective = parse_date(&cfg.agreement.effective_date).ok();
+    let next_review = effective
+        .zip(parse_duration(&cfg.agreement.review_interval).ok())
+        .and_then(|(start, iv)| next_occurrence(start, iv, today))
+        .map(|d| d.to_string());
+    let mut retention_deadlines = Vec::new();
+    for r in &cfg.retention {
+        let dur = r.period.as_deref().or(r.max.as_deref()).and_then(|d| parse_duration(d).ok());
+        if let (Some(start), Some(dur)) = (effective, dur)
+            && let Some(due) = add_duration(start, dur)
+        {
+            let holder = r.party.as_deref().map(|p| format!(" held by {p}")).unwrap_or_default();
+            let disposal = serde_json::to_value(r.disposal).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let what = match &r.event {
+                Some(ev) => format!("{}{holder}: {disposal} at {ev}, and by this date at the latest ({} backstop)", r.dataset, humanize(&dur)),
+                None => format!("{}{holder}: retention of {} from the effective date ends; {disposal}", r.dataset, humanize(&dur)),
+            };
+            retention_deadlines.push(Deadline { reference: reference.clone(), kind: "retention".into(), date: due.to_string(), what });
+        }
+    }
+    Entry {
+        config: config.to_owned(),
+        reference: reference.clone(),
+        title: cfg.agreement.title.clone(),
+        status: format!("{:?}", cfg.agreement.status).to_lowercase(),
+        parties: cfg.parties.iter().map(|p| p.legal_name.clone()).collect(),
+        effective_date: cfg.agreement.effective_date.clone(),
+        end_date: model.derived.dates.end.clone(),
+        next_review,
+        retention_deadlines,
+        open_errors: findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).count(),
+        open_warnings: findings.iter().filter(|d| d.severity == crate::diag::Severity::Warning).count(),
+    }
+}
+
+/// Every deadline of an agreement between `today` and `until` (inclusive): reviews,
+/// retention ends, the end of the term, and expiring legal bases.
+pub fn deadlines(model: &Model, today: Date, until: Date) -> Vec<Deadline> {
+    let cfg = model.config();
+    let reference = cfg.agreement.reference.clone();
+    let mut out = Vec::new();
+    let in_window = |d: Date| d >= today && d <= until;
+    if let (Ok(start), Ok(iv)) = (parse_date(&cfg.agreement.effective_date), parse_duration(&cfg.agreement.review_interval)) {
+        for k in 1..=10_000i64 {
+            let Some(d) = multiply(iv, k).and_then(|s| add_duration(start, s)) else { break };
+            if d > until {
+                break;
+            }
+            if in_window(d) {
+                out.push(Deadline { reference: reference.clone(), kind: "review".into(), date: d.to_string(), what: format!("scheduled review of {reference} (every {})", humanize(&iv)) });
+            }
+        }
+    }
+    if let Some(end) = model.derived.dates.end.as_deref().and_then(|e| parse_date(e).ok())
+        && in_window(end)
+    {
+        out.push(Deadline { reference: reference.clone(), kind: "termination".into(), date: end.to_string(), what: format!("{reference} ends; data must be returned or deleted within {} days", cfg.term.exit_days) });
+    }
+    for b in &cfg.legal_bases {
+        if let Some(exp) = b.expires.as_deref().and_then(|e| parse_date(e).ok())
+            && in_window(exp)
+        {
+            out.push(Deadline { reference: reference.clone(), kind: "legal-basis-expiry".into(), date: exp.to_string(), what: format!("the legal basis of {} for purpose {} expires", b.party, b.purpose) });
+        }
+    }
+    let e = entry("", model, today, &[]);
+    out.extend(e.retention_deadlines.into_iter().filter(|d| parse_date(&d.date).is_ok_and(in_window)));
+    out.sort_by(|a, b| a.date.cmp(&b.date).then(a.kind.cmp(&b.kind)));
+    out
+}
+
+/// An iCalendar file with one all-day event per deadline. UIDs are stable, so a subscribed
+/// calendar updates events instead of duplicating them.
+pub fn ics(deadlines: &[Deadline], stamp: Date) -> String {
+    use icalendar::{Calendar, Component, EventLike};
+    let mut cal = Calendar::new();
+    cal.name("datapact: agreement deadlines");
+    let stamp = chrono::NaiveDate::from_ymd_opt(stamp.year() as i32, stamp.month() as u32, stamp.day() as u32)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc());
+    for d in deadlines {
+        let Ok(date) = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d") else { continue };
+        let mut ev = icalendar::Event::new();
+        ev.uid(&format!("{}-{}-{}@datapact", d.reference, d.kind, d.date))
+            .summary(&format!("{}: {}", d.reference, d.kind.replace('-', " ")))
+            .description(&d.what)
+            .all_day(date);
+        if let Some(s) = stamp {
+            ev.timestamp(s);
+        }
+        cal.push(ev.done());
+    }
+    cal.done().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn windows() {
+        assert_eq!(parse_window("90d").unwrap().get_days(), 90);
+        assert_eq!(parse_window("6m").unwrap().get_months(), 6);
+        assert!(parse_window("90x").is_err());
+        assert!(parse_window("-5d").is_err());
+    }
+
+    #[test]
+    fn next_review_across_month_ends_and_leap_years() {
+        let m = Span::new().months(1);
+        // 31 January: reviews fall on the last day of shorter months, then return to the 31st.
+        assert_eq!(next_occurrence(d("2024-01-31"), m, d("2024-02-01")), Some(d("2024-02-29")));
+        assert_eq!(next_occurrence(d("2023-01-31"), m, d("2023-02-01")), Some(d("2023-02-28")));
+        assert_eq!(next_occurrence(d("2024-01-31"), m, d("2024-03-01")), Some(d("2024-03-31")));
+        // 29 February with a yearly review: 28 February in common years, 29th in leap years.
+        let y = Span::new().years(1);
+        assert_eq!(next_occurrence(d("2024-02-29"), y, d("2024-03-01")), Some(d("2025-02-28")));
+        assert_eq!(next_occurrence(d("2024-02-29"), y, d("2027-03-01")), Some(d("2028-02-29")));
+        // On the day itself counts as due.
+        assert_eq!(next_occurrence(d("2025-01-15"), Span::new().months(6), d("2025-07-15")), Some(d("2025-07-15")));
+    }
+}
