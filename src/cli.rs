@@ -60,8 +60,13 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the configs whose agreements include the given clauses.
     Affected(AffectedArgs),
-    /// Print the JSON Schema of the config file, for editors.
-    Schema,
+    /// Print the JSON Schema of the config file, for editors (or, with --twin, of the
+    /// machine-readable twin `generate` writes as `<reference>.json`).
+    Schema {
+        /// The schema of the agreement twin instead of the config.
+        #[arg(long)]
+        twin: bool,
+    },
     /// Print shell completions.
     Completions {
         /// The shell to complete for.

@@ -716,7 +716,7 @@ pub struct Storage {
 }
 
 /// `[security]`
-#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Security {
     /// Encryption of stored data, e.g. "AES-256 with keys held by the Agency".
@@ -728,6 +728,12 @@ pub struct Security {
     /// Whether staff with access must complete data-protection training first. Default true.
     #[serde(default = "yes")]
     pub training_required: bool,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security { encryption_at_rest: None, measures: Vec::new(), training_required: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -831,6 +837,12 @@ pub struct OnwardRecipient {
     /// Conditions the recipient must accept.
     #[serde(default)]
     pub conditions: Vec<String>,
+    /// The transfer mechanism, when the recipient is in another jurisdiction.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mechanism: Option<TransferMechanism>,
+    /// The transfer impact assessment's reference, for such a transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tia_reference: Option<String>,
 }
 
 /// `[[subprocessors]]`

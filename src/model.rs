@@ -153,6 +153,10 @@ pub struct TransferRecord {
     pub mechanism: Option<TransferMechanism>,
     /// Index into `transfers` of the declaration used, if any.
     pub declared: Option<usize>,
+    /// The datasets that move (`derived` for derived data).
+    pub datasets: Vec<String>,
+    /// Whether any of them is personal data.
+    pub personal: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Default)]
@@ -169,7 +173,9 @@ pub struct KeyDates {
 pub struct RetentionRow {
     pub dataset: String,
     pub dataset_title: String,
+    /// The holder's display name, and its party id.
     pub holder: String,
+    pub holder_id: String,
     pub period_text: String,
     pub event: Option<String>,
     pub disposal: Disposal,
@@ -829,6 +835,7 @@ fn derive(cfg: &Config) -> Derived {
             && f.datasets.iter().any(|id| {
                 cfg.datasets.iter().any(|ds| {
                     &ds.id == id
+                        && is_personal(ds)
                         && ds.data_categories.iter().any(|c| matches!(c, DataCategory::Location | DataCategory::Mobility | DataCategory::CommunicationsMetadata))
                 })
             })
@@ -839,6 +846,7 @@ fn derive(cfg: &Config) -> Derived {
     let highly_personal: Vec<&str> = cfg
         .datasets
         .iter()
+        .filter(|ds| is_personal(ds))
         .filter(|ds| {
             ds.data_categories.iter().any(|c| {
                 is_special(*c)
@@ -877,7 +885,14 @@ fn derive(cfg: &Config) -> Derived {
         provs.len() > 1
     }) || !cfg.use_restrictions.permitted_linkage.is_empty()
         || {
-            let provs: BTreeSet<&str> = cfg.datasets.iter().map(|ds| ds.provider.as_str()).collect();
+            // Sources are the controllers that provide data: a processor providing data it
+            // collected for its controller is not a second source.
+            let provs: BTreeSet<&str> = cfg
+                .datasets
+                .iter()
+                .filter(|ds| !cfg.parties.iter().any(|p| p.id == ds.provider && matches!(p.role, LegalRole::Processor | LegalRole::SubProcessor)))
+                .map(|ds| ds.provider.as_str())
+                .collect();
             provs.len() > 1
         };
     if combining {
@@ -906,7 +921,7 @@ fn derive(cfg: &Config) -> Derived {
     if let Ok(effective) = parse_date(&cfg.agreement.effective_date) {
         d.dates.effective = effective.to_string();
         let (end, term_text) = match (&cfg.term.end_date, &cfg.term.duration) {
-            (Some(end), _) => (parse_date(end).ok(), format!("until {end}")),
+            (Some(end), _) => (parse_date(end).ok(), String::new()),
             (None, Some(dur)) => match parse_duration(dur) {
                 Ok(s) => (add_duration(effective, s), format!("for {}", humanize(&s))),
                 Err(_) => (None, String::new()),
@@ -918,6 +933,7 @@ fn derive(cfg: &Config) -> Derived {
         };
         d.dates.end = end.map(|e| e.to_string());
         d.dates.term_text = match end {
+            Some(e) if term_text.is_empty() => format!("until {e}"),
             Some(e) => format!("{term_text}, ending on {e}"),
             None => term_text,
         };
@@ -943,6 +959,11 @@ fn derive(cfg: &Config) -> Derived {
     d
 }
 
+/// Personal data in law: identified or pseudonymised (anonymised and aggregated data are not).
+pub fn is_personal(ds: &Dataset) -> bool {
+    matches!(ds.identifiability, Identifiability::Identified | Identifiability::Pseudonymised)
+}
+
 pub fn is_special(c: DataCategory) -> bool {
     matches!(
         c,
@@ -964,14 +985,19 @@ fn area(country: &str) -> &str {
 
 fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
     let party = |id: &str| cfg.parties.iter().find(|p| p.id == id);
+    let personal = |ids: &[String]| ids.iter().any(|id| cfg.datasets.iter().any(|ds| &ds.id == id && is_personal(ds)));
     let mut out: BTreeMap<(String, String), TransferRecord> = BTreeMap::new();
-    let mut add = |exporter: &str, importer: &str, importer_name: &str, dest: &str, reason: &str| {
+    let mut add = |exporter: &str, importer: &str, importer_name: &str, dest: &str, reason: &str, datasets: &[String], declared_mech: Option<TransferMechanism>| {
         let declared = cfg.transfers.iter().position(|t| t.importer == importer);
-        let adequate = ADEQUATE.contains(&dest);
+        let exporter_country = party(exporter).map(|p| p.country.as_str()).unwrap_or("");
+        // An international organisation is not covered by its host country's adequacy.
+        let adequate = reason != "international-organisation"
+            && (ADEQUATE.contains(&dest) || (exporter_country == "GB" && is_eea(dest)));
         let mechanism = declared
             .map(|i| cfg.transfers[i].mechanism)
+            .or(declared_mech)
             .or(if adequate { Some(TransferMechanism::Adequacy) } else { None });
-        out.entry((importer.to_owned(), dest.to_owned())).or_insert_with(|| TransferRecord {
+        let entry = out.entry((importer.to_owned(), dest.to_owned())).or_insert_with(|| TransferRecord {
             exporter: exporter.to_owned(),
             importer: importer.to_owned(),
             importer_name: importer_name.to_owned(),
@@ -981,47 +1007,57 @@ fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
             adequate,
             mechanism,
             declared,
+            datasets: Vec::new(),
+            personal: false,
         });
+        for ds in datasets {
+            if !entry.datasets.contains(ds) {
+                entry.datasets.push(ds.clone());
+            }
+        }
+        entry.personal = entry.personal || personal(datasets);
     };
-    for f in &d.flows {
+    for (f, cf) in d.flows.iter().zip(&cfg.flows) {
         let (Some(from), Some(to)) = (party(&f.from), party(&f.to)) else { continue };
         // Where the recipient keeps the data: its storage entries, else its seat.
         let stores: Vec<&Storage> = cfg.storage.iter().filter(|s| s.party == to.id).collect();
         let origin = area(&from.country);
         if to.kind == PartyKind::InternationalOrganisation && from.kind != PartyKind::InternationalOrganisation {
-            add(&from.id, &to.id, &to.legal_name, &to.country, "international-organisation");
+            add(&from.id, &to.id, &to.legal_name, &to.country, "international-organisation", &cf.datasets, None);
         } else if area(&to.country) != origin {
-            add(&from.id, &to.id, &to.legal_name, &to.country, "recipient");
+            add(&from.id, &to.id, &to.legal_name, &to.country, "recipient", &cf.datasets, None);
         }
+        // The recipient places the data in its storage: it exports to those locations.
         for s in stores {
+            let held: Vec<String> = if s.datasets.is_empty() { cf.datasets.clone() } else { cf.datasets.iter().filter(|x| s.datasets.contains(x)).cloned().collect() };
+            if held.is_empty() {
+                continue;
+            }
             if area(&s.country) != origin {
-                add(&from.id, &to.id, &to.legal_name, &s.country, "storage");
+                add(&to.id, &to.id, &to.legal_name, &s.country, "storage", &held, None);
             }
             if let Some(b) = &s.backup_country
                 && area(b) != origin
             {
-                add(&from.id, &to.id, &to.legal_name, b, "backup");
+                add(&to.id, &to.id, &to.legal_name, b, "backup", &held, None);
             }
         }
     }
     for sp in &cfg.subprocessors {
         let Some(proc_party) = party(&sp.processor) else { continue };
         // Data reaching the processor comes from the providers of the flows it receives.
-        let origins: BTreeSet<&str> = d
-            .flows
-            .iter()
-            .filter(|f| f.to == sp.processor)
-            .filter_map(|f| party(&f.from).map(|p| area(&p.country)))
-            .collect();
+        let incoming: Vec<(&DerivedFlow, &Flow)> = d.flows.iter().zip(&cfg.flows).filter(|(f, _)| f.to == sp.processor).collect();
+        let origins: BTreeSet<&str> = incoming.iter().filter_map(|(f, _)| party(&f.from).map(|p| area(&p.country))).collect();
         let origins = if origins.is_empty() { BTreeSet::from([area(&proc_party.country)]) } else { origins };
+        let datasets: Vec<String> = incoming.iter().flat_map(|(_, cf)| cf.datasets.iter().cloned()).collect();
         if origins.iter().any(|o| *o != area(&sp.country)) {
-            add(&sp.processor, &sp.id, &sp.name, &sp.country, "sub-processor");
+            add(&sp.processor, &sp.id, &sp.name, &sp.country, "sub-processor", &datasets, None);
         }
     }
     for o in &cfg.onward_sharing.permitted {
         let Some(by) = party(&o.shared_by) else { continue };
         if area(&o.country) != area(&by.country) {
-            add(&by.id, &o.recipient, &o.recipient, &o.country, "onward");
+            add(&by.id, &o.recipient, &o.recipient, &o.country, "onward", &o.datasets, o.mechanism);
         }
     }
     out.into_values().collect()
@@ -1070,6 +1106,7 @@ fn derive_retention(cfg: &Config, d: &Derived) -> Vec<RetentionRow> {
                 dataset: r.dataset.clone(),
                 dataset_title: title(&r.dataset),
                 holder: name(&h),
+                holder_id: h.clone(),
                 period_text: period_text.clone(),
                 event: r.event.clone(),
                 disposal: r.disposal,

@@ -119,6 +119,10 @@ pub struct TwinTransfer {
     pub adequate: bool,
     /// `null` when no mechanism is declared: an open finding.
     pub mechanism: Option<TransferMechanism>,
+    /// The datasets that move.
+    pub datasets: Vec<String>,
+    /// Whether any of them is personal data.
+    pub personal_data: bool,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -283,6 +287,8 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
                 reason: t.reason.clone(),
                 adequate: t.adequate,
                 mechanism: t.mechanism,
+                datasets: t.datasets.clone(),
+                personal_data: t.personal,
             })
             .collect(),
         retention: cfg

@@ -29,7 +29,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Init(args) => init(args),
         Command::Generate(args) => generate(args, fmt),
         Command::Clauses(args) => clauses(args, fmt),
-        Command::Schema => schema(),
+        Command::Schema { twin } => schema(twin),
         Command::Batch(args) => batch::run(args, fmt),
         Command::Check(args) => check::run(args, fmt),
         Command::Register(args) => register::run(args, fmt),
@@ -88,8 +88,9 @@ fn init(args: InitArgs) -> u8 {
     OK
 }
 
-fn schema() -> u8 {
-    let text = serde_json::to_string_pretty(crate::load::config_schema()).unwrap_or_default();
+fn schema(twin: bool) -> u8 {
+    let value = if twin { crate::twin::schema() } else { crate::load::config_schema().clone() };
+    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     out(&format!("{text}\n"));
     OK
 }

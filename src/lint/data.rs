@@ -1,7 +1,7 @@
 //! Data description and sensitivity (safeguards 1, 3 and 7): what the data is, how
 //! identifiable, how suitable, and who is in it.
 
-use crate::config::{DataCategory, Identifiability};
+use crate::config::{DataCategory, Identifiability, TransferMethod};
 use crate::diag::Severity;
 use crate::model::Model;
 
@@ -74,7 +74,8 @@ anyone.",
             explain: "Four points in time and space are enough to single out most people in a mobile-phone \
 dataset. Pseudonymised call-detail records, location or mobility traces are therefore personal data that is \
 easy to re-identify, and count as highly personal data for the DPIA. Prefer aggregated indicators; when \
-pseudonymised traces are really needed, keep them where the provider controls access.",
+pseudonymised traces are really needed, keep them where the provider controls access: datasets reached only \
+by remote desktop, secure enclave or federated analysis pass.",
             check: data_005,
         },
         Rule {
@@ -179,8 +180,16 @@ fn data_004(m: &Model, f: &mut Findings) {
 }
 
 fn data_005(m: &Model, f: &mut Findings) {
-    for (i, ds) in cfg(m).datasets.iter().enumerate() {
+    let c = cfg(m);
+    for (i, ds) in c.datasets.iter().enumerate() {
         if ds.identifiability != Identifiability::Pseudonymised {
+            continue;
+        }
+        // Accessed only inside the provider's environment: the copy never leaves it.
+        let flows: Vec<_> = c.flows.iter().filter(|fl| fl.datasets.contains(&ds.id)).collect();
+        let enclave = !flows.is_empty()
+            && flows.iter().all(|fl| matches!(fl.method, TransferMethod::RemoteDesktop | TransferMethod::SecureEnclave | TransferMethod::Federated));
+        if enclave {
             continue;
         }
         let loc: Vec<String> = ds
@@ -220,14 +229,7 @@ fn data_009(m: &Model, f: &mut Findings) {
         if !ds.vulnerable_groups.is_empty() {
             continue;
         }
-        let text = ds.data_subjects.join(" ").to_lowercase();
-        let mut groups: Vec<&str> = Vec::new();
-        for (word, group) in VULNERABLE_WORDS {
-            let hit = if *word == "idp" { text.split(|c: char| !c.is_alphanumeric()).any(|w| w == "idp" || w == "idps") } else { text.contains(word) };
-            if hit && !groups.contains(group) {
-                groups.push(group);
-            }
-        }
+        let groups = vulnerable_mentions(&ds.data_subjects.join(" "));
         if !groups.is_empty() {
             f.at(
                 format!("/datasets/{i}/data_subjects"),
@@ -241,6 +243,25 @@ fn data_009(m: &Model, f: &mut Findings) {
     }
 }
 
+/// The vulnerable groups (TOML spelling) a description of data subjects names.
+pub(crate) fn vulnerable_mentions(text: &str) -> Vec<&'static str> {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let mut groups: Vec<&'static str> = Vec::new();
+    for (stem, group) in VULNERABLE_WORDS {
+        let hit = match *stem {
+            // Short words match whole words only ("minority" is not "minor").
+            "idp" | "minor" => words.iter().any(|w| *w == *stem || w.strip_suffix('s') == Some(stem)),
+            s if s.contains(' ') => lower.contains(s),
+            s => words.iter().any(|w| w.starts_with(s)),
+        };
+        if hit && !groups.contains(group) {
+            groups.push(group);
+        }
+    }
+    groups
+}
+
 /// The TOML spelling of a data category.
 pub(crate) fn category_name(c: DataCategory) -> String {
     serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
@@ -252,5 +273,19 @@ fn ident_name(i: Identifiability) -> &'static str {
         Identifiability::Pseudonymised => "pseudonymised",
         Identifiability::Anonymised => "anonymised",
         Identifiability::Aggregated => "aggregated",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vulnerable_groups_named_in_text() {
+        assert_eq!(vulnerable_mentions("Refugees and IDPs in camps"), vec!["refugees", "internally_displaced"]);
+        assert_eq!(vulnerable_mentions("unaccompanied minors"), vec!["children"]);
+        assert!(vulnerable_mentions("speakers of minority languages").is_empty());
+        assert!(vulnerable_mentions("mobile subscribers").is_empty());
+        assert_eq!(vulnerable_mentions("older people living alone"), vec!["elderly"]);
     }
 }

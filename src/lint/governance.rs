@@ -225,7 +225,8 @@ fn gov_005(m: &Model, f: &mut Findings) {
     if blank(&a.governing_law) {
         missing.push("governing_law");
     }
-    if blank(&a.forum) && !(arbitration && !blank(&c.disputes.seat)) {
+    let seat_is_forum = arbitration && !blank(&c.disputes.seat);
+    if blank(&a.forum) && !seat_is_forum {
         missing.push("forum");
     }
     if !missing.is_empty() {

@@ -344,3 +344,34 @@ fn basis_words(b: LawfulBasis) -> &'static str {
         _ => "a basis",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{fired, starter_with};
+    use super::*;
+
+    const PSEUDONYMISED: (&str, &str) = ("identifiability = \"aggregated\"", "identifiability = \"pseudonymised\"");
+
+    #[test]
+    fn bases_follow_the_roles_on_each_flow() {
+        // Controller to controller: both ends need a basis.
+        let m = starter_with(&[PSEUDONYMISED]);
+        let need: Vec<String> = needed_bases(&m).into_iter().map(|(p, _, _)| p).collect();
+        assert_eq!(need, vec!["provider", "institute"]);
+        // Controller to processor: only the controller, named by on_behalf_of.
+        let m = starter_with(&[
+            PSEUDONYMISED,
+            ("kind = \"research_body\"", "kind = \"research_body\"\nrole = \"processor\""),
+            ("method = \"sftp\"", "method = \"sftp\"\non_behalf_of = \"provider\"\ninstructions = \"Annex 2\""),
+        ]);
+        let need: Vec<String> = needed_bases(&m).into_iter().map(|(p, _, _)| p).collect();
+        assert_eq!(need, vec!["provider"]);
+    }
+
+    #[test]
+    fn aggregated_data_needs_no_basis() {
+        let m = starter_with(&[]);
+        assert!(needed_bases(&m).is_empty());
+        assert!(!fired(&m).contains("LAW-001"));
+    }
+}

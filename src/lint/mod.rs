@@ -143,7 +143,7 @@ pub fn rules() -> &'static [Rule] {
         v.extend(transfers::rules());
         v.extend(retention::rules());
         v.extend(governance::rules());
-        v.sort_by(|a, b| id_key(a.id).cmp(&id_key(b.id)));
+        v.sort_by_key(|r| id_key(r.id));
         v
     })
 }
@@ -318,7 +318,7 @@ pub fn coverage(model: &Model, findings: &[Diagnostic]) -> Vec<SafeguardCoverage
                 .map(|d| d.code.clone())
                 .collect();
             let mut open_findings: Vec<String> = open.into_iter().collect();
-            open_findings.sort_by(|a, b| id_key(a).cmp(&id_key(b)));
+            open_findings.sort_by_key(|a| id_key(a));
             let status = if fields.is_empty() {
                 Coverage::Missing
             } else if open_findings.is_empty() {
@@ -437,9 +437,57 @@ pub(crate) fn table_or_root(model: &Model, table: &str) -> String {
     if written(model, &p) { p } else { String::new() }
 }
 
+/// A model from config text, for the unit tests of the rule families.
+#[cfg(test)]
+pub(crate) fn test_model(text: &str) -> Model {
+    let loaded = crate::load::load_str(std::path::Path::new("test.toml"), text).expect("test config loads");
+    crate::model::build(loaded).expect("test config checks")
+}
+
+/// The starter config with `from` replaced by `to` (exactly once).
+#[cfg(test)]
+pub(crate) fn starter_with(edits: &[(&str, &str)]) -> Model {
+    let mut text = include_str!("../starter.toml").to_owned();
+    for (from, to) in edits {
+        assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once in the starter");
+        text = text.replacen(from, to, 1);
+    }
+    test_model(&text)
+}
+
+/// The ids of the rules that fire on a model.
+#[cfg(test)]
+pub(crate) fn fired(model: &Model) -> BTreeSet<String> {
+    run(model).into_iter().map(|d| d.code).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doc_001_counts_errors_of_the_other_rules() {
+        // The starter has errors (no due diligence, no DPIA…): final is then refused.
+        let draft = starter_with(&[]);
+        assert!(!fired(&draft).contains("DOC-001"));
+        let final_ = starter_with(&[("status = \"draft\"", "status = \"final\"")]);
+        let diags = run(&final_);
+        let doc = diags.iter().find(|d| d.code == "DOC-001").expect("DOC-001 fires");
+        let errors = diags.iter().filter(|d| d.severity == Severity::Error && d.code != "DOC-001").count();
+        assert!(doc.message.contains(&format!("{errors} open error")), "{}", doc.message);
+        assert_eq!(diags.last().map(|d| d.code.as_str()), Some("DOC-001"), "DOC-001 runs last");
+    }
+
+    #[test]
+    fn missing_tables_point_at_the_file_and_say_what_to_add() {
+        let m = starter_with(&[]);
+        let diags = run(&m);
+        let risk = diags.iter().find(|d| d.code == "RISK-001").expect("the starter needs a DPIA");
+        assert_eq!(risk.field.as_deref(), Some("(top level)"));
+        assert!(risk.help.as_deref().unwrap_or_default().contains("[dpia] table"));
+        let gov = diags.iter().find(|d| d.code == "GOV-004").expect("no due diligence");
+        assert_eq!(gov.field.as_deref(), Some("parties[0]"));
+    }
 
     #[test]
     fn ids_are_unique_sorted_and_well_formed() {
@@ -459,7 +507,7 @@ mod tests {
             assert!(!r.safeguards.is_empty() && r.safeguards.iter().all(|s| (1..=7).contains(s)), "{}", r.id);
         }
         let mut sorted = ids.clone();
-        sorted.sort_by(|a, b| id_key(a).cmp(&id_key(b)));
+        sorted.sort_by_key(|a| id_key(a));
         assert_eq!(sorted, ids);
     }
 

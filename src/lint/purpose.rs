@@ -103,7 +103,9 @@ are missing).",
 authorities they fled, or be used for enforcement or eligibility decisions against them. Every agreement \
 carries the default prohibitions (re-identification, contacting people, targeting, enforcement). In a \
 humanitarian context, or where the data concerns vulnerable groups, the parties should also name the \
-countries whose authorities may never receive the data or outputs.",
+countries whose authorities may never receive the data or outputs, or prohibit sharing with authorities in \
+`additional_prohibitions`. Outside a humanitarian context, an explicitly empty `excluded_authorities` is \
+taken as a recorded decision (info).",
             check: purp_005,
         },
         Rule {
@@ -242,13 +244,23 @@ fn purp_004(m: &Model, f: &mut Findings) {
 fn purp_005(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let d = &m.derived;
-    if !(d.humanitarian || d.has_vulnerable_groups) || !c.use_restrictions.excluded_authorities.is_empty() {
+    let u = &c.use_restrictions;
+    if !(d.humanitarian || d.has_vulnerable_groups) || !u.excluded_authorities.is_empty() {
         return;
     }
-    let why = if d.humanitarian { "the context is humanitarian".to_owned() } else { "the data concerns vulnerable groups".to_owned() };
+    // A prohibition on sharing with authorities (e.g. immigration authorities) also fences them off.
+    if u.additional_prohibitions.iter().any(|p| p.to_lowercase().contains("authorit")) {
+        return;
+    }
+    let why = if d.humanitarian { "the context is humanitarian" } else { "the data concerns vulnerable groups" };
     let ptr = if super::written(m, "/use_restrictions") { "/use_restrictions" } else { "" };
-    f.at(ptr, format!("{why} but no authorities are excluded from receiving the data or outputs"))
+    let fd = f
+        .at(ptr, format!("{why} but no authorities are excluded from receiving the data or outputs"))
         .help("add a [use_restrictions] table with excluded_authorities = [\"<ISO code>\", …], e.g. the countries of origin people have fled");
+    // An explicitly empty list outside a humanitarian context is a recorded decision.
+    if !d.humanitarian && super::written(m, "/use_restrictions/excluded_authorities") {
+        fd.info().help("the parties chose to exclude no authorities; revisit this if the data could expose people to the authorities of their country of origin");
+    }
 }
 
 fn purp_006(m: &Model, f: &mut Findings) {
@@ -296,5 +308,18 @@ fn purp_008(m: &Model, f: &mut Findings) {
         if p.category == PurposeCategory::Commercial {
             f.at(format!("/purposes/{i}/category"), format!("purpose `{}` is commercial in a humanitarian agreement", p.id));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::find_phrase;
+    use super::VAGUE;
+
+    #[test]
+    fn vague_phrases() {
+        assert_eq!(find_phrase("Data may be used for any purpose the recipient sees fit", VAGUE), Some("any purpose"));
+        assert_eq!(find_phrase("To IMPROVE SERVICES for customers", VAGUE), Some("improve services"));
+        assert!(find_phrase("Estimate weekly movements between provinces after floods, for shelter planning", VAGUE).is_none());
     }
 }

@@ -57,7 +57,8 @@ running past the end of the term needs a recorded reason.",
             safeguards: &[7],
             explain: "When the provider deletes its own copy of a dataset after a period, a recipient that keeps \
 the shared copy longer extends the life of the data beyond what its original controller accepts. Retention \
-rules should be agreed before sharing.",
+rules should be agreed before sharing. A provider that is a processor (e.g. a survey firm collecting for the \
+recipient) is not compared.",
             check: ret_004,
         },
         Rule {
@@ -177,7 +178,9 @@ fn ret_004(m: &Model, f: &mut Findings) {
     for (i, r) in c.retention.iter().enumerate() {
         let (Some(holder), Some(b)) = (r.party.as_deref(), bound(r)) else { continue };
         let Some((_, ds)) = dataset(c, &r.dataset) else { continue };
-        if holder == ds.provider {
+        // A processor that collects for the recipient keeps data only until it hands it over.
+        let provider_controls = m.derived.controllers.contains(&ds.provider) || !m.derived.processors.contains(&ds.provider);
+        if holder == ds.provider || !provider_controls {
             continue;
         }
         let provider_entry = c.retention.iter().find(|p| p.dataset == r.dataset && p.party.as_deref() == Some(ds.provider.as_str()));
@@ -233,5 +236,28 @@ fn disposal_name(d: Disposal) -> &'static str {
         Disposal::Return => "return",
         Disposal::Anonymise => "anonymisation",
         Disposal::Archive => "archiving",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{run, starter_with};
+    use crate::diag::Severity;
+
+    fn ret_001(edits: &[(&str, &str)]) -> Vec<Severity> {
+        run(&starter_with(edits)).into_iter().filter(|d| d.code == "RET-001").map(|d| d.severity).collect()
+    }
+
+    #[test]
+    fn remote_access_uses_the_providers_retention() {
+        let provider_only = ("dataset = \"od_matrix\"\nperiod", "dataset = \"od_matrix\"\nparty = \"provider\"\nperiod");
+        let personal = ("identifiability = \"aggregated\"", "identifiability = \"pseudonymised\"");
+        // The institute downloads the data: the provider's retention does not bind its copy.
+        assert!(ret_001(&[provider_only, personal]).contains(&Severity::Error));
+        // The institute works in the provider's enclave: the provider's retention is the one.
+        let remote = ("method = \"sftp\"", "method = \"remote_desktop\"");
+        assert!(!ret_001(&[provider_only, personal, remote]).contains(&Severity::Error));
+        // Aggregated data without retention is a warning, not an error.
+        assert!(ret_001(&[provider_only]).iter().all(|s| *s == Severity::Warning));
     }
 }

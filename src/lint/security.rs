@@ -130,7 +130,8 @@ fn sec_001(m: &Model, f: &mut Findings) {
     let missing: Vec<&str> = REQUIRED
         .iter()
         .filter(|(_, cats)| !cats.iter().any(|c| have.contains(c)))
-        .filter(|(name, _)| !(name.starts_with("pseudonymisation") && !blank(&s.encryption_at_rest)))
+        // Encryption at rest, when declared, answers Art. 32(1)(a).
+        .filter(|(name, _)| !name.starts_with("pseudonymisation") || blank(&s.encryption_at_rest))
         .map(|(name, _)| *name)
         .collect();
     if !missing.is_empty() {
@@ -216,17 +217,23 @@ fn sec_003(m: &Model, f: &mut Findings) {
 }
 
 fn sec_004(m: &Model, f: &mut Findings) {
-    if !cfg(m).security.training_required {
+    // Only an explicit `false`: the field is documented as defaulting to true.
+    if !cfg(m).security.training_required && written(m, "/security/training_required") {
         f.at("/security/training_required", "staff with access are not required to be trained");
     }
 }
 
+/// Whether a flow's `encryption_in_transit` says it is not encrypted (or not yet decided).
+pub(crate) fn unencrypted(text: &str) -> bool {
+    const NONE: &[&str] = &["no encryption", "unencrypted", "not encrypted", "plaintext", "plain text", "cleartext", "clear text", "to be decided", "to be agreed"];
+    let t = text.trim().to_lowercase();
+    let none_word = t.split(|c: char| !c.is_alphanumeric() && c != '/').any(|w| matches!(w, "none" | "n/a" | "na" | "tbd"));
+    t.is_empty() || none_word || find_phrase(&t, NONE).is_some()
+}
+
 fn sec_005(m: &Model, f: &mut Findings) {
-    const NONE: &[&str] = &["no encryption", "unencrypted", "not encrypted", "plaintext", "plain text", "cleartext", "clear text", "tbd", "to be decided", "to be agreed"];
     for (i, fl) in cfg(m).flows.iter().enumerate() {
-        let t = fl.encryption_in_transit.trim().to_lowercase();
-        let none_word = t.split(|c: char| !c.is_alphanumeric() && c != '/').any(|w| w == "none" || w == "n/a" || w == "na");
-        if t.is_empty() || none_word || find_phrase(&t, NONE).is_some() {
+        if unencrypted(&fl.encryption_in_transit) {
             f.at(format!("/flows/{i}/encryption_in_transit"), format!("flow `{}` is not encrypted in transit (\"{}\")", fl.id, fl.encryption_in_transit.trim()));
         }
     }
@@ -241,5 +248,27 @@ fn sec_006(m: &Model, f: &mut Findings) {
         if !s.measures.iter().any(|x| x.applies_to.contains(r)) {
             f.at("/security/measures", format!("recipient `{r}` applies none of the security measures"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unencrypted_flows() {
+        for t in ["none", "None.", "N/A", "", "plain HTTP, unencrypted", "TBD"] {
+            assert!(unencrypted(t), "{t:?}");
+        }
+        for t in ["TLS 1.3", "SFTP with key-based authentication", "AES-256 archive with a per-transfer nonce", "courier-delivered encrypted disk", "TLS 1.3; no downloads"] {
+            assert!(!unencrypted(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn generic_measures() {
+        assert!(find_phrase("Industry-standard encryption", GENERIC).is_some());
+        assert!(find_phrase("We apply appropriate technical and organisational measures", GENERIC).is_some());
+        assert!(find_phrase("AES-256 encryption of all volumes with keys in an HSM", GENERIC).is_none());
     }
 }

@@ -22,7 +22,8 @@ under Art. 46 (SCCs, IDTA, BCRs, administrative arrangements…) or a derogation
 applied automatically where a general decision exists. For anonymised or aggregated data only, this is a \
 warning: declare `not_required` to record that the transfer is outside Chapter V. Onward recipients cannot be \
 named in [[transfers]] yet: personal data shared onward out of its jurisdiction is a warning asking for the \
-mechanism in the recipient's conditions.",
+mechanism in the recipient's conditions. A UK exporter's transfers to the EEA are covered by the UK adequacy \
+regulations.",
             check: xfer_001,
         },
         Rule {
@@ -161,6 +162,12 @@ fn xfer_001(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let non_personal = m.derived.only_non_personal;
     for t in m.derived.transfers.iter().filter(|t| t.mechanism.is_none()) {
+        // UK adequacy regulations cover the EEA (DPA 2018 Sch. 21 para. 4); the model's
+        // adequacy list is the EU's, so a UK exporter's EEA destinations are settled here.
+        let uk_exporter = party(c, &t.exporter).is_some_and(|(_, p)| p.country == "GB");
+        if uk_exporter && uk_adequate(&t.destination) {
+            continue;
+        }
         if t.reason == "onward" {
             // [[transfers]] names parties and sub-processors only, so an onward recipient's
             // mechanism cannot be declared yet: say what is needed, as a warning.
