@@ -480,9 +480,10 @@ mod tests {
 
     #[test]
     fn missing_tables_point_at_the_file_and_say_what_to_add() {
-        let m = starter_with(&[]);
+        // Refugees in the data and half a million people: two WP248 criteria, so a DPIA is due.
+        let m = starter_with(&[("data_subjects = [\"mobile subscribers\"]", "data_subjects = [\"mobile subscribers\"]\nvulnerable_groups = [\"refugees\"]\nestimated_people = 500000")]);
         let diags = run(&m);
-        let risk = diags.iter().find(|d| d.code == "RISK-001").expect("the starter needs a DPIA");
+        let risk = diags.iter().find(|d| d.code == "RISK-001").expect("this agreement needs a DPIA");
         assert_eq!(risk.field.as_deref(), Some("(top level)"));
         assert!(risk.help.as_deref().unwrap_or_default().contains("[dpia] table"));
         let gov = diags.iter().find(|d| d.code == "GOV-004").expect("no due diligence");
