@@ -386,7 +386,35 @@ impl Checker<'_> {
         }
     }
 
+    /// Text that would not display as stored: bidi controls, invisible format characters,
+    /// control characters. A signed name must read exactly as it is stored.
+    fn check_text(&mut self) {
+        let mut found = Vec::new();
+        walk_strings(&self.loaded.raw, String::new(), &mut |pointer, key, s| {
+            let multi_line = !SINGLE_LINE_KEYS.contains(&key);
+            for (i, c) in s.chars().enumerate() {
+                if let Some(what) = forbidden_char(c, multi_line) {
+                    found.push((pointer.to_owned(), i, c, what));
+                    break;
+                }
+            }
+        });
+        for (pointer, i, c, what) in found {
+            self.err(
+                "config::forbidden-character",
+                &pointer,
+                format!("{what} U+{:04X} at character {} of `{}`", c as u32, i + 1, crate::load::pointer_to_field(&pointer)),
+                if c == '\n' {
+                    "this field is one line: remove the line break".to_owned()
+                } else {
+                    "remove it: text in an agreement must display exactly as it is stored (joiners U+200C and U+200D, which scripts need, are allowed)".to_owned()
+                },
+            );
+        }
+    }
+
     fn check_all(&mut self) {
+        self.check_text();
         let cfg = &self.loaded.config;
         let parties: Vec<&str> = cfg.parties.iter().map(|p| p.id.as_str()).collect();
         let datasets: Vec<&str> = cfg.datasets.iter().map(|d| d.id.as_str()).collect();
@@ -645,6 +673,49 @@ impl Checker<'_> {
             }
             (None, None) => {}
         }
+    }
+}
+
+/// Fields that hold one line of text (names, ids, titles, contacts).
+const SINGLE_LINE_KEYS: &[&str] = &[
+    "id", "legal_name", "short_name", "name", "title", "reference", "version", "email", "phone", "country", "registration",
+    "address", "effective_date", "date", "recipient", "attribution", "licence",
+];
+
+/// Why a character may not appear in config text, if it may not.
+pub fn forbidden_char(c: char, multi_line: bool) -> Option<&'static str> {
+    match c {
+        '\n' if multi_line => None,
+        '\t' => Some("a tab"),
+        '\u{202A}'..='\u{202E}' => Some("a bidirectional embedding or override"),
+        '\u{2066}'..='\u{2069}' => Some("a bidirectional isolate"),
+        '\u{200E}' | '\u{200F}' | '\u{061C}' => Some("an invisible direction mark"),
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{2061}'..='\u{2064}' => Some("an invisible zero-width character"),
+        '\u{200C}' | '\u{200D}' => None,
+        '\u{00AD}' => Some("a soft hyphen"),
+        '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}' => Some("an invisible format character"),
+        c if c.is_control() => Some(if c == '\0' { "a NUL character" } else if c == '\n' || c == '\r' { "a line break" } else { "a control character" }),
+        _ => None,
+    }
+}
+
+fn walk_strings(v: &serde_json::Value, pointer: String, f: &mut dyn FnMut(&str, &str, &str)) {
+    match v {
+        serde_json::Value::String(s) => {
+            let key = pointer.rsplit('/').find(|seg| !seg.chars().all(|c| c.is_ascii_digit())).unwrap_or("");
+            f(&pointer, key, s)
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                walk_strings(x, format!("{pointer}/{i}"), f);
+            }
+        }
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                walk_strings(x, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), f);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -1142,6 +1213,19 @@ mod tests {
         assert_eq!(add_duration(d, parse_duration("P1Y").unwrap()).unwrap().to_string(), "2025-02-28");
         assert!(parse_date("2025-02-29").is_err());
         assert!(parse_date("2025-2-1").is_err());
+    }
+
+    #[test]
+    fn forbidden_characters() {
+        assert!(forbidden_char('\u{202E}', true).is_some());
+        assert!(forbidden_char('\u{2067}', true).is_some());
+        assert!(forbidden_char('\u{200B}', true).is_some());
+        assert!(forbidden_char('\0', true).is_some());
+        assert!(forbidden_char('\n', false).is_some());
+        assert!(forbidden_char('\n', true).is_none());
+        assert!(forbidden_char('\u{200D}', false).is_none());
+        assert!(forbidden_char('\u{200C}', false).is_none());
+        assert!(forbidden_char('ش', false).is_none());
     }
 
     #[test]
