@@ -1003,9 +1003,10 @@ fn derive(cfg: &Config) -> Derived {
             }
         };
         d.dates.end = end.map(|e| e.to_string());
+        let long = |d: Date| crate::render::long_date(&d.to_string());
         d.dates.term_text = match end {
-            Some(e) if term_text.is_empty() => format!("until {e}"),
-            Some(e) => format!("{term_text}, ending on {e}"),
+            Some(e) if term_text.is_empty() => format!("until {}", long(e)),
+            Some(e) => format!("{term_text}, ending on {}", long(e)),
             None => term_text,
         };
         if let Ok(r) = parse_duration(&cfg.agreement.review_interval) {

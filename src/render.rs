@@ -80,8 +80,18 @@ pub fn markdown_tera() -> tera::Tera {
     tera.register_filter("name", name_filter);
     tera.register_filter("humanize", |v: &str, _: Kwargs, _: &State| v.replace('_', " "));
     tera.register_filter("country", |v: &str, _: Kwargs, _: &State| country_name(v));
+    tera.register_filter("long_date", |v: &str, _: Kwargs, _: &State| long_date(v));
     tera.register_filter("anchor", |v: &str, _: Kwargs, _: &State| tera::Value::safe_string(&format!("{{#{v}}}")));
     tera
+}
+
+/// `2026-04-01` → "1 April 2026"; anything else unchanged.
+pub fn long_date(iso: &str) -> String {
+    const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    match crate::model::parse_date(iso) {
+        Ok(d) => format!("{} {} {}", d.day(), MONTHS[(d.month() - 1) as usize], d.year()),
+        Err(_) => iso.to_owned(),
+    }
 }
 
 fn value_to_text(v: &tera::Value) -> String {
@@ -540,6 +550,13 @@ mod tests {
         assert!(out.starts_with("**“Shared Data”**"));
         assert!(out.contains("\\<Fake>"));
         assert!(out.contains("<lower>"));
+    }
+
+    #[test]
+    fn long_dates() {
+        assert_eq!(long_date("2026-04-01"), "1 April 2026");
+        assert_eq!(long_date("2024-02-29"), "29 February 2024");
+        assert_eq!(long_date("soon"), "soon");
     }
 
     #[test]
