@@ -126,6 +126,9 @@ pub struct DerivedFlow {
     pub controller: String,
     /// The interval in words, for periodic flows.
     pub interval_text: Option<String>,
+    /// The datasets and purposes of the flow (as in the config).
+    pub datasets: Vec<String>,
+    pub purposes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -262,7 +265,40 @@ pub fn add_duration(date: Date, span: Span) -> Option<Date> {
     date.to_datetime(Time::midnight()).checked_add(span).ok().map(|dt| dt.date())
 }
 
+/// A country's name as it reads in running text ("the United Kingdom", "Kenya").
 pub fn country_name(code: &str) -> String {
+    const SHORT: &[(&str, &str)] = &[
+        ("GB", "the United Kingdom"),
+        ("US", "the United States"),
+        ("NL", "the Netherlands"),
+        ("PH", "the Philippines"),
+        ("AE", "the United Arab Emirates"),
+        ("CD", "the Democratic Republic of the Congo"),
+        ("CG", "the Republic of the Congo"),
+        ("CF", "the Central African Republic"),
+        ("DO", "the Dominican Republic"),
+        ("CZ", "Czechia"),
+        ("KR", "the Republic of Korea"),
+        ("KP", "the Democratic People's Republic of Korea"),
+        ("RU", "the Russian Federation"),
+        ("SY", "Syria"),
+        ("IR", "Iran"),
+        ("VE", "Venezuela"),
+        ("BO", "Bolivia"),
+        ("TZ", "Tanzania"),
+        ("MD", "Moldova"),
+        ("LA", "Laos"),
+        ("VN", "Viet Nam"),
+        ("PS", "Palestine"),
+        ("TW", "Taiwan"),
+        ("GM", "the Gambia"),
+        ("BS", "the Bahamas"),
+        ("SD", "Sudan"),
+        ("SS", "South Sudan"),
+    ];
+    if let Some((_, name)) = SHORT.iter().find(|(c, _)| *c == code) {
+        return (*name).to_owned();
+    }
     isocountry::CountryCode::for_alpha2(code)
         .map(|c| c.name().to_owned())
         .unwrap_or_else(|_| code.to_owned())
@@ -811,6 +847,8 @@ fn derive(cfg: &Config) -> Derived {
             relationship_text: rel.describe(),
             controller,
             interval_text: f.interval.as_deref().and_then(|i| parse_duration(i).ok()).map(|s| humanize(&s)),
+            datasets: f.datasets.clone(),
+            purposes: f.purposes.clone(),
         });
     }
     let order = |set: BTreeSet<String>| -> Vec<String> {
@@ -1016,18 +1054,17 @@ fn derive(cfg: &Config) -> Derived {
     }
 
     d.retention = derive_retention(cfg, &d);
-    d.rights_contact = cfg
-        .rights
-        .contact_point
-        .clone()
-        .or_else(|| cfg.datasets.first().map(|ds| ds.provider.clone()))
-        .unwrap_or_default();
-    d.review_owner = cfg
-        .agreement
-        .review_owner
-        .clone()
+    // Defaults fall on a controller: the first that provides data, else the first controller.
+    let first_controller = d
+        .providers
+        .iter()
+        .find(|p| d.controllers.contains(p))
+        .or_else(|| d.controllers.first())
+        .cloned()
         .or_else(|| cfg.parties.first().map(|p| p.id.clone()))
         .unwrap_or_default();
+    d.rights_contact = cfg.rights.contact_point.clone().unwrap_or_else(|| first_controller.clone());
+    d.review_owner = cfg.agreement.review_owner.clone().unwrap_or(first_controller);
     d
 }
 

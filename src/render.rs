@@ -80,9 +80,34 @@ pub fn markdown_tera() -> tera::Tera {
     tera.register_filter("name", name_filter);
     tera.register_filter("humanize", |v: &str, _: Kwargs, _: &State| v.replace('_', " "));
     tera.register_filter("country", |v: &str, _: Kwargs, _: &State| country_name(v));
+    tera.register_filter("capfirst", |v: &str, _: Kwargs, _: &State| capfirst(v));
+    tera.register_filter("thousands", |v: &tera::Value, _: Kwargs, _: &State| thousands(v));
     tera.register_filter("long_date", |v: &str, _: Kwargs, _: &State| long_date(v));
     tera.register_filter("anchor", |v: &str, _: Kwargs, _: &State| tera::Value::safe_string(&format!("{{#{v}}}")));
     tera
+}
+
+/// Upper-case the first letter only ("the Agency" → "The Agency").
+pub fn capfirst(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// 4000000 → "4,000,000".
+fn thousands(v: &tera::Value) -> String {
+    let Some(n) = v.as_i64().or_else(|| v.as_u64().map(|u| u as i64)) else { return value_to_text(v) };
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// `2026-04-01` → "1 April 2026"; anything else unchanged.
