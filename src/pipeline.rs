@@ -1,6 +1,7 @@
 //! The early stages every command shares: load a config, check it, pick its library, render.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use crate::diag::Diagnostic;
 use crate::library::Library;
@@ -10,7 +11,7 @@ use crate::render::Rendered;
 /// A config carried through to rendered Markdown.
 pub struct Prepared {
     pub model: Model,
-    pub library: Library,
+    pub library: Arc<Library>,
     pub check: Check,
     pub rendered: Rendered,
 }
@@ -35,18 +36,24 @@ impl Check {
 
 /// Which library a config uses: `--library`, else `library = "…"` in the config (relative to
 /// the config file), else the built-in one.
-pub fn library_for(model: &Model, cli_library: Option<&Path>) -> Result<Library, Vec<Diagnostic>> {
+pub fn library_for(model: &Model, cli_library: Option<&Path>) -> Result<Arc<Library>, Vec<Diagnostic>> {
     if let Some(dir) = cli_library {
-        return Library::from_dir(dir);
+        return Library::from_dir(dir).map(Arc::new);
     }
     if let Some(rel) = &model.config().library {
         let base = model.loaded.source.path.parent().unwrap_or(Path::new("."));
         let dir: PathBuf = base.join(rel);
-        return Library::from_dir(&dir).map_err(|ds| {
+        return Library::from_dir(&dir).map(Arc::new).map_err(|ds| {
             ds.into_iter().map(|d| model.loaded.diag_at(d, "/library")).collect()
         });
     }
-    Library::builtin()
+    builtin_library()
+}
+
+/// The built-in library, compiled once per process and shared.
+pub fn builtin_library() -> Result<Arc<Library>, Vec<Diagnostic>> {
+    static BUILTIN: OnceLock<Result<Arc<Library>, Vec<Diagnostic>>> = OnceLock::new();
+    BUILTIN.get_or_init(|| Library::builtin().map(Arc::new)).clone()
 }
 
 /// Load and check a config (no rendering).
