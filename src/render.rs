@@ -19,7 +19,8 @@ use crate::diag::Diagnostic;
 use crate::library::{Library, Selection, tera_error_text};
 use crate::model::{Model, country_name};
 
-/// The Markdown options used everywhere datapact parses its own output.
+/// The Markdown options used everywhere datapact parses its own output. No smart punctuation:
+/// the Markdown already carries typographic characters, and user text must stay literal.
 pub fn markdown_options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES

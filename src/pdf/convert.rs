@@ -30,7 +30,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use pulldown_cmark::{
-    Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+    Alignment, CodeBlockKind, CowStr, Event, HeadingLevel, LinkType, Parser, Tag, TagEnd,
 };
 
 use super::escape::{escape_markup, push_str_literal};
@@ -45,16 +45,10 @@ pub struct ConvertError {
     pub column: usize,
 }
 
-/// The pulldown-cmark options datapact uses. No smart punctuation: the
-/// Markdown already carries typographic characters and user text must stay
-/// literal.
-pub fn markdown_options() -> Options {
-    Options::ENABLE_TABLES
-        | Options::ENABLE_FOOTNOTES
-        | Options::ENABLE_STRIKETHROUGH
-        | Options::ENABLE_HEADING_ATTRIBUTES
-        | Options::ENABLE_DEFINITION_LIST
-}
+/// The pulldown-cmark options datapact uses everywhere (one definition, in
+/// [`crate::render::markdown_options`], so the PDF reads the Markdown exactly
+/// as the renderer meant it).
+pub use crate::render::markdown_options;
 
 /// Converts agreement Markdown to the Typst body (see the module docs).
 pub fn markdown_to_typst(md: &str) -> Result<String, ConvertError> {
