@@ -2,22 +2,28 @@
 //!
 //! In: programme configs (a normal config plus a `[programme]` table and partners from
 //! `[[partners]]`, a folder of partner files, or a CSV file) and/or ordinary configs. Out: a
-//! list of [`Job`]s, each a checked model ready to render, or the reason it cannot be built.
+//! list of [`Planned`] agreements (cheap: parsed and merged, with the reference that names their
+//! files and the text their inputs hash is made from), each of which [`Planned::build`] turns
+//! into a [`Job`] holding a checked model ready to render, or the reason it cannot be built.
+//! [`jobs`] does both.
 //!
 //! A programme is a config whose party `programme.partner_party` is a stand-in: each partner
 //! replaces it with its own party details, and may override only the fields the programme
 //! lists in `programme.overridable`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::diag::{Diagnostic, SourceFile};
+use crate::library::sha256_hex;
 use crate::load::{Spans, load_json, parse_tree};
-use crate::model::Model;
+use crate::model::{Model, is_valid_reference};
 
 /// `[programme]`
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -64,56 +70,219 @@ pub struct Job {
     pub origin: String,
     /// The programme or config file it belongs to.
     pub file: PathBuf,
+    /// The agreement reference, which names the output files (empty when unknown).
+    pub reference: String,
     /// The merged config as canonical JSON text: part of the inputs hash.
     pub canonical: String,
     pub model: Result<Model, Vec<Diagnostic>>,
 }
 
-/// Read inputs into jobs. An input that cannot be read at all yields a failed job.
-pub fn jobs(inputs: &[PathBuf]) -> Vec<Job> {
-    let mut out = Vec::new();
-    for path in inputs {
-        let text = match std::fs::read(path).map(String::from_utf8) {
-            Ok(Ok(t)) => t,
-            Ok(Err(_)) => {
-                out.push(failed(path, "the file is not valid UTF-8"));
-                continue;
-            }
-            Err(e) => {
-                out.push(failed(path, &format!("cannot read {}: {e}", path.display())));
-                continue;
-            }
-        };
-        let source = SourceFile::new(path, &text);
-        let (raw, spans) = match parse_tree(&source) {
-            Ok(x) => x,
-            Err(d) => {
-                out.push(Job { name: stem(path), origin: path.display().to_string(), file: path.clone(), canonical: String::new(), model: Err(d) });
-                continue;
-            }
-        };
-        if raw.get("programme").is_some() {
-            out.extend(programme_jobs(path, &source, raw, spans));
-        } else {
-            let canonical = canonical(&raw);
-            let model = load_json(source, raw, spans).and_then(crate::model::build);
-            out.push(Job { name: stem(path), origin: path.display().to_string(), file: path.clone(), canonical, model });
+/// One agreement, read and merged but not yet checked.
+pub struct Planned {
+    /// Stable name: the partner id, or the config file's stem.
+    pub name: String,
+    /// Where it came from, for messages: `programme.toml [[partners]] #2`, `partners.csv:4`.
+    pub origin: String,
+    /// The programme or config file it belongs to.
+    pub file: PathBuf,
+    /// The agreement reference, which names the output files; empty when the input did not
+    /// get that far (then the job has failed).
+    pub reference: String,
+    /// The clause library folder the config names (`library = "…"`, resolved against its file).
+    pub library: Option<PathBuf>,
+    /// The merged config as canonical JSON text.
+    pub canonical: String,
+    /// sha256 of the programme or config file's text: the agreement's provenance cites it.
+    pub source_hash: Arc<str>,
+    state: State,
+}
+
+enum State {
+    Failed(Vec<Diagnostic>),
+    Config { source: SourceFile, raw: Value, spans: Spans },
+    Partner { base: Arc<Base>, input: PartnerInput, merged: Value },
+}
+
+/// What every partner of a programme shares.
+struct Base {
+    source: SourceFile,
+    /// Spans of the programme without `[programme]`, `[[partners]]` and the stand-in party.
+    spans: Spans,
+    party_ptr: String,
+}
+
+impl Planned {
+    /// The diagnostics of an input that failed before checking, if it did.
+    pub fn failure(&self) -> Option<&[Diagnostic]> {
+        match &self.state {
+            State::Failed(d) => Some(d),
+            _ => None,
         }
     }
-    out
+
+    /// The inputs hash: the merged config and its file's text, the clause library and
+    /// templates (`library_hash`, e.g. from [`library_fingerprint`]), what else decides the
+    /// outputs (`fingerprint`: formats, typst version) and datapact's version.
+    pub fn inputs_hash(&self, library_hash: &str, fingerprint: &str) -> String {
+        let mut text = String::with_capacity(self.canonical.len() + 400);
+        for part in [&*self.source_hash, library_hash, fingerprint, env!("CARGO_PKG_VERSION"), &self.reference, &self.canonical] {
+            text.push_str(part);
+            text.push('\n');
+        }
+        sha256_hex(text.as_bytes())
+    }
+
+    /// Check the merged config: schema, model, derived facts.
+    pub fn build(self) -> Job {
+        let model = match self.state {
+            State::Failed(d) => Err(d),
+            State::Config { source, raw, spans } => load_json(source, raw, spans).and_then(crate::model::build),
+            State::Partner { base, input, merged } => {
+                let spans = partner_spans(&base, &input, &merged);
+                load_json(base.source.clone(), merged, spans)
+                    .and_then(crate::model::build)
+                    .map_err(|ds| ds.into_iter().map(|d| d.field_prefix_note(&input.origin)).collect())
+            }
+        };
+        Job { name: self.name, origin: self.origin, file: self.file, reference: self.reference, canonical: self.canonical, model }
+    }
+}
+
+/// Read inputs into jobs with checked models (in parallel). An input that cannot be read at all
+/// yields a failed job.
+pub fn jobs(inputs: &[PathBuf]) -> Vec<Job> {
+    plan(inputs).into_par_iter().map(Planned::build).collect()
+}
+
+static BUILTIN_CLAUSES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/clauses");
+static BUILTIN_TEMPLATES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// A fingerprint of a clause library: sha256 over the path and content of every file under its
+/// `clauses/` and `templates/` (the built-in library's when `dir` is `None`). Part of the
+/// inputs hash; much cheaper than loading the library, which a rerun with nothing to build
+/// never does.
+pub fn library_fingerprint(dir: Option<&Path>) -> Result<String, String> {
+    use sha2::{Digest, Sha256};
+    fn embedded<'a>(d: &'a include_dir::Dir<'a>, prefix: &str, out: &mut Vec<(String, &'a [u8])>) {
+        for f in d.files() {
+            out.push((format!("{prefix}/{}", f.path().display()), f.contents()));
+        }
+        for sub in d.dirs() {
+            embedded(sub, prefix, out);
+        }
+    }
+    fn on_disk(root: &Path, sub: &str, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), String> {
+        let mut stack = vec![root.join(sub)];
+        while let Some(dir) = stack.pop() {
+            let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            for e in entries {
+                let path = e.map_err(|e| format!("cannot read {}: {e}", dir.display()))?.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+                    out.push((rel, bytes));
+                }
+            }
+        }
+        Ok(())
+    }
+    fn digest<B: AsRef<[u8]>>(mut files: Vec<(String, B)>) -> String {
+        files.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut h = Sha256::new();
+        for (rel, bytes) in &files {
+            h.update(rel.as_bytes());
+            h.update([0]);
+            h.update((bytes.as_ref().len() as u64).to_le_bytes());
+            h.update(bytes.as_ref());
+        }
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+    match dir {
+        None => {
+            static BUILTIN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            Ok(BUILTIN
+                .get_or_init(|| {
+                    let mut files = Vec::new();
+                    embedded(&BUILTIN_CLAUSES, "clauses", &mut files);
+                    embedded(&BUILTIN_TEMPLATES, "templates", &mut files);
+                    digest(files)
+                })
+                .clone())
+        }
+        Some(dir) => {
+            let mut files = Vec::new();
+            on_disk(dir, "clauses", &mut files)?;
+            on_disk(dir, "templates", &mut files)?;
+            Ok(digest(files))
+        }
+    }
+}
+
+/// Whether a file is a programme (a config with a `[programme]` table).
+pub fn is_programme(path: &Path) -> bool {
+    std::fs::read_to_string(path).ok().and_then(|t| t.parse::<toml::Table>().ok()).is_some_and(|t| t.contains_key("programme"))
+}
+
+/// Read inputs and merge every partner, without checking the results.
+pub fn plan(inputs: &[PathBuf]) -> Vec<Planned> {
+    let per_input: Vec<Vec<Planned>> = inputs.par_iter().map(|p| plan_input(p)).collect();
+    per_input.into_iter().flatten().collect()
+}
+
+fn plan_input(path: &Path) -> Vec<Planned> {
+    let text = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => return vec![failed(path, "", Diagnostic::error("batch::input", format!("{} is not valid UTF-8", path.display())))],
+        Err(e) => return vec![failed(path, "", Diagnostic::error("batch::input", format!("cannot read {}: {e}", path.display())))],
+    };
+    let source = SourceFile::new(path, &text);
+    let source_hash: Arc<str> = Arc::from(sha256_hex(text.as_bytes()));
+    let (raw, spans) = match parse_tree(&source) {
+        Ok(x) => x,
+        Err(d) => return vec![failed_all(path, "", d)],
+    };
+    if raw.get("programme").is_some() {
+        return programme_jobs(path, source, source_hash, raw, spans);
+    }
+    let reference = raw.pointer("/agreement/reference").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let library = library_of(path, &raw);
+    let canonical = canonical(&raw);
+    vec![Planned {
+        name: stem(path),
+        origin: path.display().to_string(),
+        file: path.to_path_buf(),
+        reference,
+        library,
+        canonical,
+        source_hash,
+        state: State::Config { source, raw, spans },
+    }]
+}
+
+fn library_of(path: &Path, raw: &Value) -> Option<PathBuf> {
+    raw.get("library").and_then(Value::as_str).map(|rel| path.parent().unwrap_or(Path::new(".")).join(rel))
 }
 
 fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "config".into())
 }
 
-fn failed(path: &Path, msg: &str) -> Job {
-    Job {
+fn failed(path: &Path, reference: &str, d: Diagnostic) -> Planned {
+    failed_all(path, reference, vec![d])
+}
+
+fn failed_all(path: &Path, reference: &str, d: Vec<Diagnostic>) -> Planned {
+    Planned {
         name: stem(path),
         origin: path.display().to_string(),
         file: path.to_path_buf(),
+        reference: reference.to_owned(),
+        library: None,
         canonical: String::new(),
-        model: Err(vec![Diagnostic::error("batch::input", msg.to_owned())]),
+        source_hash: Arc::from(""),
+        state: State::Failed(d),
     }
 }
 
@@ -124,15 +293,17 @@ fn canonical(v: &Value) -> String {
 
 /// A partner before merging: its JSON, where its spans come from, and a name for messages.
 struct PartnerInput {
-    value: Value,
-    spans: Spans,
+    value: Result<Value, Vec<Diagnostic>>,
+    spans: Arc<Spans>,
     /// Pointer of the partner table inside `spans` (`/partners/2` or ``).
     root: String,
     origin: String,
+    /// The id to use when the partner has none (a partner file's stem).
+    default_id: Option<String>,
 }
 
-fn programme_jobs(path: &Path, source: &SourceFile, mut raw: Value, spans: Spans) -> Vec<Job> {
-    let fail_all = |d: Diagnostic| vec![Job { name: stem(path), origin: path.display().to_string(), file: path.to_path_buf(), canonical: String::new(), model: Err(vec![d]) }];
+fn programme_jobs(path: &Path, source: SourceFile, source_hash: Arc<str>, mut raw: Value, spans: Spans) -> Vec<Planned> {
+    let fail_all = |d: Diagnostic| vec![failed(path, "", d)];
     let programme: Programme = match serde_json::from_value(raw.get("programme").cloned().unwrap_or(Value::Null)) {
         Ok(p) => p,
         Err(e) => {
@@ -143,11 +314,28 @@ fn programme_jobs(path: &Path, source: &SourceFile, mut raw: Value, spans: Spans
             ));
         }
     };
+    if !is_valid_reference(&programme.reference_prefix) || programme.reference_prefix.len() > 60 {
+        return fail_all(spans.at_value(
+            Diagnostic::error(
+                "batch::reference-prefix",
+                format!("reference_prefix `{}` cannot start a file name", programme.reference_prefix),
+            )
+            .help("use letters, digits, '.', '-' and '_' only, not starting with '.', at most 60 characters (e.g. \"DSA-2026\")"),
+            "/programme/reference_prefix",
+        ));
+    }
     let base_dir = path.parent().unwrap_or(Path::new("."));
+    let shared_spans = Arc::new(spans);
     let mut partners = Vec::new();
     if let Some(list) = raw.get("partners").and_then(Value::as_array) {
         for (i, p) in list.iter().enumerate() {
-            partners.push(PartnerInput { value: p.clone(), spans: spans.clone(), root: format!("/partners/{i}"), origin: format!("{} [[partners]] #{}", path.display(), i + 1) });
+            partners.push(PartnerInput {
+                value: Ok(p.clone()),
+                spans: shared_spans.clone(),
+                root: format!("/partners/{i}"),
+                origin: format!("{} [[partners]] #{}", path.display(), i + 1),
+                default_id: None,
+            });
         }
     }
     if let Some(dir) = &programme.partners_dir {
@@ -156,30 +344,29 @@ fn programme_jobs(path: &Path, source: &SourceFile, mut raw: Value, spans: Spans
             Ok(entries) => {
                 let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
                 files.sort();
-                for f in files {
-                    match std::fs::read_to_string(&f) {
-                        Ok(text) => {
-                            let src = SourceFile::new(&f, &text);
-                            match parse_tree(&src) {
-                                Ok((value, pspans)) => partners.push(PartnerInput { value, spans: pspans, root: String::new(), origin: f.display().to_string() }),
-                                Err(d) => return_partner_error(&mut partners, &f, d),
-                            }
-                        }
-                        Err(e) => return fail_all(Diagnostic::error("io::read", format!("cannot read {}: {e}", f.display()))),
-                    }
-                }
+                let read: Vec<PartnerInput> = files.par_iter().map(|f| read_partner_file(f)).collect();
+                partners.extend(read);
             }
             Err(e) => {
-                return fail_all(spans.at_value(Diagnostic::error("io::read", format!("cannot read the partners folder {}: {e}", dir.display())), "/programme/partners_dir"));
+                return fail_all(shared_spans.at_value(
+                    Diagnostic::error("io::read", format!("cannot read the partners folder {}: {e}", dir.display())),
+                    "/programme/partners_dir",
+                ));
             }
         }
     }
     if let Some(csv_path) = &programme.partners_csv {
-        let csv_path = base_dir.join(csv_path);
-        match read_csv_partners(&csv_path) {
+        match read_csv_partners(&base_dir.join(csv_path)) {
             Ok(list) => partners.extend(list),
-            Err(d) => return fail_all(d),
+            Err(d) => return fail_all(shared_spans.at_value(*d, "/programme/partners_csv")),
         }
+    }
+    if partners.is_empty() {
+        return fail_all(shared_spans.at_value(
+            Diagnostic::error("batch::no-partners", "the programme has no partners")
+                .help("add [[partners]] tables, or name a folder of partner files (partners_dir) or a CSV file (partners_csv) in [programme]"),
+            "/programme",
+        ));
     }
 
     // The base config: everything but [programme] and [[partners]].
@@ -187,127 +374,210 @@ fn programme_jobs(path: &Path, source: &SourceFile, mut raw: Value, spans: Spans
         m.remove("programme");
         m.remove("partners");
     }
-    let mut base_spans = spans.clone();
-    base_spans.remove_under("/programme");
-    base_spans.remove_under("/partners");
     let party_index = raw
         .get("parties")
         .and_then(Value::as_array)
         .and_then(|ps| ps.iter().position(|p| p.get("id").and_then(Value::as_str) == Some(programme.partner_party.as_str())));
     let Some(party_index) = party_index else {
-        return fail_all(spans.at_value(
+        return fail_all(shared_spans.at_value(
             Diagnostic::error("batch::no-partner-party", format!("no party has the id `{}` named by programme.partner_party", programme.partner_party))
                 .help("add a [[parties]] entry that stands for the partner, and name its id in partner_party"),
             "/programme/partner_party",
         ));
     };
-
-    partners.into_iter().map(|p| merge_partner(path, source, &programme, &raw, &base_spans, party_index, p)).collect()
-}
-
-fn return_partner_error(partners: &mut Vec<PartnerInput>, f: &Path, d: Vec<Diagnostic>) {
-    // Keep the failure as a partner that will not load; its diagnostics travel in `value`.
-    partners.push(PartnerInput {
-        value: Value::String(crate::diag::render(&d, crate::diag::DiagnosticFormat::Short)),
-        spans: Spans::default(),
-        root: String::new(),
-        origin: f.display().to_string(),
-    });
-}
-
-fn merge_partner(path: &Path, source: &SourceFile, programme: &Programme, base: &Value, base_spans: &Spans, party_index: usize, p: PartnerInput) -> Job {
-    let job = |name: String, canonical: String, model| Job { name, origin: p.origin.clone(), file: path.to_path_buf(), canonical, model };
-    let Value::Object(partner) = &p.value else {
-        let msg = p.value.as_str().unwrap_or("a partner must be a table").to_owned();
-        return job(p.origin.clone(), String::new(), Err(vec![Diagnostic::error("batch::partner", msg)]));
-    };
-    let mut diags = Vec::new();
-    let id = partner.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
-    if !crate::model::is_valid_reference(&id) || id.is_empty() {
-        diags.push(p.spans.at_value(
-            Diagnostic::error("batch::partner-id", format!("partner id `{id}` cannot be used in a file name"))
-                .help("give each partner an `id` of letters, digits, '-' and '_' (e.g. \"ke-telco\")"),
-            &format!("{}/id", p.root),
-        ));
-    }
-    let mut merged = base.clone();
-    let mut spans = base_spans.clone();
     let party_ptr = format!("/parties/{party_index}");
-    // The partner's party details replace the stand-in's; the stand-in keeps its id and role.
-    let mut party = merged.pointer(&party_ptr).cloned().unwrap_or(Value::Object(Map::new()));
-    if let Value::Object(pm) = &mut party {
+    let mut base_spans = (*shared_spans).clone();
+    base_spans.remove_under("/programme");
+    base_spans.remove_under("/partners");
+    // The stand-in's party details are replaced; keep the spans of its id and role.
+    for f in PARTY_FIELDS {
+        base_spans.remove_under(&format!("{party_ptr}/{f}"));
+    }
+    // The stand-in's party, without the fields a partner provides.
+    let mut stand_in = raw.pointer(&party_ptr).cloned().unwrap_or(Value::Object(Map::new()));
+    if let Value::Object(pm) = &mut stand_in {
         for f in PARTY_FIELDS {
             pm.remove(*f);
         }
-        spans.remove_under(&party_ptr);
     }
-    for (k, v) in partner {
-        let ptr = format!("{}/{k}", p.root);
-        match k.as_str() {
-            "id" | "overrides" => {}
-            k if PARTY_FIELDS.contains(&k) => {
-                if let Value::Object(pm) = &mut party {
-                    pm.insert(k.to_owned(), v.clone());
-                }
-            }
-            other => {
-                let mut d = Diagnostic::error("batch::unknown-partner-key", format!("unknown key `{other}` in a partner"))
-                    .help(format!("a partner has `id`, party fields ({}) and an `overrides` table", PARTY_FIELDS.join(", ")));
-                if let Some(s) = crate::diag::did_you_mean(other, PARTY_FIELDS.iter().copied()) {
-                    d = d.help(format!("did you mean `{s}`?"));
-                }
-                diags.push(p.spans.at_key(d, &ptr));
-            }
-        }
+    if let Some(slot) = raw.pointer_mut(&party_ptr) {
+        *slot = Value::Null;
     }
-    if let Some(slot) = merged.pointer_mut(&party_ptr) {
-        *slot = party;
-    }
-    spans.graft(&p.spans, &p.root, &party_ptr);
-    // The partner's own keys under /parties/i now include `overrides` and `id`: harmless, unused.
+    let base = Arc::new(Base { source, spans: base_spans, party_ptr });
+    let library = library_of(path, &raw);
+    let ctx = MergeCtx { path, programme: &programme, base: &base, raw: &raw, stand_in: &stand_in, library: &library, source_hash: &source_hash };
+    partners.into_par_iter().map(|p| ctx.merge(p)).collect()
+}
 
-    // Overrides.
-    if let Some(Value::Object(ov)) = partner.get("overrides") {
-        for (path_key, value) in ov {
-            let ptr = format!("{}/overrides/{}", p.root, path_key.replace('~', "~0").replace('/', "~1"));
-            let allowed = programme.overridable.iter().any(|a| path_key == a || path_key.starts_with(&format!("{a}.")));
-            if !allowed {
-                diags.push(p.spans.at_key(
-                    Diagnostic::error("batch::override-not-allowed", format!("the programme does not let partners override `{path_key}`"))
-                        .help(if programme.overridable.is_empty() {
-                            "the programme allows no overrides; add the path to programme.overridable if partners may vary it".to_owned()
-                        } else {
-                            format!("overridable fields: {}", programme.overridable.join(", "))
-                        }),
-                    &ptr,
-                ));
-                continue;
+fn read_partner_file(f: &Path) -> PartnerInput {
+    let default_id = Some(stem(f));
+    let origin = f.display().to_string();
+    let text = match std::fs::read(f).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            let d = Diagnostic::error("batch::input", format!("{origin} is not valid UTF-8"));
+            return PartnerInput { value: Err(vec![d]), spans: Arc::default(), root: String::new(), origin, default_id };
+        }
+        Err(e) => {
+            let d = Diagnostic::error("io::read", format!("cannot read {origin}: {e}"));
+            return PartnerInput { value: Err(vec![d]), spans: Arc::default(), root: String::new(), origin, default_id };
+        }
+    };
+    let src = SourceFile::new(f, &text);
+    match parse_tree(&src) {
+        Ok((value, spans)) => PartnerInput { value: Ok(value), spans: Arc::new(spans), root: String::new(), origin, default_id },
+        Err(d) => PartnerInput { value: Err(d), spans: Arc::default(), root: String::new(), origin, default_id },
+    }
+}
+
+struct MergeCtx<'a> {
+    path: &'a Path,
+    programme: &'a Programme,
+    base: &'a Arc<Base>,
+    /// The programme without [programme] and [[partners]], the stand-in party set to null.
+    raw: &'a Value,
+    stand_in: &'a Value,
+    library: &'a Option<PathBuf>,
+    source_hash: &'a Arc<str>,
+}
+
+impl MergeCtx<'_> {
+    fn merge(&self, p: PartnerInput) -> Planned {
+        let programme = self.programme;
+        let planned = |name: String, reference: String, canonical: String, state: State, origin: String| Planned {
+            name,
+            origin,
+            file: self.path.to_path_buf(),
+            reference,
+            library: self.library.clone(),
+            canonical,
+            source_hash: self.source_hash.clone(),
+            state,
+        };
+        let partner = match &p.value {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => {
+                let d = p.spans.at_value(Diagnostic::error("batch::partner", "a partner must be a table"), &p.root);
+                return planned(p.origin.clone(), String::new(), String::new(), State::Failed(vec![d]), p.origin);
             }
-            let target = format!("/{}", path_key.replace('.', "/"));
-            if set_path(&mut merged, path_key, value.clone()) {
+            Err(d) => {
+                let name = p.default_id.clone().unwrap_or_else(|| p.origin.clone());
+                return planned(name, String::new(), String::new(), State::Failed(d.clone()), p.origin);
+            }
+        };
+        let mut diags = Vec::new();
+        let id = match partner.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => String::new(),
+            None => p.default_id.clone().unwrap_or_default(),
+        };
+        let id_ok = is_valid_reference(&id) && id.len() <= 40;
+        if !id_ok {
+            let shown = if id.is_empty() { "(none)".to_owned() } else { format!("`{id}`") };
+            diags.push(p.spans.at_value(
+                Diagnostic::error("batch::partner-id", format!("partner id {shown} cannot be used in a file name"))
+                    .help("give each partner an `id` of letters, digits, '.', '-' and '_', not starting with '.', at most 40 characters (e.g. \"ke-telco\")"),
+                &format!("{}/id", p.root),
+            ));
+        }
+        let reference = if id_ok { format!("{}-{}", programme.reference_prefix, id.to_uppercase()) } else { String::new() };
+        let name = if id.is_empty() { p.origin.clone() } else { id.clone() };
+
+        let mut merged = self.raw.clone();
+        let mut party = self.stand_in.clone();
+        for (k, v) in partner {
+            match k.as_str() {
+                "id" | "overrides" => {}
+                k if PARTY_FIELDS.contains(&k) => {
+                    if let Value::Object(pm) = &mut party {
+                        pm.insert(k.to_owned(), v.clone());
+                    }
+                }
+                other => {
+                    let mut d = Diagnostic::error("batch::unknown-partner-key", format!("unknown key `{other}` in a partner"))
+                        .help(format!("a partner has `id`, party fields ({}) and an `overrides` table", PARTY_FIELDS.join(", ")));
+                    if let Some(s) = crate::diag::did_you_mean(other, PARTY_FIELDS.iter().copied()) {
+                        d = d.help(format!("did you mean `{s}`?"));
+                    }
+                    diags.push(p.spans.at_key(d, &format!("{}/{k}", p.root)));
+                }
+            }
+        }
+        if let Some(slot) = merged.pointer_mut(&self.base.party_ptr) {
+            *slot = party;
+        }
+        match partner.get("overrides") {
+            None => {}
+            Some(Value::Object(ov)) => {
+                for (path_key, value) in ov {
+                    let ptr = format!("{}/overrides/{}", p.root, escape_pointer(path_key));
+                    if !allowed(programme, path_key) {
+                        diags.push(p.spans.at_key(
+                            Diagnostic::error("batch::override-not-allowed", format!("the programme does not let partners override `{path_key}`")).help(
+                                if programme.overridable.is_empty() {
+                                    "the programme allows no overrides; add the path to programme.overridable if partners may vary it".to_owned()
+                                } else {
+                                    format!("overridable fields: {}", programme.overridable.join(", "))
+                                },
+                            ),
+                            &ptr,
+                        ));
+                        continue;
+                    }
+                    if !set_path(&mut merged, path_key, value.clone()) {
+                        diags.push(p.spans.at_key(Diagnostic::error("batch::bad-override", format!("`{path_key}` does not name a field that can be set")), &ptr));
+                    }
+                }
+            }
+            Some(_) => diags.push(p.spans.at_value(
+                Diagnostic::error("batch::partner", "`overrides` must be a table of dotted paths").help("e.g. [partners.overrides] \"agreement.forum\" = \"…\""),
+                &format!("{}/overrides", p.root),
+            )),
+        }
+        if !diags.is_empty() {
+            return planned(name, reference, String::new(), State::Failed(diags), p.origin);
+        }
+        set_path(&mut merged, "agreement.reference", Value::String(reference.clone()));
+        let canonical = canonical(&merged);
+        let origin = p.origin.clone();
+        planned(name, reference, canonical, State::Partner { base: self.base.clone(), input: p, merged }, origin)
+    }
+}
+
+fn allowed(programme: &Programme, path_key: &str) -> bool {
+    programme.overridable.iter().any(|a| path_key == a || path_key.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('.')))
+}
+
+fn escape_pointer(seg: &str) -> String {
+    seg.replace('~', "~0").replace('/', "~1")
+}
+
+/// Spans for a merged partner: the programme's, with the partner's party fields and overrides
+/// pointing into the partner's own file (or CSV row).
+fn partner_spans(base: &Base, p: &PartnerInput, merged: &Value) -> Spans {
+    let mut spans = base.spans.clone();
+    spans.graft(&p.spans, &p.root, &base.party_ptr);
+    if let Ok(Value::Object(partner)) = &p.value
+        && let Some(Value::Object(ov)) = partner.get("overrides")
+    {
+        for path_key in ov.keys() {
+            let target = format!("/{}", path_key.split('.').map(escape_pointer).collect::<Vec<_>>().join("/"));
+            if merged.pointer(&target).is_some() {
                 spans.remove_under(&target);
-                spans.graft(&p.spans, &ptr, &target);
-            } else {
-                diags.push(p.spans.at_key(Diagnostic::error("batch::bad-override", format!("`{path_key}` does not name a field that can be set")), &ptr));
+                spans.graft(&p.spans, &format!("{}/overrides/{}", p.root, escape_pointer(path_key)), &target);
             }
         }
     }
-    let reference = format!("{}-{}", programme.reference_prefix, id.to_uppercase());
-    set_path(&mut merged, "agreement.reference", Value::String(reference));
-    if !diags.is_empty() {
-        return job(if id.is_empty() { p.origin.clone() } else { id }, String::new(), Err(diags));
-    }
-    let canonical = canonical(&merged);
-    let model = load_json(source.clone(), merged, spans).and_then(crate::model::build).map_err(|ds| {
-        ds.into_iter().map(|d| d.field_prefix_note(&p.origin)).collect()
-    });
-    job(id, canonical, model)
+    spans
 }
 
 /// Set a dotted path (`agreement.forum`) in a JSON object, creating tables on the way.
 fn set_path(root: &mut Value, dotted: &str, value: Value) -> bool {
     let mut cur = root;
     let segs: Vec<&str> = dotted.split('.').collect();
+    if segs.iter().any(|s| s.is_empty()) {
+        return false;
+    }
     for (i, seg) in segs.iter().enumerate() {
         let Value::Object(m) = cur else { return false };
         if i == segs.len() - 1 {
@@ -319,10 +589,14 @@ fn set_path(root: &mut Value, dotted: &str, value: Value) -> bool {
     false
 }
 
+/// CSV columns holding lists, written with `;` between items.
+const CSV_LIST_COLUMNS: &[&str] = &["certifications", "due_diligence.scope", "due_diligence.conditions", "due_diligence.evidence"];
+
 /// Partners from a CSV file. Columns are party fields; nested fields use dots
 /// (`contact.name`, `contact.email`, `signatory.name`, `signatory.title`); list fields
-/// (`certifications`) are separated by `;`; `override:<path>` columns set overrides.
-fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Diagnostic> {
+/// (`certifications`, `due_diligence.scope`, `.conditions`, `.evidence`) are separated by `;`;
+/// `override:<path>` columns set overrides (as text). Empty cells are left out.
+fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|e| Diagnostic::error("io::read", format!("cannot read {}: {e}", path.display())))?;
     let source = SourceFile::new(path, &text);
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
@@ -345,17 +619,13 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Diagnostic> {
                 overrides.insert(path_key.to_owned(), val);
             } else if let Some(k) = h.strip_prefix("signatory.") {
                 signatory.insert(k.to_owned(), val);
-            } else if h == "certifications" {
-                m.insert(h.to_owned(), Value::Array(v.split(';').map(|s| Value::String(s.trim().to_owned())).collect()));
+            } else if CSV_LIST_COLUMNS.contains(&h) {
+                let list = Value::Array(v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_owned())).collect());
+                insert_dotted(&mut m, h, list);
             } else if h == "privileges_and_immunities" {
                 m.insert(h.to_owned(), Value::Bool(matches!(v, "true" | "yes" | "1")));
-            } else if let Some((table, k)) = h.split_once('.') {
-                let t = m.entry(table.to_owned()).or_insert_with(|| Value::Object(Map::new()));
-                if let Value::Object(t) = t {
-                    t.insert(k.to_owned(), val);
-                }
             } else {
-                m.insert(h.to_owned(), val);
+                insert_dotted(&mut m, h, val);
             }
         }
         if !signatory.is_empty() {
@@ -367,22 +637,56 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Diagnostic> {
         let value = Value::Object(m);
         let mut spans = Spans::default();
         spans.graft_flat(&source, span, "", &value);
-        out.push(PartnerInput { value, spans, root: String::new(), origin: format!("{}:{}", path.display(), i + 2) });
+        out.push(PartnerInput { value: Ok(value), spans: Arc::new(spans), root: String::new(), origin: format!("{}:{}", path.display(), i + 2), default_id: None });
     }
     Ok(out)
 }
 
-/// Pick the jobs of shard `k` of `n` (1-based), by name, so a CI matrix can split a batch.
-pub fn shard(mut jobs: Vec<Job>, k: usize, n: usize) -> Vec<Job> {
-    jobs.sort_by(|a, b| a.name.cmp(&b.name).then(a.origin.cmp(&b.origin)));
+fn insert_dotted(m: &mut Map<String, Value>, key: &str, val: Value) {
+    match key.split_once('.') {
+        Some((table, k)) => {
+            if let Value::Object(t) = m.entry(table.to_owned()).or_insert_with(|| Value::Object(Map::new())) {
+                t.insert(k.to_owned(), val);
+            }
+        }
+        None => {
+            m.insert(key.to_owned(), val);
+        }
+    }
+}
+
+/// Pick shard `k` of `n` (1-based): every `n`th job in order of name, so that the shards are
+/// disjoint, their union is the whole batch, and their sizes differ by at most one.
+pub fn shard<T: Sharded>(mut jobs: Vec<T>, k: usize, n: usize) -> Vec<T> {
+    jobs.sort_by(|a, b| a.key().cmp(&b.key()));
     jobs.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, j)| j).collect()
 }
 
-/// Names of output files claimed by more than one job.
+/// What [`shard`] orders by.
+pub trait Sharded {
+    fn key(&self) -> (&str, &str);
+}
+
+impl Sharded for Job {
+    fn key(&self) -> (&str, &str) {
+        (&self.name, &self.origin)
+    }
+}
+
+impl Sharded for Planned {
+    fn key(&self) -> (&str, &str) {
+        (&self.name, &self.origin)
+    }
+}
+
+/// Output names claimed by more than one job, compared case-insensitively (as on macOS and
+/// Windows file systems): lower-cased reference → indexes of the jobs claiming it.
 pub fn collisions(refs: &[(usize, String)]) -> BTreeMap<String, Vec<usize>> {
     let mut by: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in refs {
-        by.entry(r.to_lowercase()).or_default().push(*i);
+        if !r.is_empty() {
+            by.entry(r.to_lowercase()).or_default().push(*i);
+        }
     }
     by.retain(|_, v| v.len() > 1);
     by
@@ -415,7 +719,11 @@ pub struct ManifestEntry {
     pub name: String,
     pub reference: String,
     pub origin: String,
-    /// sha256 over the merged config, the library hash, the formats, the typst version and
+    /// The programme or config file.
+    #[serde(default)]
+    pub config: String,
+    /// sha256 over the programme or config file's text, the merged config (with the partner),
+    /// the clause library's and templates' files, the formats, the typst version and
     /// datapact's version.
     pub inputs_hash: String,
     pub outputs: Vec<OutputFile>,
@@ -429,24 +737,34 @@ pub struct OutputFile {
 
 impl Manifest {
     pub fn read(dir: &Path) -> Manifest {
-        std::fs::read_to_string(dir.join("manifest.json"))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default()
+        std::fs::read_to_string(dir.join("manifest.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+    }
+
+    /// Entries by reference.
+    pub fn index(&self) -> HashMap<&str, &ManifestEntry> {
+        self.agreements.iter().map(|e| (e.reference.as_str(), e)).collect()
     }
 
     /// Whether an entry with this inputs hash exists and all its outputs are intact.
     pub fn up_to_date(&self, dir: &Path, reference: &str, inputs_hash: &str) -> bool {
-        self.agreements.iter().any(|e| {
-            e.reference == reference
-                && e.inputs_hash == inputs_hash
-                && e.outputs.iter().all(|o| {
-                    std::fs::read(dir.join(&o.file)).is_ok_and(|b| crate::library::sha256_hex(&b) == o.sha256)
-                })
-        })
+        self.entry(reference).is_some_and(|e| e.is_current(dir, inputs_hash))
     }
 
     pub fn entry(&self, reference: &str) -> Option<&ManifestEntry> {
         self.agreements.iter().find(|e| e.reference == reference)
     }
+}
+
+impl ManifestEntry {
+    /// Whether this entry has `inputs_hash` and every output on disk still has its hash.
+    pub fn is_current(&self, dir: &Path, inputs_hash: &str) -> bool {
+        self.inputs_hash == inputs_hash
+            && !self.outputs.is_empty()
+            && self.outputs.iter().all(|o| safe_file_name(&o.file) && std::fs::read(dir.join(&o.file)).is_ok_and(|b| sha256_hex(&b) == o.sha256))
+    }
+}
+
+/// Whether `name` is a plain file name (no folder, no `..`): outputs stay in the output folder.
+pub fn safe_file_name(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('.') && Path::new(name).file_name().is_some_and(|f| f == name) && !name.contains(['/', '\\'])
 }

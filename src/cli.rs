@@ -122,6 +122,11 @@ pub struct GenerateArgs {
     /// Fail (exit 1) when a clause or template changed since `datapact lock`.
     #[arg(long)]
     pub locked: bool,
+    /// Also write the exact input typst compiles for each PDF: `<reference>.typ` (layout and
+    /// body) and `<reference>.meta.json` (the metadata the layout reads as `meta.json`).
+    /// Hidden: for benchmarks (benches/pdf-overhead.sh) and for debugging the layout.
+    #[arg(long, hide = true)]
+    pub emit_typ: bool,
 }
 
 #[derive(Debug, Args)]

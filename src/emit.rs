@@ -17,9 +17,23 @@ use crate::render::Rendered;
 /// What the PDF stage needs, set up once per run.
 struct PdfSetup {
     typst: Typst,
-    fonts: FontSet,
-    staged: StagedFonts,
+    /// Found and staged on first use, so that a run with nothing to typeset (an incremental
+    /// batch with every agreement up to date) does not pay for it.
+    fonts: std::sync::OnceLock<Result<(FontSet, StagedFonts), String>>,
     pdfa: bool,
+}
+
+impl PdfSetup {
+    fn fonts(&self) -> Result<&(FontSet, StagedFonts), String> {
+        self.fonts
+            .get_or_init(|| {
+                let fonts = FontSet::discover().map_err(|e| format!("{e}; install the fonts with `bash .ci/setup` (Debian: fonts-noto-core fonts-noto-cjk) or set DATAPACT_FONT_PATH"))?;
+                let staged = fonts.stage().map_err(|e| format!("cannot prepare the fonts for typst: {e}"))?;
+                Ok((fonts, staged))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// Everything needed to write outputs, set up once per run.
@@ -27,20 +41,29 @@ pub struct Emitter {
     formats: Vec<OutputFormat>,
     out_dir: PathBuf,
     pdf: Option<PdfSetup>,
+    /// Also write each PDF's typst input (`generate --emit-typ`).
+    emit_typ: bool,
 }
 
 impl Emitter {
-    /// Locate typst and the fonts when PDF output is asked for (an error says how to install).
+    /// Locate typst when PDF output is asked for (an error says how to install); the fonts are
+    /// found when the first PDF is prepared.
     pub fn new(formats: &[OutputFormat], out_dir: &Path, typst: Option<&Path>, pdfa: bool) -> Result<Emitter, String> {
         let pdf = if formats.contains(&OutputFormat::Pdf) {
             let typst = Typst::locate(typst).map_err(|e| e.to_string())?;
-            let fonts = FontSet::discover().map_err(|e| format!("{e}; install the fonts with `bash .ci/setup` (Debian: fonts-noto-core fonts-noto-cjk) or set DATAPACT_FONT_PATH"))?;
-            let staged = fonts.stage().map_err(|e| format!("cannot prepare the fonts for typst: {e}"))?;
-            Some(PdfSetup { typst, fonts, staged, pdfa })
+            Some(PdfSetup { typst, fonts: std::sync::OnceLock::new(), pdfa })
         } else {
             None
         };
-        Ok(Emitter { formats: formats.to_vec(), out_dir: out_dir.to_path_buf(), pdf })
+        Ok(Emitter { formats: formats.to_vec(), out_dir: out_dir.to_path_buf(), pdf, emit_typ: false })
+    }
+
+    /// Also write, beside each PDF, the exact input typst compiles: `<reference>.typ` and
+    /// `<reference>.meta.json` (to compile it by hand, copy them into one folder as
+    /// `main.typ` and `meta.json`). Used by `benches/pdf-overhead.sh`.
+    pub fn with_typ_output(mut self, on: bool) -> Emitter {
+        self.emit_typ = on;
+        self
     }
 
     pub fn out_dir(&self) -> &Path {
@@ -80,6 +103,14 @@ impl Emitter {
             let name = format!("{reference}.pdf");
             let path = self.out_dir.join(&name);
             std::fs::create_dir_all(&self.out_dir).map_err(|e| format!("cannot create {}: {e}", self.out_dir.display()))?;
+            if self.emit_typ {
+                let template = opts.template.as_deref().unwrap_or(crate::pdf::AGREEMENT_TEMPLATE);
+                let (main, _) = crate::pdf::main_typ_with(template, &typ);
+                let meta_json = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
+                for (ext, bytes) in [("typ", main.as_bytes()), ("meta.json", meta_json.as_slice())] {
+                    write_atomic(&self.out_dir.join(format!("{reference}.{ext}")), bytes).map_err(|e| e.to_string())?;
+                }
+            }
             setup.typst.compile(&typ, &meta, &opts, &path).map_err(|e| e.to_string())?;
             let bytes = std::fs::read(&path).map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
             outputs.push(OutputFile { file: name, sha256: sha256_hex(&bytes) });
@@ -110,7 +141,8 @@ fn timestamp(model: &Model) -> Result<i64, String> {
 
 fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Library) -> Result<(String, PdfMeta, CompileOptions), String> {
     // Every character a user typed must have a glyph: typst would draw an empty box silently.
-    let missing = setup.fonts.check_json_strings(&model.loaded.raw);
+    let (fonts, staged) = setup.fonts()?;
+    let missing = fonts.check_json_strings(&model.loaded.raw);
     if !missing.is_empty() {
         let list: Vec<String> = missing
             .iter()
@@ -127,7 +159,7 @@ fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Libra
         ));
     }
     let body_md = format!("{}\n{}", rendered.pdf_body, rendered.pdf_annexes);
-    let clause_text_missing = setup.fonts.missing_glyphs_at(&body_md);
+    let clause_text_missing = fonts.missing_glyphs_at(&body_md);
     if let Some(m) = clause_text_missing.first() {
         return Err(format!("the clause text has a character no font can draw: {:?} (U+{:04X}) at line {} of the rendered Markdown", m.ch, m.ch as u32, m.line));
     }
@@ -182,7 +214,7 @@ fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Libra
     };
     let mut opts = CompileOptions::new(timestamp(model)?);
     opts.pdfa = setup.pdfa;
-    opts.font_dirs = vec![setup.staged.path().to_path_buf()];
+    opts.font_dirs = vec![staged.path().to_path_buf()];
     opts.template = lib.template_files.get("agreement.typ").cloned();
     Ok((typ, meta, opts))
 }

@@ -440,7 +440,7 @@ impl Checker<'_> {
                 "config::forbidden-character",
                 &pointer,
                 format!("{what} U+{:04X} at character {} of `{}`", c as u32, i + 1, crate::load::pointer_to_field(&pointer)),
-                if c == '\n' {
+                if matches!(c, '\n' | '\u{2028}' | '\u{2029}') {
                     "this field is one line: remove the line break".to_owned()
                 } else {
                     "remove it: text in an agreement must display exactly as it is stored (joiners U+200C and U+200D, which scripts need, are allowed)".to_owned()
@@ -722,6 +722,8 @@ const SINGLE_LINE_KEYS: &[&str] = &[
 pub fn forbidden_char(c: char, multi_line: bool) -> Option<&'static str> {
     match c {
         '\n' if multi_line => None,
+        // Unicode line and paragraph separators: a forced break in a one-line name or title.
+        '\u{2028}' | '\u{2029}' if !multi_line => Some("a line break"),
         '\t' => Some("a tab"),
         '\u{202A}'..='\u{202E}' => Some("a bidirectional embedding or override"),
         '\u{2066}'..='\u{2069}' => Some("a bidirectional isolate"),
@@ -1261,6 +1263,9 @@ mod tests {
         assert!(forbidden_char('\0', true).is_some());
         assert!(forbidden_char('\n', false).is_some());
         assert!(forbidden_char('\n', true).is_none());
+        assert!(forbidden_char('\u{2028}', false).is_some());
+        assert!(forbidden_char('\u{2029}', false).is_some());
+        assert!(forbidden_char('\u{2028}', true).is_none());
         assert!(forbidden_char('\u{200D}', false).is_none());
         assert!(forbidden_char('\u{200C}', false).is_none());
         assert!(forbidden_char('ش', false).is_none());

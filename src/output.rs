@@ -29,3 +29,25 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     tmp.persist(path).map_err(|e| err(e.error))?;
     Ok(())
 }
+
+/// Remove the temporary files that interrupted runs (a crash, a SIGKILL) left in `dir`: the
+/// hidden `.datapact-*.tmp` files of [`write_atomic`] and `.<name>.pdf*.part` files of the PDF
+/// runner, last modified before `before`. Errors are ignored: this is housekeeping. Returns how
+/// many were removed. Runs writing into the same folder at the same time are not supported (they
+/// would also overwrite each other's `manifest.json`).
+pub fn remove_stale_temp_files(dir: &Path, before: std::time::SystemTime) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = (name.starts_with(".datapact-") && name.ends_with(".tmp"))
+            || (name.starts_with('.') && name.ends_with(".part") && name.contains(".pdf"));
+        let stale = entry
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.modified().is_ok_and(|t| t < before));
+        if ours && stale && std::fs::remove_file(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}

@@ -173,10 +173,24 @@ pub fn ics(deadlines: &[Deadline], stamp: Date) -> String {
     let stamp = chrono::NaiveDate::from_ymd_opt(stamp.year() as i32, stamp.month() as u32, stamp.day() as u32)
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|dt| dt.and_utc());
+    let mut used = std::collections::HashSet::new();
     for d in deadlines {
         let Ok(date) = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d") else { continue };
+        // Two deadlines of one kind may fall on one day (two datasets kept for the same
+        // period): the second is told apart by what falls due, which is stable across runs.
+        let base = format!("{}-{}-{}", d.reference, d.kind, d.date);
+        let mut uid = format!("{base}@datapact");
+        if !used.insert(uid.clone()) {
+            let what = &crate::library::sha256_hex(d.what.as_bytes())[..12];
+            uid = format!("{base}-{what}@datapact");
+            let mut n = 2;
+            while !used.insert(uid.clone()) {
+                uid = format!("{base}-{what}-{n}@datapact");
+                n += 1;
+            }
+        }
         let mut ev = icalendar::Event::new();
-        ev.uid(&format!("{}-{}-{}@datapact", d.reference, d.kind, d.date))
+        ev.uid(&uid)
             .summary(&format!("{}: {}", d.reference, d.kind.replace('-', " ")))
             .description(&d.what)
             .all_day(date);

@@ -38,10 +38,15 @@ pub fn markdown_options() -> Options {
 pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> {
     let mut buf = String::with_capacity(input.len() + 8);
     let leading_digits = input.chars().take_while(char::is_ascii_digit).count();
-    for (i, c) in input.chars().enumerate() {
+    for (i, (b, c)) in input.char_indices().enumerate() {
         match c {
             '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => buf.push(' '),
             c if c.is_control() => {}
+            // `""` is defined-term markup in clause bodies (see `mark_terms`): a value never makes one.
+            '"' if (b > 0 && input.as_bytes()[b - 1] == b'"') || input.as_bytes().get(b + 1) == Some(&b'"') => {
+                buf.push('\\');
+                buf.push(c);
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '{' | '}' | '#' | '!' | '$' | '^' => {
                 buf.push('\\');
                 buf.push(c);
@@ -566,6 +571,16 @@ mod tests {
                 assert!(text.contains(v), "{v:?} in {wrap:?} gave {text:?} from {md:?}");
             }
         }
+    }
+
+    #[test]
+    fn doubled_quotes_in_values_are_not_terms() {
+        // Regression: a value `""Controller""` became the bold defined term “Controller”.
+        let escaped = escape_str("He said \"\"Controller\"\" and \"\"\"\"");
+        let (out, defined, _) = mark_terms(&escaped);
+        assert!(defined.is_empty(), "{out}");
+        assert_eq!(md_text(&out), "He said \"\"Controller\"\" and \"\"\"\"");
+        assert_eq!(escape_str("a \"quoted\" name"), "a \"quoted\" name");
     }
 
     #[test]

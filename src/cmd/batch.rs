@@ -1,20 +1,27 @@
 //! `datapact batch`: many agreements at once, in parallel, incrementally.
+//!
+//! Steps: read and merge every input ([`batch::plan`], in parallel with locating typst and
+//! loading the built-in clause library) → find output names claimed twice (over the whole
+//! batch, so every shard reports its side) → take this shard → for each agreement, in
+//! parallel: compute its inputs hash; skip it when `manifest.json` has that hash and its outputs
+//! are intact; else check, render and write it → write the manifest and a summary.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::batch::{self, Job, Manifest, ManifestEntry};
-use crate::cli::BatchArgs;
-use crate::diag::DiagnosticFormat;
+use crate::batch::{self, Manifest, ManifestEntry, Planned, Sharded};
+use crate::cli::{BatchArgs, GenerateArgs};
+use crate::diag::{Diagnostic, DiagnosticFormat, Severity};
 use crate::emit::Emitter;
-use crate::library::{Library, sha256_hex};
+use crate::library::Library;
+use crate::model::Model;
 use crate::output::write_atomic;
 
-use super::{FINDINGS, OK, fail, report};
+use super::{ERROR, FINDINGS, OK, fail, report};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {
@@ -25,186 +32,290 @@ enum Outcome {
 
 struct Row {
     name: String,
+    origin: String,
     reference: String,
     outcome: Outcome,
     entry: Option<ManifestEntry>,
 }
+
+/// What an agreement needs: nothing more (failed or up to date), or building (with its
+/// inputs hash when the library's fingerprint could be taken).
+enum Triage {
+    Done(Row),
+    Build(Planned, Option<String>),
+}
+
+/// A planned agreement and, when its output name is claimed twice, why it will not be built.
+struct Item {
+    planned: Planned,
+    collision: Option<String>,
+}
+
+impl Sharded for Item {
+    fn key(&self) -> (&str, &str) {
+        self.planned.key()
+    }
+}
+
+type Libraries = HashMap<Option<PathBuf>, Result<Library, String>>;
 
 pub fn run(args: BatchArgs, fmt: DiagnosticFormat) -> u8 {
     let (k, n) = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s.unwrap_or((1, 1)),
         Err(e) => return fail(e),
     };
-    let jobs: Vec<Job> = batch::shard(batch::jobs(&args.inputs), k, n);
-    if jobs.is_empty() {
-        eprintln!("nothing to build in shard {k}/{n}");
-        return OK;
+    if args.jobs == Some(0) {
+        return fail("--jobs must be at least 1");
     }
-    let emitter = match Emitter::new(&args.format, &args.output, args.typst.as_deref(), args.pdf_standard.is_some()) {
-        Ok(e) => e,
-        Err(e) => return fail(e),
-    };
-
-    // Libraries: one per distinct source, loaded once and shared by every job.
-    let mut libraries: HashMap<Option<PathBuf>, Result<Library, String>> = HashMap::new();
-    let lib_key = |job: &Job| -> Option<PathBuf> {
-        if let Some(dir) = &args.library.library {
-            return Some(dir.clone());
-        }
-        let model = job.model.as_ref().ok()?;
-        model.config().library.as_ref().map(|rel| job.file.parent().unwrap_or(std::path::Path::new(".")).join(rel))
-    };
-    for job in &jobs {
-        let key = lib_key(job);
-        libraries.entry(key.clone()).or_insert_with(|| {
-            let lib = match &key {
-                Some(dir) => Library::from_dir(dir),
-                None => Library::builtin(),
-            };
-            lib.map_err(|ds| {
-                report(&ds, fmt);
-                "the clause library could not be loaded".to_owned()
-            })
-        });
-    }
-
-    let manifest = Manifest::read(&args.output);
-    let mut references: Vec<(usize, String)> = Vec::new();
-    for (i, j) in jobs.iter().enumerate() {
-        if let Ok(m) = &j.model {
-            references.push((i, m.config().agreement.reference.clone()));
-        }
-    }
-    let collisions = batch::collisions(&references);
-    let collided: HashMap<usize, String> = collisions
-        .iter()
-        .flat_map(|(r, idx)| {
-            let names: Vec<String> = idx.iter().map(|i| jobs[*i].origin.clone()).collect();
-            idx.iter().map(move |i| (*i, format!("output name {r} is claimed by {}", names.join(" and "))))
-        })
-        .collect();
-
-    let progress = Progress::new(jobs.len() as u64, args.quiet);
-    let diag_lock = Mutex::new(());
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or_else(default_jobs)).build() {
         Ok(p) => p,
         Err(e) => return fail(format_args!("cannot start worker threads: {e}")),
     };
-    let rows: Vec<Row> = pool.install(|| {
-        jobs.par_iter()
-            .enumerate()
-            .map(|(i, job)| {
-                let row = build_one(i, job, &libraries, lib_key(job), &collided, &manifest, &emitter, fmt, &diag_lock);
-                progress.tick(&row.name, &row.outcome);
-                row
-            })
-            .collect()
-    });
-    progress.finish();
+    pool.install(|| run_in_pool(&args, fmt, k, n))
+}
 
-    // Keep entries of agreements outside this run (other shards) and replace ours.
-    let mut new_manifest = Manifest { manifest_version: 1, datapact_version: env!("CARGO_PKG_VERSION").to_owned(), agreements: Vec::new() };
-    let ours: Vec<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
-    new_manifest.agreements.extend(manifest.agreements.iter().filter(|e| !ours.contains(&e.reference.as_str())).cloned());
-    for r in &rows {
-        match (&r.outcome, &r.entry) {
-            (Outcome::Failed(_), _) => {}
-            (_, Some(e)) => new_manifest.agreements.push(e.clone()),
-            _ => {}
+fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u8 {
+    // Temporary files a killed earlier run left in the output folder.
+    crate::output::remove_stale_temp_files(&args.output, std::time::SystemTime::now());
+    // Read the inputs while finding typst (`typst --version`).
+    let (planned, emitter) =
+        rayon::join(|| batch::plan(&args.inputs), || Emitter::new(&args.format, &args.output, args.typst.as_deref(), args.pdf_standard.is_some()));
+    let emitter = match emitter {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let all_refs: HashSet<String> = planned.iter().map(|p| p.reference.clone()).collect();
+    let items = batch::shard(with_collisions(planned), k, n);
+    if items.is_empty() {
+        if !args.quiet {
+            eprintln!("nothing to build in shard {k}/{n}");
+        }
+        return OK;
+    }
+    let cli_lib = args.library.library.clone();
+    let mut fingerprints: HashMap<Option<PathBuf>, Result<String, String>> = HashMap::new();
+    for it in &items {
+        fingerprints.entry(lib_key(&cli_lib, &it.planned)).or_insert_with_key(|key| batch::library_fingerprint(key.as_deref()));
+    }
+
+    let manifest = Manifest::read(&args.output);
+    let index = manifest.index();
+    let progress = Progress::new(items.len() as u64, args.quiet);
+    let diag_lock = Mutex::new(());
+    let ctx = Ctx { cli_lib: &cli_lib, emitter: &emitter, fingerprint: emitter.fingerprint(), fmt, diag_lock: &diag_lock, progress: &progress };
+
+    // 1. What is failed or up to date already; the rest needs building.
+    let triaged: Vec<Triage> = items.into_par_iter().map(|it| ctx.triage(it, &fingerprints, &index)).collect();
+    let mut rows = Vec::new();
+    let mut todo = Vec::new();
+    for t in triaged {
+        match t {
+            Triage::Done(row) => rows.push(row),
+            Triage::Build(p, hash) => todo.push((p, hash)),
         }
     }
-    new_manifest.agreements.sort_by(|a, b| a.reference.cmp(&b.reference));
-    let text = serde_json::to_string_pretty(&new_manifest).unwrap_or_default();
-    if let Err(e) = write_atomic(&args.output.join("manifest.json"), format!("{text}\n").as_bytes()) {
+    // 2. Only now load the libraries the agreements to build need (once each), and build.
+    if !todo.is_empty() {
+        let keys: HashSet<Option<PathBuf>> = todo.iter().map(|(p, _)| lib_key(&cli_lib, p)).collect();
+        let libraries: Libraries = keys.into_par_iter().map(|key| {
+            let lib = load_library(&key, fmt);
+            (key, lib)
+        }).collect();
+        rows.par_extend(todo.into_par_iter().map(|(p, hash)| ctx.build_one(p, hash, &libraries)));
+    }
+    progress.finish();
+    rows.sort_by(|a, b| (&a.name, &a.origin).cmp(&(&b.name, &b.origin)));
+
+    // The new manifest: this run's agreements, plus those of other shards; entries of a
+    // programme's partners that are gone are dropped.
+    let ours: HashSet<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
+    let inputs: HashSet<String> = args.inputs.iter().map(|p| p.display().to_string()).collect();
+    let mut agreements: Vec<ManifestEntry> = manifest
+        .agreements
+        .iter()
+        .filter(|e| !ours.contains(e.reference.as_str()) && (all_refs.contains(&e.reference) || !inputs.contains(&e.config)))
+        .cloned()
+        .collect();
+    agreements.extend(rows.iter().filter(|r| !matches!(r.outcome, Outcome::Failed(_))).filter_map(|r| r.entry.clone()));
+    agreements.sort_by(|a, b| a.reference.cmp(&b.reference));
+    let new_manifest = Manifest { manifest_version: 1, datapact_version: env!("CARGO_PKG_VERSION").to_owned(), agreements };
+    let text = format!("{}\n", serde_json::to_string_pretty(&new_manifest).unwrap_or_default());
+    let path = args.output.join("manifest.json");
+    if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str())
+        && let Err(e) = write_atomic(&path, text.as_bytes())
+    {
         return fail(e);
     }
 
+    print_summary(&rows, args.quiet, &args.output);
+    if rows.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) { FINDINGS } else { OK }
+}
+
+/// Mark every planned agreement whose output name another one also claims.
+fn with_collisions(planned: Vec<Planned>) -> Vec<Item> {
+    let refs: Vec<(usize, String)> = planned.iter().enumerate().map(|(i, p)| (i, p.reference.clone())).collect();
+    let mut why: HashMap<usize, String> = HashMap::new();
+    for (name, idx) in batch::collisions(&refs) {
+        let claimants: Vec<String> = idx.iter().map(|i| format!("{} ({})", planned[*i].name, planned[*i].origin)).collect();
+        for i in &idx {
+            why.insert(*i, format!("output name {name} (case-insensitive) is claimed {} times: by {}", idx.len(), claimants.join(", ")));
+        }
+    }
+    planned.into_iter().enumerate().map(|(i, p)| Item { planned: p, collision: why.remove(&i) }).collect()
+}
+
+fn lib_key(cli_lib: &Option<PathBuf>, p: &Planned) -> Option<PathBuf> {
+    cli_lib.clone().or_else(|| p.library.clone())
+}
+
+fn load_library(key: &Option<PathBuf>, fmt: DiagnosticFormat) -> Result<Library, String> {
+    let lib = match key {
+        Some(dir) => Library::from_dir(dir),
+        None => Library::builtin(),
+    };
+    lib.map_err(|ds| {
+        report(&ds, fmt);
+        match key {
+            Some(dir) => format!("the clause library in {} could not be loaded", dir.display()),
+            None => "the built-in clause library could not be loaded".to_owned(),
+        }
+    })
+}
+
+struct Ctx<'a> {
+    cli_lib: &'a Option<PathBuf>,
+    emitter: &'a Emitter,
+    fingerprint: String,
+    fmt: DiagnosticFormat,
+    diag_lock: &'a Mutex<()>,
+    progress: &'a Progress,
+}
+
+impl Ctx<'_> {
+    fn report(&self, diags: &[Diagnostic]) {
+        let _g = self.diag_lock.lock();
+        self.progress.suspend(|| report(diags, self.fmt));
+    }
+
+    fn row(&self, p: &Planned, outcome: Outcome, entry: Option<ManifestEntry>) -> Row {
+        self.progress.tick(&p.name, &outcome);
+        Row { name: p.name.clone(), origin: p.origin.clone(), reference: p.reference.clone(), outcome, entry }
+    }
+
+    /// Whether an agreement failed already, is up to date, or needs building.
+    fn triage(
+        &self,
+        it: Item,
+        fingerprints: &HashMap<Option<PathBuf>, Result<String, String>>,
+        index: &HashMap<&str, &ManifestEntry>,
+    ) -> Triage {
+        let p = it.planned;
+        if let Some(why) = it.collision {
+            return Triage::Done(self.row(&p, Outcome::Failed(why), None));
+        }
+        if let Some(diags) = p.failure() {
+            self.report(diags);
+            return Triage::Done(self.row(&p, Outcome::Failed(summary(diags)), None));
+        }
+        let Some(Ok(lib_fp)) = fingerprints.get(&lib_key(self.cli_lib, &p)) else {
+            // Loading the library will say what is wrong with it.
+            return Triage::Build(p, None);
+        };
+        let inputs_hash = p.inputs_hash(lib_fp, &self.fingerprint);
+        if let Some(e) = index.get(p.reference.as_str())
+            && e.is_current(self.emitter.out_dir(), &inputs_hash)
+        {
+            let entry = ManifestEntry { name: p.name.clone(), origin: p.origin.clone(), config: p.file.display().to_string(), ..(*e).clone() };
+            return Triage::Done(self.row(&p, Outcome::UpToDate, Some(entry)));
+        }
+        Triage::Build(p, Some(inputs_hash))
+    }
+
+    fn build_one(&self, p: Planned, inputs_hash: Option<String>, libraries: &Libraries) -> Row {
+        let lib = match libraries.get(&lib_key(self.cli_lib, &p)) {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => return self.row(&p, Outcome::Failed(e.clone()), None),
+            None => return self.row(&p, Outcome::Failed("no clause library".into()), None),
+        };
+        let inputs_hash = inputs_hash.unwrap_or_else(|| p.inputs_hash(&lib.hash, &self.fingerprint));
+        let (name, origin, config, reference) = (p.name.clone(), p.origin.clone(), p.file.display().to_string(), p.reference.clone());
+        let job = p.build();
+        let failed = |why: String| {
+            self.progress.tick(&name, &Outcome::Failed(why.clone()));
+            Row { name: name.clone(), origin: origin.clone(), reference: reference.clone(), outcome: Outcome::Failed(why), entry: None }
+        };
+        let model = match &job.model {
+            Ok(m) => m,
+            Err(diags) => {
+                self.report(diags);
+                return failed(summary(diags));
+            }
+        };
+        match produce(model, lib, self.emitter) {
+            Ok(outputs) => {
+                self.progress.tick(&name, &Outcome::Built);
+                let entry = ManifestEntry { name: name.clone(), reference: reference.clone(), origin: origin.clone(), config, inputs_hash, outputs };
+                Row { name, origin, reference, outcome: Outcome::Built, entry: Some(entry) }
+            }
+            Err(Failure::Diags(why, diags)) => {
+                self.report(&diags);
+                failed(why)
+            }
+            Err(Failure::Message(why)) => failed(why),
+        }
+    }
+}
+
+enum Failure {
+    /// Why, and the diagnostics behind it.
+    Diags(String, Vec<Diagnostic>),
+    Message(String),
+}
+
+/// Check, render and write one agreement.
+fn produce(model: &Model, lib: &Library, emitter: &Emitter) -> Result<Vec<batch::OutputFile>, Failure> {
+    let reference = &model.config().agreement.reference;
+    // The model accepts only references that are plain file names; make sure of it here too,
+    // before anything is written.
+    if !batch::safe_file_name(&format!("{reference}.md")) {
+        return Err(Failure::Message(format!("reference `{reference}` cannot be used as a file name")));
+    }
+    let check = crate::pipeline::Check::run(model);
+    if let Some(why) = crate::pipeline::final_refusal(model, &check) {
+        let errors = check.findings.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        return Err(Failure::Diags(why, errors));
+    }
+    let rendered = crate::render::render(model, lib, &check).map_err(|diags| Failure::Diags(summary(&diags), diags))?;
+    emitter.emit(model, &rendered, lib).map_err(Failure::Message)
+}
+
+fn summary(diags: &[Diagnostic]) -> String {
+    let first = diags.first().map(|d| d.short()).unwrap_or_default();
+    if diags.len() > 1 { format!("{first} (+{} more)", diags.len() - 1) } else { first }
+}
+
+fn print_summary(rows: &[Row], quiet: bool, out: &Path) {
     let built = rows.iter().filter(|r| r.outcome == Outcome::Built).count();
     let fresh = rows.iter().filter(|r| r.outcome == Outcome::UpToDate).count();
-    let failed: Vec<&Row> = rows.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).collect();
-    if !args.quiet || !failed.is_empty() {
-        let mut s = String::new();
-        if !args.quiet {
-            s.push_str(&format!("{:<28} {:<32} {}\n", "partner", "reference", "result"));
-        }
-        for r in &rows {
-            let shown = match &r.outcome {
+    let failed = rows.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).count();
+    let shown: Vec<&Row> = rows.iter().filter(|r| !quiet || matches!(r.outcome, Outcome::Failed(_))).collect();
+    let w_name = shown.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).clamp(7, 40);
+    let w_ref = shown.iter().map(|r| r.reference.len()).max().unwrap_or(0).clamp(9, 60);
+    let mut s = String::new();
+    if !shown.is_empty() {
+        s.push_str(&format!("{:<w_name$}  {:<w_ref$}  result\n", "partner", "reference"));
+        for r in &shown {
+            let result = match &r.outcome {
                 Outcome::Built => "built".to_owned(),
                 Outcome::UpToDate => "up to date".to_owned(),
                 Outcome::Failed(why) => format!("FAILED: {why}"),
             };
-            if !args.quiet || matches!(r.outcome, Outcome::Failed(_)) {
-                s.push_str(&format!("{:<28} {:<32} {}\n", r.name, r.reference, shown));
-            }
+            let reference = if r.reference.is_empty() { "-" } else { &r.reference };
+            s.push_str(&format!("{:<w_name$}  {:<w_ref$}  {result}\n", r.name, reference));
         }
-        s.push_str(&format!("{built} built, {fresh} up to date, {} failed ({} in {})\n", failed.len(), rows.len(), args.output.display()));
-        eprint!("{s}");
     }
-    if failed.is_empty() { OK } else { FINDINGS }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn build_one(
-    i: usize,
-    job: &Job,
-    libraries: &HashMap<Option<PathBuf>, Result<Library, String>>,
-    key: Option<PathBuf>,
-    collided: &HashMap<usize, String>,
-    manifest: &Manifest,
-    emitter: &Emitter,
-    fmt: DiagnosticFormat,
-    diag_lock: &Mutex<()>,
-) -> Row {
-    let model = match &job.model {
-        Ok(m) => m,
-        Err(diags) => {
-            let _g = diag_lock.lock();
-            report(diags, fmt);
-            return Row { name: job.name.clone(), reference: String::new(), outcome: Outcome::Failed(summary(diags)), entry: None };
-        }
-    };
-    let reference = model.config().agreement.reference.clone();
-    let row = |outcome, entry| Row { name: job.name.clone(), reference: reference.clone(), outcome, entry };
-    if let Some(why) = collided.get(&i) {
-        return row(Outcome::Failed(why.clone()), None);
-    }
-    let lib = match libraries.get(&key) {
-        Some(Ok(l)) => l,
-        Some(Err(e)) => return row(Outcome::Failed(e.clone()), None),
-        None => return row(Outcome::Failed("no library".into()), None),
-    };
-    let inputs_hash = sha256_hex(
-        format!("{}\n{}\n{}\n{}\n{}", job.canonical, lib.hash, emitter.fingerprint(), env!("CARGO_PKG_VERSION"), reference).as_bytes(),
-    );
-    if manifest.up_to_date(emitter.out_dir(), &reference, &inputs_hash) {
-        return row(Outcome::UpToDate, manifest.entry(&reference).cloned());
-    }
-    let check = crate::pipeline::Check::run(model);
-    if let Some(why) = crate::pipeline::final_refusal(model, &check) {
-        let _g = diag_lock.lock();
-        report(&check.findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).cloned().collect::<Vec<_>>(), fmt);
-        return row(Outcome::Failed(why), None);
-    }
-    let rendered = match crate::render::render(model, lib, &check) {
-        Ok(r) => r,
-        Err(diags) => {
-            let _g = diag_lock.lock();
-            report(&diags, fmt);
-            return row(Outcome::Failed(summary(&diags)), None);
-        }
-    };
-    match emitter.emit(model, &rendered, lib) {
-        Ok(outputs) => row(
-            Outcome::Built,
-            Some(ManifestEntry { name: job.name.clone(), reference: reference.clone(), origin: job.origin.clone(), inputs_hash, outputs }),
-        ),
-        Err(e) => row(Outcome::Failed(e), None),
-    }
-}
-
-fn summary(diags: &[crate::diag::Diagnostic]) -> String {
-    let first = diags.first().map(|d| d.short()).unwrap_or_default();
-    if diags.len() > 1 { format!("{first} (+{} more)", diags.len() - 1) } else { first }
+    s.push_str(&format!("{built} built, {fresh} up to date, {failed} failed ({} agreements in {})\n", rows.len(), out.display()));
+    eprint!("{s}");
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -221,40 +332,110 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
+/// `datapact generate PROGRAMME`: every partner's agreement, not incrementally.
+pub(super) fn generate_programme(config: &Path, args: &GenerateArgs, emitter: &Emitter, fmt: DiagnosticFormat) -> u8 {
+    if args.locked {
+        eprintln!("error: {}: --locked does not apply to a programme file; generate it without --locked", config.display());
+        return ERROR;
+    }
+    let items = with_collisions(batch::plan(&[config.to_path_buf()]));
+    let mut libraries: Libraries = HashMap::new();
+    let mut worst = OK;
+    for it in items {
+        let p = it.planned;
+        let label = format!("{} ({})", p.name, p.origin);
+        if let Some(why) = it.collision {
+            eprintln!("error: {label}: not generated: {why}");
+            worst = worst.max(ERROR);
+            continue;
+        }
+        let key = args.library.library.clone().or_else(|| p.library.clone());
+        let lib = libraries.entry(key.clone()).or_insert_with(|| load_library(&key, fmt));
+        let lib = match lib {
+            Ok(l) => &*l,
+            Err(e) => {
+                eprintln!("error: {label}: {e}");
+                worst = worst.max(ERROR);
+                continue;
+            }
+        };
+        let job = p.build();
+        let model = match &job.model {
+            Ok(m) => m,
+            Err(diags) => {
+                report(diags, fmt);
+                eprintln!("error: {label}: not generated ({} problem{})", diags.len(), if diags.len() == 1 { "" } else { "s" });
+                worst = worst.max(ERROR);
+                continue;
+            }
+        };
+        match produce(model, lib, emitter) {
+            Ok(files) => {
+                for f in files {
+                    eprintln!("wrote {}", args.output.join(&f.file).display());
+                }
+            }
+            Err(Failure::Diags(why, diags)) => {
+                report(&diags, fmt);
+                eprintln!("error: {label}: not generated: {why}");
+                worst = worst.max(FINDINGS);
+            }
+            Err(Failure::Message(why)) => {
+                eprintln!("error: {label}: {why}");
+                worst = worst.max(ERROR);
+            }
+        }
+    }
+    worst
+}
+
 /// A progress bar on a terminal; plain lines otherwise; nothing with `--quiet`.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
-    plain: bool,
+    plain: Option<Mutex<u64>>,
+    len: u64,
 }
 
 impl Progress {
     fn new(len: u64, quiet: bool) -> Progress {
         if quiet {
-            return Progress { bar: None, plain: false };
+            return Progress { bar: None, plain: None, len };
         }
         if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new(len);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}") {
+            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
                 bar.set_style(style);
             }
-            Progress { bar: Some(bar), plain: false }
+            Progress { bar: Some(bar), plain: None, len }
         } else {
-            Progress { bar: None, plain: true }
+            Progress { bar: None, plain: Some(Mutex::new(0)), len }
         }
     }
+
     fn tick(&self, name: &str, outcome: &Outcome) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
             bar.set_message(name.to_owned());
-        } else if self.plain {
+        } else if let Some(done) = &self.plain {
             let what = match outcome {
                 Outcome::Built => "built",
                 Outcome::UpToDate => "up to date",
                 Outcome::Failed(_) => "failed",
             };
-            eprintln!("{name}: {what}");
+            let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
+            *done += 1;
+            eprintln!("[{}/{}] {name}: {what}", *done, self.len);
         }
     }
+
+    /// Run `f` (which prints) with the bar out of the way.
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();

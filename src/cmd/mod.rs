@@ -97,11 +97,16 @@ fn schema(twin: bool) -> u8 {
 
 fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
     let emitter = match crate::emit::Emitter::new(&args.format, &args.output, args.typst.as_deref(), args.pdf_standard.is_some()) {
-        Ok(e) => e,
+        Ok(e) => e.with_typ_output(args.emit_typ),
         Err(e) => return fail(e),
     };
     let mut worst = OK;
     for config in &args.configs {
+        // A programme file: every partner's agreement (as `datapact batch` would, not incrementally).
+        if crate::batch::is_programme(config) {
+            worst = worst.max(batch::generate_programme(config, &args, &emitter, fmt));
+            continue;
+        }
         let prepared = match pipeline::prepare(config, args.library.library.as_deref()) {
             Ok(p) => p,
             Err(diags) => {

@@ -16,7 +16,7 @@ pub use fonts::{
 pub use runner::{
     AGREEMENT_TEMPLATE, CompileOptions, CompileReport, Diagnostic, PINNED_TYPST_VERSION, PdfError,
     PdfMeta, PdfParty, PdfSignatory, PdfStatus, TYPST_ENV, TYPST_INSTALL_HINT, Typst, date_to_unix,
-    main_typ, parse_diagnostics,
+    main_typ, main_typ_with, parse_diagnostics,
 };
 
 #[cfg(test)]
