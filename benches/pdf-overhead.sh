@@ -106,7 +106,8 @@ cpu = lambda x: x["user"] + x["system"]
 own = pct(o["min"], t["min"])
 row = lambda label, x: f"  {label:<15} min {x['min']*1000:6.0f}  median {x['median']*1000:6.0f}  mean {x['mean']*1000:6.0f} ± {x['stddev']*1000:4.0f}  cpu {cpu(x)*1000:6.0f}   (ms)"
 print(f"{config}\n{row('typst compile', t)}\n{row('datapact (pdf)', d)}\n{row('own work', o)}\n"
-      f"  overhead        own work {own:.1f} % of typst ({o['min']*1000:.0f} ms){'' if own < limit else '   <-- over the limit'}; "
+      f"  overhead        own work {own:.1f} % of typst ({o['min']*1000:.0f} ms){'' if own < limit else '   <-- over the limit'}, "
+      f"{pct(cpu(o), cpu(t)):.1f} % in CPU time; "
       f"end to end {pct(d['min'] - t['min'], t['min']):+.1f} % (fastest), {pct(d['median'] - t['median'], t['median']):+.1f} % (medians), "
       f"{pct(cpu(d) - cpu(t), cpu(t)):+.1f} % (CPU)")
 sys.exit(0 if own < limit else 1)

@@ -733,6 +733,44 @@ pub struct ManifestEntry {
 pub struct OutputFile {
     pub file: String,
     pub sha256: String,
+    /// Size and modification time when written: while both are unchanged, a rerun trusts
+    /// `sha256` without reading the file again (as git's index does); otherwise it hashes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stamp: Option<FileStamp>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FileStamp {
+    pub bytes: u64,
+    /// Nanoseconds since the Unix epoch.
+    pub modified_ns: u64,
+}
+
+impl FileStamp {
+    pub fn of(path: &Path) -> Option<FileStamp> {
+        let m = std::fs::metadata(path).ok()?;
+        let modified = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(FileStamp { bytes: m.len(), modified_ns: u64::try_from(modified.as_nanos()).ok()? })
+    }
+}
+
+impl OutputFile {
+    pub fn new(file: String, sha256: String) -> OutputFile {
+        OutputFile { file, sha256, stamp: None }
+    }
+
+    /// Whether the file in `dir` still has this content: by size and modification time when
+    /// they match the stamp, else by its sha256.
+    pub fn is_intact(&self, dir: &Path) -> bool {
+        if !safe_file_name(&self.file) {
+            return false;
+        }
+        let path = dir.join(&self.file);
+        if self.stamp.is_some() && FileStamp::of(&path) == self.stamp {
+            return true;
+        }
+        std::fs::read(&path).is_ok_and(|b| sha256_hex(&b) == self.sha256)
+    }
 }
 
 impl Manifest {
@@ -758,9 +796,7 @@ impl Manifest {
 impl ManifestEntry {
     /// Whether this entry has `inputs_hash` and every output on disk still has its hash.
     pub fn is_current(&self, dir: &Path, inputs_hash: &str) -> bool {
-        self.inputs_hash == inputs_hash
-            && !self.outputs.is_empty()
-            && self.outputs.iter().all(|o| safe_file_name(&o.file) && std::fs::read(dir.join(&o.file)).is_ok_and(|b| sha256_hex(&b) == o.sha256))
+        self.inputs_hash == inputs_hash && !self.outputs.is_empty() && self.outputs.iter().all(|o| o.is_intact(dir))
     }
 }
 

@@ -91,13 +91,13 @@ impl Emitter {
         if self.formats.contains(&OutputFormat::Md) {
             let name = format!("{reference}.md");
             write_atomic(&self.out_dir.join(&name), rendered.markdown.as_bytes()).map_err(|e| e.to_string())?;
-            outputs.push(OutputFile { file: name, sha256: sha256_hex(rendered.markdown.as_bytes()) });
+            outputs.push(OutputFile::new(name, sha256_hex(rendered.markdown.as_bytes())));
         }
         let twin = crate::twin::build(model, rendered, lib);
         let twin_text = format!("{}\n", serde_json::to_string_pretty(&twin).unwrap_or_default());
         let name = format!("{reference}.json");
         write_atomic(&self.out_dir.join(&name), twin_text.as_bytes()).map_err(|e| e.to_string())?;
-        outputs.push(OutputFile { file: name, sha256: sha256_hex(twin_text.as_bytes()) });
+        outputs.push(OutputFile::new(name, sha256_hex(twin_text.as_bytes())));
 
         if let (Some(setup), Some((typ, meta, opts))) = (&self.pdf, pdf_input) {
             let name = format!("{reference}.pdf");
@@ -113,7 +113,7 @@ impl Emitter {
             }
             setup.typst.compile(&typ, &meta, &opts, &path).map_err(|e| e.to_string())?;
             let bytes = std::fs::read(&path).map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
-            outputs.push(OutputFile { file: name, sha256: sha256_hex(&bytes) });
+            outputs.push(OutputFile::new(name, sha256_hex(&bytes)));
         }
         Ok(outputs)
     }
@@ -150,8 +150,7 @@ fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Libra
             .map(|m| format!("{}: character {:?} (U+{:04X}) at position {}", m.path, m.ch, m.ch as u32, m.position + 1))
             .collect();
         return Err(format!(
-            "{}: {} character{} no font can draw: {}; remove or replace {}, or add a font that covers it with DATAPACT_FONT_PATH",
-            model.loaded.source.path.display(),
+            "{} character{} no font can draw: {}; remove or replace {}, or add a font that covers it with DATAPACT_FONT_PATH",
             missing.len(),
             if missing.len() == 1 { "" } else { "s" },
             list.join("; "),

@@ -337,7 +337,21 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     let m = Manifest::read(&out);
     assert_eq!(entry(&m, "IOMS-MNO-2026-UG-B").outputs[0].sha256, sha256(&md("ug-b")));
 
-    // An output edited or deleted by hand is rebuilt.
+    // Touched but unchanged: still up to date (the content is hashed).
+    let json = out.join("IOMS-MNO-2026-KE-A.json");
+    let text = std::fs::read(&json).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&json, &text).unwrap();
+    let r = batch(&out, &[p]);
+    assert_summary(&r.stderr, 0, 3, 0);
+    // Edited (same size), edited (another size) or deleted by hand: rebuilt.
+    let mut same_size = text.clone();
+    let i = same_size.iter().position(|b| b.is_ascii_lowercase()).unwrap();
+    same_size[i] = if same_size[i] == b'x' { b'y' } else { b'x' };
+    std::fs::write(out.join("IOMS-MNO-2026-UG-B.json"), &same_size).unwrap();
+    let r = batch(&out, &[p]);
+    assert_summary(&r.stderr, 1, 2, 0);
+    assert!(result_of(&r.stderr, "ug-b").contains("built"));
     std::fs::write(md("ke-a"), "tampered").unwrap();
     std::fs::remove_file(out.join("IOMS-MNO-2026-DE-C.json")).unwrap();
     let r = batch(&out, &[p]);

@@ -225,7 +225,11 @@ impl Ctx<'_> {
         if let Some(e) = index.get(p.reference.as_str())
             && e.is_current(self.emitter.out_dir(), &inputs_hash)
         {
-            let entry = ManifestEntry { name: p.name.clone(), origin: p.origin.clone(), config: p.file.display().to_string(), ..(*e).clone() };
+            let mut entry = ManifestEntry { name: p.name.clone(), origin: p.origin.clone(), config: p.file.display().to_string(), ..(*e).clone() };
+            // Content verified: remember the files' current size and time for the next run.
+            for o in &mut entry.outputs {
+                o.stamp = batch::FileStamp::of(&self.emitter.out_dir().join(&o.file));
+            }
             return Triage::Done(self.row(&p, Outcome::UpToDate, Some(entry)));
         }
         Triage::Build(p, Some(inputs_hash))
@@ -252,7 +256,10 @@ impl Ctx<'_> {
             }
         };
         match produce(model, lib, self.emitter) {
-            Ok(outputs) => {
+            Ok(mut outputs) => {
+                for o in &mut outputs {
+                    o.stamp = batch::FileStamp::of(&self.emitter.out_dir().join(&o.file));
+                }
                 self.progress.tick(&name, &Outcome::Built);
                 let entry = ManifestEntry { name: name.clone(), reference: reference.clone(), origin: origin.clone(), config, inputs_hash, outputs };
                 Row { name, origin, reference, outcome: Outcome::Built, entry: Some(entry) }
