@@ -99,8 +99,16 @@ pub struct Planned {
 
 enum State {
     Failed(Vec<Diagnostic>),
-    Config { source: SourceFile, raw: Value, spans: Spans },
-    Partner { base: Arc<Base>, input: PartnerInput, merged: Value },
+    Config {
+        source: SourceFile,
+        raw: Value,
+        spans: Spans,
+    },
+    Partner {
+        base: Arc<Base>,
+        input: PartnerInput,
+        merged: Value,
+    },
 }
 
 /// What every partner of a programme shares.
@@ -125,7 +133,14 @@ impl Planned {
     /// outputs (`fingerprint`: formats, typst version) and datapact's version.
     pub fn inputs_hash(&self, library_hash: &str, fingerprint: &str) -> String {
         let mut text = String::with_capacity(self.canonical.len() + 400);
-        for part in [&*self.source_hash, library_hash, fingerprint, env!("CARGO_PKG_VERSION"), &self.reference, &self.canonical] {
+        for part in [
+            &*self.source_hash,
+            library_hash,
+            fingerprint,
+            env!("CARGO_PKG_VERSION"),
+            &self.reference,
+            &self.canonical,
+        ] {
             text.push_str(part);
             text.push('\n');
         }
@@ -136,15 +151,32 @@ impl Planned {
     pub fn build(self) -> Job {
         let model = match self.state {
             State::Failed(d) => Err(d),
-            State::Config { source, raw, spans } => load_json(source, raw, spans).and_then(crate::model::build),
-            State::Partner { base, input, merged } => {
+            State::Config { source, raw, spans } => {
+                load_json(source, raw, spans).and_then(crate::model::build)
+            }
+            State::Partner {
+                base,
+                input,
+                merged,
+            } => {
                 let spans = partner_spans(&base, &input, &merged);
                 load_json(base.source.clone(), merged, spans)
                     .and_then(crate::model::build)
-                    .map_err(|ds| ds.into_iter().map(|d| d.field_prefix_note(&input.origin)).collect())
+                    .map_err(|ds| {
+                        ds.into_iter()
+                            .map(|d| d.field_prefix_note(&input.origin))
+                            .collect()
+                    })
             }
         };
-        Job { name: self.name, origin: self.origin, file: self.file, reference: self.reference, canonical: self.canonical, model }
+        Job {
+            name: self.name,
+            origin: self.origin,
+            file: self.file,
+            reference: self.reference,
+            canonical: self.canonical,
+            model,
+        }
     }
 }
 
@@ -154,8 +186,10 @@ pub fn jobs(inputs: &[PathBuf]) -> Vec<Job> {
     plan(inputs).into_par_iter().map(Planned::build).collect()
 }
 
-static BUILTIN_CLAUSES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/clauses");
-static BUILTIN_TEMPLATES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
+static BUILTIN_CLAUSES: include_dir::Dir<'_> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/clauses");
+static BUILTIN_TEMPLATES: include_dir::Dir<'_> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
 
 /// A fingerprint of a clause library: sha256 over the path and content of every file under its
 /// `clauses/` and `templates/` (the built-in library's when `dir` is `None`). Part of the
@@ -174,14 +208,22 @@ pub fn library_fingerprint(dir: Option<&Path>) -> Result<String, String> {
     fn on_disk(root: &Path, sub: &str, out: &mut Vec<(String, Vec<u8>)>) -> Result<(), String> {
         let mut stack = vec![root.join(sub)];
         while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+            let entries = std::fs::read_dir(&dir)
+                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
             for e in entries {
-                let path = e.map_err(|e| format!("cannot read {}: {e}", dir.display()))?.path();
+                let path = e
+                    .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+                    .path();
                 if path.is_dir() {
                     stack.push(path);
                 } else {
-                    let bytes = std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-                    let rel = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+                    let bytes = std::fs::read(&path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                    let rel = path
+                        .strip_prefix(root)
+                        .unwrap_or(&path)
+                        .display()
+                        .to_string();
                     out.push((rel, bytes));
                 }
             }
@@ -222,7 +264,10 @@ pub fn library_fingerprint(dir: Option<&Path>) -> Result<String, String> {
 
 /// Whether a file is a programme (a config with a `[programme]` table).
 pub fn is_programme(path: &Path) -> bool {
-    std::fs::read_to_string(path).ok().and_then(|t| t.parse::<toml::Table>().ok()).is_some_and(|t| t.contains_key("programme"))
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("programme"))
 }
 
 /// Read inputs and merge every partner, without checking the results.
@@ -234,8 +279,26 @@ pub fn plan(inputs: &[PathBuf]) -> Vec<Planned> {
 fn plan_input(path: &Path) -> Vec<Planned> {
     let text = match std::fs::read(path).map(String::from_utf8) {
         Ok(Ok(t)) => t,
-        Ok(Err(_)) => return vec![failed(path, "", Diagnostic::error("batch::input", format!("{} is not valid UTF-8", path.display())))],
-        Err(e) => return vec![failed(path, "", Diagnostic::error("batch::input", format!("cannot read {}: {e}", path.display())))],
+        Ok(Err(_)) => {
+            return vec![failed(
+                path,
+                "",
+                Diagnostic::error(
+                    "batch::input",
+                    format!("{} is not valid UTF-8", path.display()),
+                ),
+            )];
+        }
+        Err(e) => {
+            return vec![failed(
+                path,
+                "",
+                Diagnostic::error(
+                    "batch::input",
+                    format!("cannot read {}: {e}", path.display()),
+                ),
+            )];
+        }
     };
     let source = SourceFile::new(path, &text);
     let source_hash: Arc<str> = Arc::from(sha256_hex(text.as_bytes()));
@@ -246,7 +309,11 @@ fn plan_input(path: &Path) -> Vec<Planned> {
     if raw.get("programme").is_some() {
         return programme_jobs(path, source, source_hash, raw, spans);
     }
-    let reference = raw.pointer("/agreement/reference").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let reference = raw
+        .pointer("/agreement/reference")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let library = library_of(path, &raw);
     let canonical = canonical(&raw);
     vec![Planned {
@@ -262,11 +329,15 @@ fn plan_input(path: &Path) -> Vec<Planned> {
 }
 
 fn library_of(path: &Path, raw: &Value) -> Option<PathBuf> {
-    raw.get("library").and_then(Value::as_str).map(|rel| path.parent().unwrap_or(Path::new(".")).join(rel))
+    raw.get("library")
+        .and_then(Value::as_str)
+        .map(|rel| path.parent().unwrap_or(Path::new(".")).join(rel))
 }
 
 fn stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "config".into())
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config".into())
 }
 
 fn failed(path: &Path, reference: &str, d: Diagnostic) -> Planned {
@@ -302,9 +373,17 @@ struct PartnerInput {
     default_id: Option<String>,
 }
 
-fn programme_jobs(path: &Path, source: SourceFile, source_hash: Arc<str>, mut raw: Value, spans: Spans) -> Vec<Planned> {
+fn programme_jobs(
+    path: &Path,
+    source: SourceFile,
+    source_hash: Arc<str>,
+    mut raw: Value,
+    spans: Spans,
+) -> Vec<Planned> {
     let fail_all = |d: Diagnostic| vec![failed(path, "", d)];
-    let programme: Programme = match serde_json::from_value(raw.get("programme").cloned().unwrap_or(Value::Null)) {
+    let programme: Programme = match serde_json::from_value(
+        raw.get("programme").cloned().unwrap_or(Value::Null),
+    ) {
         Ok(p) => p,
         Err(e) => {
             return fail_all(spans.at_value(
@@ -342,14 +421,22 @@ fn programme_jobs(path: &Path, source: SourceFile, source_hash: Arc<str>, mut ra
         let dir = base_dir.join(dir);
         match std::fs::read_dir(&dir) {
             Ok(entries) => {
-                let mut files: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+                let mut files: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                    .collect();
                 files.sort();
-                let read: Vec<PartnerInput> = files.par_iter().map(|f| read_partner_file(f)).collect();
+                let read: Vec<PartnerInput> =
+                    files.par_iter().map(|f| read_partner_file(f)).collect();
                 partners.extend(read);
             }
             Err(e) => {
                 return fail_all(shared_spans.at_value(
-                    Diagnostic::error("io::read", format!("cannot read the partners folder {}: {e}", dir.display())),
+                    Diagnostic::error(
+                        "io::read",
+                        format!("cannot read the partners folder {}: {e}", dir.display()),
+                    ),
                     "/programme/partners_dir",
                 ));
             }
@@ -374,10 +461,11 @@ fn programme_jobs(path: &Path, source: SourceFile, source_hash: Arc<str>, mut ra
         m.remove("programme");
         m.remove("partners");
     }
-    let party_index = raw
-        .get("parties")
-        .and_then(Value::as_array)
-        .and_then(|ps| ps.iter().position(|p| p.get("id").and_then(Value::as_str) == Some(programme.partner_party.as_str())));
+    let party_index = raw.get("parties").and_then(Value::as_array).and_then(|ps| {
+        ps.iter().position(|p| {
+            p.get("id").and_then(Value::as_str) == Some(programme.partner_party.as_str())
+        })
+    });
     let Some(party_index) = party_index else {
         return fail_all(shared_spans.at_value(
             Diagnostic::error("batch::no-partner-party", format!("no party has the id `{}` named by programme.partner_party", programme.partner_party))
@@ -394,7 +482,10 @@ fn programme_jobs(path: &Path, source: SourceFile, source_hash: Arc<str>, mut ra
         base_spans.remove_under(&format!("{party_ptr}/{f}"));
     }
     // The stand-in's party, without the fields a partner provides.
-    let mut stand_in = raw.pointer(&party_ptr).cloned().unwrap_or(Value::Object(Map::new()));
+    let mut stand_in = raw
+        .pointer(&party_ptr)
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
     if let Value::Object(pm) = &mut stand_in {
         for f in PARTY_FIELDS {
             pm.remove(*f);
@@ -403,9 +494,19 @@ fn programme_jobs(path: &Path, source: SourceFile, source_hash: Arc<str>, mut ra
     if let Some(slot) = raw.pointer_mut(&party_ptr) {
         *slot = Value::Null;
     }
-    let base = Arc::new(Base { source, spans: base_spans, party_ptr });
-    let library = library_of(path, &raw);
-    let ctx = MergeCtx { path, programme: &programme, base: &base, raw: &raw, stand_in: &stand_in, library: &library, source_hash: &source_hash };
+    let base = Arc::new(Base {
+        source,
+        spans: base_spans,
+        party_ptr,
+    });
+    let ctx = MergeCtx {
+        path,
+        programme: &programme,
+        base: &base,
+        raw: &raw,
+        stand_in: &stand_in,
+        source_hash: &source_hash,
+    };
     partners.into_par_iter().map(|p| ctx.merge(p)).collect()
 }
 
@@ -416,17 +517,41 @@ fn read_partner_file(f: &Path) -> PartnerInput {
         Ok(Ok(t)) => t,
         Ok(Err(_)) => {
             let d = Diagnostic::error("batch::input", format!("{origin} is not valid UTF-8"));
-            return PartnerInput { value: Err(vec![d]), spans: Arc::default(), root: String::new(), origin, default_id };
+            return PartnerInput {
+                value: Err(vec![d]),
+                spans: Arc::default(),
+                root: String::new(),
+                origin,
+                default_id,
+            };
         }
         Err(e) => {
             let d = Diagnostic::error("io::read", format!("cannot read {origin}: {e}"));
-            return PartnerInput { value: Err(vec![d]), spans: Arc::default(), root: String::new(), origin, default_id };
+            return PartnerInput {
+                value: Err(vec![d]),
+                spans: Arc::default(),
+                root: String::new(),
+                origin,
+                default_id,
+            };
         }
     };
     let src = SourceFile::new(f, &text);
     match parse_tree(&src) {
-        Ok((value, spans)) => PartnerInput { value: Ok(value), spans: Arc::new(spans), root: String::new(), origin, default_id },
-        Err(d) => PartnerInput { value: Err(d), spans: Arc::default(), root: String::new(), origin, default_id },
+        Ok((value, spans)) => PartnerInput {
+            value: Ok(value),
+            spans: Arc::new(spans),
+            root: String::new(),
+            origin,
+            default_id,
+        },
+        Err(d) => PartnerInput {
+            value: Err(d),
+            spans: Arc::default(),
+            root: String::new(),
+            origin,
+            default_id,
+        },
     }
 }
 
@@ -437,32 +562,52 @@ struct MergeCtx<'a> {
     /// The programme without [programme] and [[partners]], the stand-in party set to null.
     raw: &'a Value,
     stand_in: &'a Value,
-    library: &'a Option<PathBuf>,
     source_hash: &'a Arc<str>,
 }
 
 impl MergeCtx<'_> {
     fn merge(&self, p: PartnerInput) -> Planned {
         let programme = self.programme;
-        let planned = |name: String, reference: String, canonical: String, state: State, origin: String| Planned {
-            name,
-            origin,
-            file: self.path.to_path_buf(),
-            reference,
-            library: self.library.clone(),
-            canonical,
-            source_hash: self.source_hash.clone(),
-            state,
-        };
+        let planned =
+            |name: String, reference: String, canonical: String, state: State, origin: String| {
+                Planned {
+                    name,
+                    origin,
+                    file: self.path.to_path_buf(),
+                    reference,
+                    library: match &state {
+                        State::Partner { merged, .. } => library_of(self.path, merged),
+                        _ => None,
+                    },
+                    canonical,
+                    source_hash: self.source_hash.clone(),
+                    state,
+                }
+            };
         let partner = match &p.value {
             Ok(Value::Object(m)) => m,
             Ok(_) => {
-                let d = p.spans.at_value(Diagnostic::error("batch::partner", "a partner must be a table"), &p.root);
-                return planned(p.origin.clone(), String::new(), String::new(), State::Failed(vec![d]), p.origin);
+                let d = p.spans.at_value(
+                    Diagnostic::error("batch::partner", "a partner must be a table"),
+                    &p.root,
+                );
+                return planned(
+                    p.origin.clone(),
+                    String::new(),
+                    String::new(),
+                    State::Failed(vec![d]),
+                    p.origin,
+                );
             }
             Err(d) => {
                 let name = p.default_id.clone().unwrap_or_else(|| p.origin.clone());
-                return planned(name, String::new(), String::new(), State::Failed(d.clone()), p.origin);
+                return planned(
+                    name,
+                    String::new(),
+                    String::new(),
+                    State::Failed(d.clone()),
+                    p.origin,
+                );
             }
         };
         let mut diags = Vec::new();
@@ -473,15 +618,27 @@ impl MergeCtx<'_> {
         };
         let id_ok = is_valid_reference(&id) && id.len() <= 40;
         if !id_ok {
-            let shown = if id.is_empty() { "(none)".to_owned() } else { format!("`{id}`") };
+            let shown = if id.is_empty() {
+                "(none)".to_owned()
+            } else {
+                format!("`{id}`")
+            };
             diags.push(p.spans.at_value(
                 Diagnostic::error("batch::partner-id", format!("partner id {shown} cannot be used in a file name"))
                     .help("give each partner an `id` of letters, digits, '.', '-' and '_', not starting with '.', at most 40 characters (e.g. \"ke-telco\")"),
                 &format!("{}/id", p.root),
             ));
         }
-        let reference = if id_ok { format!("{}-{}", programme.reference_prefix, id.to_uppercase()) } else { String::new() };
-        let name = if id.is_empty() { p.origin.clone() } else { id.clone() };
+        let reference = if id_ok {
+            format!("{}-{}", programme.reference_prefix, id.to_uppercase())
+        } else {
+            String::new()
+        };
+        let name = if id.is_empty() {
+            p.origin.clone()
+        } else {
+            id.clone()
+        };
 
         let mut merged = self.raw.clone();
         let mut party = self.stand_in.clone();
@@ -494,9 +651,16 @@ impl MergeCtx<'_> {
                     }
                 }
                 other => {
-                    let mut d = Diagnostic::error("batch::unknown-partner-key", format!("unknown key `{other}` in a partner"))
-                        .help(format!("a partner has `id`, party fields ({}) and an `overrides` table", PARTY_FIELDS.join(", ")));
-                    if let Some(s) = crate::diag::did_you_mean(other, PARTY_FIELDS.iter().copied()) {
+                    let mut d = Diagnostic::error(
+                        "batch::unknown-partner-key",
+                        format!("unknown key `{other}` in a partner"),
+                    )
+                    .help(format!(
+                        "a partner has `id`, party fields ({}) and an `overrides` table",
+                        PARTY_FIELDS.join(", ")
+                    ));
+                    if let Some(s) = crate::diag::did_you_mean(other, PARTY_FIELDS.iter().copied())
+                    {
                         d = d.help(format!("did you mean `{s}`?"));
                     }
                     diags.push(p.spans.at_key(d, &format!("{}/{k}", p.root)));
@@ -525,27 +689,64 @@ impl MergeCtx<'_> {
                         continue;
                     }
                     if !set_path(&mut merged, path_key, value.clone()) {
-                        diags.push(p.spans.at_key(Diagnostic::error("batch::bad-override", format!("`{path_key}` does not name a field that can be set")), &ptr));
+                        diags.push(p.spans.at_key(
+                            Diagnostic::error(
+                                "batch::bad-override",
+                                format!("`{path_key}` does not name a field that can be set"),
+                            ),
+                            &ptr,
+                        ));
                     }
                 }
             }
-            Some(_) => diags.push(p.spans.at_value(
-                Diagnostic::error("batch::partner", "`overrides` must be a table of dotted paths").help("e.g. [partners.overrides] \"agreement.forum\" = \"…\""),
-                &format!("{}/overrides", p.root),
-            )),
+            Some(_) => diags.push(
+                p.spans.at_value(
+                    Diagnostic::error(
+                        "batch::partner",
+                        "`overrides` must be a table of dotted paths",
+                    )
+                    .help("e.g. [partners.overrides] \"agreement.forum\" = \"…\""),
+                    &format!("{}/overrides", p.root),
+                ),
+            ),
         }
         if !diags.is_empty() {
-            return planned(name, reference, String::new(), State::Failed(diags), p.origin);
+            return planned(
+                name,
+                reference,
+                String::new(),
+                State::Failed(diags),
+                p.origin,
+            );
         }
-        set_path(&mut merged, "agreement.reference", Value::String(reference.clone()));
+        set_path(
+            &mut merged,
+            "agreement.reference",
+            Value::String(reference.clone()),
+        );
         let canonical = canonical(&merged);
         let origin = p.origin.clone();
-        planned(name, reference, canonical, State::Partner { base: self.base.clone(), input: p, merged }, origin)
+        planned(
+            name,
+            reference,
+            canonical,
+            State::Partner {
+                base: self.base.clone(),
+                input: p,
+                merged,
+            },
+            origin,
+        )
     }
 }
 
 fn allowed(programme: &Programme, path_key: &str) -> bool {
-    programme.overridable.iter().any(|a| path_key == a || path_key.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('.')))
+    programme.overridable.iter().any(|a| {
+        path_key == a
+            || path_key
+                .strip_prefix(a.as_str())
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
 }
 
 fn escape_pointer(seg: &str) -> String {
@@ -561,10 +762,21 @@ fn partner_spans(base: &Base, p: &PartnerInput, merged: &Value) -> Spans {
         && let Some(Value::Object(ov)) = partner.get("overrides")
     {
         for path_key in ov.keys() {
-            let target = format!("/{}", path_key.split('.').map(escape_pointer).collect::<Vec<_>>().join("/"));
+            let target = format!(
+                "/{}",
+                path_key
+                    .split('.')
+                    .map(escape_pointer)
+                    .collect::<Vec<_>>()
+                    .join("/")
+            );
             if merged.pointer(&target).is_some() {
                 spans.remove_under(&target);
-                spans.graft(&p.spans, &format!("{}/overrides/{}", p.root, escape_pointer(path_key)), &target);
+                spans.graft(
+                    &p.spans,
+                    &format!("{}/overrides/{}", p.root, escape_pointer(path_key)),
+                    &target,
+                );
             }
         }
     }
@@ -584,26 +796,43 @@ fn set_path(root: &mut Value, dotted: &str, value: Value) -> bool {
             m.insert((*seg).to_owned(), value);
             return true;
         }
-        cur = m.entry((*seg).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        cur = m
+            .entry((*seg).to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
     }
     false
 }
 
 /// CSV columns holding lists, written with `;` between items.
-const CSV_LIST_COLUMNS: &[&str] = &["certifications", "due_diligence.scope", "due_diligence.conditions", "due_diligence.evidence"];
+const CSV_LIST_COLUMNS: &[&str] = &[
+    "certifications",
+    "due_diligence.scope",
+    "due_diligence.conditions",
+    "due_diligence.evidence",
+];
 
 /// Partners from a CSV file. Columns are party fields; nested fields use dots
 /// (`contact.name`, `contact.email`, `signatory.name`, `signatory.title`); list fields
 /// (`certifications`, `due_diligence.scope`, `.conditions`, `.evidence`) are separated by `;`;
 /// `override:<path>` columns set overrides (as text). Empty cells are left out.
 fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Diagnostic::error("io::read", format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::error("io::read", format!("cannot read {}: {e}", path.display()))
+    })?;
     let source = SourceFile::new(path, &text);
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
-    let headers = reader.headers().map_err(|e| Diagnostic::error("batch::csv", format!("{}: {e}", path.display())))?.clone();
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| Diagnostic::error("batch::csv", format!("{}: {e}", path.display())))?
+        .clone();
     let mut out = Vec::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| Diagnostic::error("batch::csv", format!("{}: {e}", path.display())).help("check quoting and that every row has as many columns as the header"))?;
+        let rec = rec.map_err(|e| {
+            Diagnostic::error("batch::csv", format!("{}: {e}", path.display()))
+                .help("check quoting and that every row has as many columns as the header")
+        })?;
         let start = rec.position().map_or(0, |p| p.byte() as usize);
         let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
         let span: Range<usize> = start..line_end;
@@ -620,7 +849,13 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> 
             } else if let Some(k) = h.strip_prefix("signatory.") {
                 signatory.insert(k.to_owned(), val);
             } else if CSV_LIST_COLUMNS.contains(&h) {
-                let list = Value::Array(v.split(';').map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.to_owned())).collect());
+                let list = Value::Array(
+                    v.split(';')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|s| Value::String(s.to_owned()))
+                        .collect(),
+                );
                 insert_dotted(&mut m, h, list);
             } else if h == "privileges_and_immunities" {
                 m.insert(h.to_owned(), Value::Bool(matches!(v, "true" | "yes" | "1")));
@@ -629,7 +864,10 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> 
             }
         }
         if !signatory.is_empty() {
-            m.insert("signatories".into(), Value::Array(vec![Value::Object(signatory)]));
+            m.insert(
+                "signatories".into(),
+                Value::Array(vec![Value::Object(signatory)]),
+            );
         }
         if !overrides.is_empty() {
             m.insert("overrides".into(), Value::Object(overrides));
@@ -637,7 +875,13 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> 
         let value = Value::Object(m);
         let mut spans = Spans::default();
         spans.graft_flat(&source, span, "", &value);
-        out.push(PartnerInput { value: Ok(value), spans: Arc::new(spans), root: String::new(), origin: format!("{}:{}", path.display(), i + 2), default_id: None });
+        out.push(PartnerInput {
+            value: Ok(value),
+            spans: Arc::new(spans),
+            root: String::new(),
+            origin: format!("{}:{}", path.display(), i + 2),
+            default_id: None,
+        });
     }
     Ok(out)
 }
@@ -645,7 +889,10 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> 
 fn insert_dotted(m: &mut Map<String, Value>, key: &str, val: Value) {
     match key.split_once('.') {
         Some((table, k)) => {
-            if let Value::Object(t) = m.entry(table.to_owned()).or_insert_with(|| Value::Object(Map::new())) {
+            if let Value::Object(t) = m
+                .entry(table.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()))
+            {
                 t.insert(k.to_owned(), val);
             }
         }
@@ -659,7 +906,11 @@ fn insert_dotted(m: &mut Map<String, Value>, key: &str, val: Value) {
 /// disjoint, their union is the whole batch, and their sizes differ by at most one.
 pub fn shard<T: Sharded>(mut jobs: Vec<T>, k: usize, n: usize) -> Vec<T> {
     jobs.sort_by(|a, b| a.key().cmp(&b.key()));
-    jobs.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, j)| j).collect()
+    jobs.into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % n == k - 1)
+        .map(|(_, j)| j)
+        .collect()
 }
 
 /// What [`shard`] orders by.
@@ -749,14 +1000,25 @@ pub struct FileStamp {
 impl FileStamp {
     pub fn of(path: &Path) -> Option<FileStamp> {
         let m = std::fs::metadata(path).ok()?;
-        let modified = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
-        Some(FileStamp { bytes: m.len(), modified_ns: u64::try_from(modified.as_nanos()).ok()? })
+        let modified = m
+            .modified()
+            .ok()?
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?;
+        Some(FileStamp {
+            bytes: m.len(),
+            modified_ns: u64::try_from(modified.as_nanos()).ok()?,
+        })
     }
 }
 
 impl OutputFile {
     pub fn new(file: String, sha256: String) -> OutputFile {
-        OutputFile { file, sha256, stamp: None }
+        OutputFile {
+            file,
+            sha256,
+            stamp: None,
+        }
     }
 
     /// Whether the file in `dir` still has this content: by size and modification time when
@@ -775,17 +1037,24 @@ impl OutputFile {
 
 impl Manifest {
     pub fn read(dir: &Path) -> Manifest {
-        std::fs::read_to_string(dir.join("manifest.json")).ok().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default()
+        std::fs::read_to_string(dir.join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default()
     }
 
     /// Entries by reference.
     pub fn index(&self) -> HashMap<&str, &ManifestEntry> {
-        self.agreements.iter().map(|e| (e.reference.as_str(), e)).collect()
+        self.agreements
+            .iter()
+            .map(|e| (e.reference.as_str(), e))
+            .collect()
     }
 
     /// Whether an entry with this inputs hash exists and all its outputs are intact.
     pub fn up_to_date(&self, dir: &Path, reference: &str, inputs_hash: &str) -> bool {
-        self.entry(reference).is_some_and(|e| e.is_current(dir, inputs_hash))
+        self.entry(reference)
+            .is_some_and(|e| e.is_current(dir, inputs_hash))
     }
 
     pub fn entry(&self, reference: &str) -> Option<&ManifestEntry> {
@@ -796,11 +1065,16 @@ impl Manifest {
 impl ManifestEntry {
     /// Whether this entry has `inputs_hash` and every output on disk still has its hash.
     pub fn is_current(&self, dir: &Path, inputs_hash: &str) -> bool {
-        self.inputs_hash == inputs_hash && !self.outputs.is_empty() && self.outputs.iter().all(|o| o.is_intact(dir))
+        self.inputs_hash == inputs_hash
+            && !self.outputs.is_empty()
+            && self.outputs.iter().all(|o| o.is_intact(dir))
     }
 }
 
 /// Whether `name` is a plain file name (no folder, no `..`): outputs stay in the output folder.
 pub fn safe_file_name(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with('.') && Path::new(name).file_name().is_some_and(|f| f == name) && !name.contains(['/', '\\'])
+    !name.is_empty()
+        && !name.starts_with('.')
+        && Path::new(name).file_name().is_some_and(|f| f == name)
+        && !name.contains(['/', '\\'])
 }

@@ -12,7 +12,12 @@ use crate::diag::DiagnosticFormat;
 /// Exit codes: 0 success; 1 findings (e.g. `check` found errors); 2 the command could not run
 /// (bad input, missing tool).
 #[derive(Debug, Parser)]
-#[command(name = "datapact", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "datapact",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

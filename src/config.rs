@@ -404,7 +404,9 @@ pub enum VulnerableGroup {
 
 /// A category of data. The last eight are special categories under Art. 9(1) GDPR;
 /// `criminal` is Art. 10 data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DataCategory {
     Identifiers,
@@ -732,7 +734,11 @@ pub struct Security {
 
 impl Default for Security {
     fn default() -> Self {
-        Security { encryption_at_rest: None, measures: Vec::new(), training_required: true }
+        Security {
+            encryption_at_rest: None,
+            measures: Vec::new(),
+            training_required: true,
+        }
     }
 }
 
@@ -748,7 +754,9 @@ pub struct SecurityMeasure {
     pub applies_to: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SecurityCategory {
     PseudonymisationEncryption,

@@ -154,7 +154,10 @@ impl Diagnostic {
         if let Some(loc) = &self.location {
             out.push_str(&format!("{}:{}:{}: ", loc.file, loc.line, loc.column));
         }
-        out.push_str(&format!("{}[{}]: {}", self.severity, self.code, self.message));
+        out.push_str(&format!(
+            "{}[{}]: {}",
+            self.severity, self.code, self.message
+        ));
         let mut extra = Vec::new();
         if let Some(field) = &self.field {
             extra.push(format!("field: {field}"));
@@ -177,10 +180,9 @@ pub struct Report<'a> {
 
 impl<'a> Report<'a> {
     pub fn new(diag: &'a Diagnostic) -> Self {
-        let named = diag
-            .source
-            .as_ref()
-            .map(|s| NamedSource::new(s.path.display().to_string(), s.text.clone()).with_language("toml"));
+        let named = diag.source.as_ref().map(|s| {
+            NamedSource::new(s.path.display().to_string(), s.text.clone()).with_language("toml")
+        });
         Report { diag, named }
     }
 }
@@ -223,7 +225,11 @@ impl miette::Diagnostic for Report<'_> {
         self.named.as_ref().map(|n| n as &dyn SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.diag.span.clone().or_else(|| self.named.as_ref().map(|_| 0..0))?;
+        let span = self
+            .diag
+            .span
+            .clone()
+            .or_else(|| self.named.as_ref().map(|_| 0..0))?;
         let label = LabeledSpan::new_primary_with_span(self.diag.label.clone(), span);
         Some(Box::new(std::iter::once(label)))
     }
@@ -277,7 +283,10 @@ fn theme() -> miette::GraphicalTheme {
 }
 
 /// A "did you mean" suggestion from a list of valid names.
-pub fn did_you_mean<'a>(given: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    given: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(given, c), c))

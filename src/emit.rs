@@ -11,7 +11,9 @@ use crate::cli::OutputFormat;
 use crate::library::{Library, sha256_hex};
 use crate::model::Model;
 use crate::output::write_atomic;
-use crate::pdf::{CompileOptions, FontSet, PdfMeta, PdfParty, PdfSignatory, PdfStatus, StagedFonts, Typst};
+use crate::pdf::{
+    CompileOptions, FontSet, PdfMeta, PdfParty, PdfSignatory, PdfStatus, StagedFonts, Typst,
+};
 use crate::render::Rendered;
 
 /// What the PDF stage needs, set up once per run.
@@ -48,14 +50,28 @@ pub struct Emitter {
 impl Emitter {
     /// Locate typst when PDF output is asked for (an error says how to install); the fonts are
     /// found when the first PDF is prepared.
-    pub fn new(formats: &[OutputFormat], out_dir: &Path, typst: Option<&Path>, pdfa: bool) -> Result<Emitter, String> {
+    pub fn new(
+        formats: &[OutputFormat],
+        out_dir: &Path,
+        typst: Option<&Path>,
+        pdfa: bool,
+    ) -> Result<Emitter, String> {
         let pdf = if formats.contains(&OutputFormat::Pdf) {
             let typst = Typst::locate(typst).map_err(|e| e.to_string())?;
-            Some(PdfSetup { typst, fonts: std::sync::OnceLock::new(), pdfa })
+            Some(PdfSetup {
+                typst,
+                fonts: std::sync::OnceLock::new(),
+                pdfa,
+            })
         } else {
             None
         };
-        Ok(Emitter { formats: formats.to_vec(), out_dir: out_dir.to_path_buf(), pdf, emit_typ: false })
+        Ok(Emitter {
+            formats: formats.to_vec(),
+            out_dir: out_dir.to_path_buf(),
+            pdf,
+            emit_typ: false,
+        })
     }
 
     /// Also write, beside each PDF, the exact input typst compiles: `<reference>.typ` and
@@ -72,14 +88,27 @@ impl Emitter {
 
     /// What, besides the inputs, decides the outputs: the formats and the typst version.
     pub fn fingerprint(&self) -> String {
-        let typst = self.pdf.as_ref().map(|p| p.typst.version().to_owned()).unwrap_or_default();
+        let typst = self
+            .pdf
+            .as_ref()
+            .map(|p| p.typst.version().to_owned())
+            .unwrap_or_default();
         let pdfa = self.pdf.as_ref().is_some_and(|p| p.pdfa);
-        format!("{:?} {typst} pdfa={pdfa} epoch={}", self.formats, std::env::var("SOURCE_DATE_EPOCH").unwrap_or_default())
+        format!(
+            "{:?} {typst} pdfa={pdfa} epoch={}",
+            self.formats,
+            std::env::var("SOURCE_DATE_EPOCH").unwrap_or_default()
+        )
     }
 
     /// Write every output of one agreement. On failure, nothing new is left for this agreement
     /// except files already complete (each file is written atomically).
-    pub fn emit(&self, model: &Model, rendered: &Rendered, lib: &Library) -> Result<Vec<OutputFile>, String> {
+    pub fn emit(
+        &self,
+        model: &Model,
+        rendered: &Rendered,
+        lib: &Library,
+    ) -> Result<Vec<OutputFile>, String> {
         let reference = &model.config().agreement.reference;
         let mut outputs = Vec::new();
         // Check and build the PDF input first, so an agreement that cannot be typeset
@@ -90,11 +119,18 @@ impl Emitter {
         };
         if self.formats.contains(&OutputFormat::Md) {
             let name = format!("{reference}.md");
-            write_atomic(&self.out_dir.join(&name), rendered.markdown.as_bytes()).map_err(|e| e.to_string())?;
-            outputs.push(OutputFile::new(name, sha256_hex(rendered.markdown.as_bytes())));
+            write_atomic(&self.out_dir.join(&name), rendered.markdown.as_bytes())
+                .map_err(|e| e.to_string())?;
+            outputs.push(OutputFile::new(
+                name,
+                sha256_hex(rendered.markdown.as_bytes()),
+            ));
         }
         let twin = crate::twin::build(model, rendered, lib);
-        let twin_text = format!("{}\n", serde_json::to_string_pretty(&twin).unwrap_or_default());
+        let twin_text = format!(
+            "{}\n",
+            serde_json::to_string_pretty(&twin).unwrap_or_default()
+        );
         let name = format!("{reference}.json");
         write_atomic(&self.out_dir.join(&name), twin_text.as_bytes()).map_err(|e| e.to_string())?;
         outputs.push(OutputFile::new(name, sha256_hex(twin_text.as_bytes())));
@@ -102,17 +138,29 @@ impl Emitter {
         if let (Some(setup), Some((typ, meta, opts))) = (&self.pdf, pdf_input) {
             let name = format!("{reference}.pdf");
             let path = self.out_dir.join(&name);
-            std::fs::create_dir_all(&self.out_dir).map_err(|e| format!("cannot create {}: {e}", self.out_dir.display()))?;
+            std::fs::create_dir_all(&self.out_dir)
+                .map_err(|e| format!("cannot create {}: {e}", self.out_dir.display()))?;
             if self.emit_typ {
-                let template = opts.template.as_deref().unwrap_or(crate::pdf::AGREEMENT_TEMPLATE);
+                let template = opts
+                    .template
+                    .as_deref()
+                    .unwrap_or(crate::pdf::AGREEMENT_TEMPLATE);
                 let (main, _) = crate::pdf::main_typ_with(template, &typ);
                 let meta_json = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
-                for (ext, bytes) in [("typ", main.as_bytes()), ("meta.json", meta_json.as_slice())] {
-                    write_atomic(&self.out_dir.join(format!("{reference}.{ext}")), bytes).map_err(|e| e.to_string())?;
+                for (ext, bytes) in [
+                    ("typ", main.as_bytes()),
+                    ("meta.json", meta_json.as_slice()),
+                ] {
+                    write_atomic(&self.out_dir.join(format!("{reference}.{ext}")), bytes)
+                        .map_err(|e| e.to_string())?;
                 }
             }
-            setup.typst.compile(&typ, &meta, &opts, &path).map_err(|e| e.to_string())?;
-            let bytes = std::fs::read(&path).map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
+            setup
+                .typst
+                .compile(&typ, &meta, &opts, &path)
+                .map_err(|e| e.to_string())?;
+            let bytes = std::fs::read(&path)
+                .map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
             outputs.push(OutputFile::new(name, sha256_hex(&bytes)));
         }
         Ok(outputs)
@@ -133,13 +181,23 @@ pub fn provenance(model: &Model, lib: &Library) -> String {
 /// The PDF's creation timestamp: `SOURCE_DATE_EPOCH` when set, else the effective date.
 fn timestamp(model: &Model) -> Result<i64, String> {
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
-        return s.trim().parse().map_err(|_| format!("SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"));
+        return s
+            .trim()
+            .parse()
+            .map_err(|_| format!("SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"));
     }
-    crate::pdf::date_to_unix(&model.config().agreement.effective_date)
-        .ok_or_else(|| "the effective date is before 1970 and cannot date the PDF; set SOURCE_DATE_EPOCH".to_owned())
+    crate::pdf::date_to_unix(&model.config().agreement.effective_date).ok_or_else(|| {
+        "the effective date is before 1970 and cannot date the PDF; set SOURCE_DATE_EPOCH"
+            .to_owned()
+    })
 }
 
-fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Library) -> Result<(String, PdfMeta, CompileOptions), String> {
+fn prepare_pdf(
+    setup: &PdfSetup,
+    model: &Model,
+    rendered: &Rendered,
+    lib: &Library,
+) -> Result<(String, PdfMeta, CompileOptions), String> {
     // Every character a user typed must have a glyph: typst would draw an empty box silently.
     let (fonts, staged) = setup.fonts()?;
     let missing = fonts.check_json_strings(&model.loaded.raw);
@@ -147,7 +205,15 @@ fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Libra
         let list: Vec<String> = missing
             .iter()
             .take(10)
-            .map(|m| format!("{}: character {:?} (U+{:04X}) at position {}", m.path, m.ch, m.ch as u32, m.position + 1))
+            .map(|m| {
+                format!(
+                    "{}: character {:?} (U+{:04X}) at position {}",
+                    m.path,
+                    m.ch,
+                    m.ch as u32,
+                    m.position + 1
+                )
+            })
             .collect();
         return Err(format!(
             "{} character{} no font can draw: {}; remove or replace {}, or add a font that covers it with DATAPACT_FONT_PATH",
@@ -160,9 +226,13 @@ fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Libra
     let body_md = format!("{}\n{}", rendered.pdf_body, rendered.pdf_annexes);
     let clause_text_missing = fonts.missing_glyphs_at(&body_md);
     if let Some(m) = clause_text_missing.first() {
-        return Err(format!("the clause text has a character no font can draw: {:?} (U+{:04X}) at line {} of the rendered Markdown", m.ch, m.ch as u32, m.line));
+        return Err(format!(
+            "the clause text has a character no font can draw: {:?} (U+{:04X}) at line {} of the rendered Markdown",
+            m.ch, m.ch as u32, m.line
+        ));
     }
-    let typ = crate::pdf::markdown_to_typst(&body_md).map_err(|e| format!("cannot typeset the agreement: {e}"))?;
+    let typ = crate::pdf::markdown_to_typst(&body_md)
+        .map_err(|e| format!("cannot typeset the agreement: {e}"))?;
     let cfg = model.config();
     let meta = PdfMeta {
         title: cfg.agreement.title.clone(),
@@ -201,11 +271,24 @@ fn prepare_pdf(setup: &PdfSetup, model: &Model, rendered: &Rendered, lib: &Libra
                 PdfParty {
                     legal_name: p.legal_name.clone(),
                     short_name: p.short_name.clone().unwrap_or_default(),
-                    kind: serde_json::to_value(p.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+                    kind: serde_json::to_value(p.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
                     country: crate::model::country_name(&p.country),
                     address: p.address.clone(),
-                    role: crate::render::join_words(&ctx_roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "and"),
-                    signatories: p.signatories.iter().map(|s| PdfSignatory { name: s.name.clone(), title: s.title.clone() }).collect(),
+                    role: crate::render::join_words(
+                        &ctx_roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                        "and",
+                    ),
+                    signatories: p
+                        .signatories
+                        .iter()
+                        .map(|s| PdfSignatory {
+                            name: s.name.clone(),
+                            title: s.title.clone(),
+                        })
+                        .collect(),
                 }
             })
             .collect(),

@@ -169,30 +169,45 @@ impl Library {
         Library::from_files(Origin::Dir(dir.to_path_buf()), clause_files, template_files)
     }
 
-    fn from_files(origin: Origin, clause_files: Vec<RawFile>, template_files: Vec<RawFile>) -> Result<Library, Vec<Diagnostic>> {
+    fn from_files(
+        origin: Origin,
+        clause_files: Vec<RawFile>,
+        template_files: Vec<RawFile>,
+    ) -> Result<Library, Vec<Diagnostic>> {
         let root = match &origin {
             Origin::Builtin => PathBuf::from("<built-in library>"),
             Origin::Dir(d) => d.clone(),
         };
         let mut diags = Vec::new();
 
-        let Some(sections_file) = clause_files.iter().find(|f| f.rel == "clauses/sections.toml") else {
-            return Err(vec![Diagnostic::error(
-                "library::no-sections",
-                format!("{} has no clauses/sections.toml", root.display()),
-            )
-            .help("list the agreement's sections in order in clauses/sections.toml")]);
+        let Some(sections_file) = clause_files
+            .iter()
+            .find(|f| f.rel == "clauses/sections.toml")
+        else {
+            return Err(vec![
+                Diagnostic::error(
+                    "library::no-sections",
+                    format!("{} has no clauses/sections.toml", root.display()),
+                )
+                .help("list the agreement's sections in order in clauses/sections.toml"),
+            ]);
         };
         let sections_src = SourceFile::new(&root.join(&sections_file.rel), &sections_file.text);
         let sections: SectionsFile = match toml::from_str(&sections_file.text) {
             Ok(s) => s,
             Err(e) => {
-                return Err(vec![Diagnostic::error("library::bad-sections", e.message().to_owned()).at(&sections_src, e.span())]);
+                return Err(vec![
+                    Diagnostic::error("library::bad-sections", e.message().to_owned())
+                        .at(&sections_src, e.span()),
+                ]);
             }
         };
 
         let mut clauses = Vec::new();
-        for f in clause_files.iter().filter(|f| f.rel.ends_with(".md") && !f.rel.ends_with("README.md")) {
+        for f in clause_files
+            .iter()
+            .filter(|f| f.rel.ends_with(".md") && !f.rel.ends_with("README.md"))
+        {
             let src = SourceFile::new(&root.join(&f.rel), &f.text);
             match parse_clause(&f.text) {
                 Ok((meta, body)) => clauses.push(Clause {
@@ -215,17 +230,42 @@ impl Library {
         for c in &clauses {
             let src = SourceFile::new(&root.join(&c.path), "");
             if !seen.insert(c.meta.id.clone()) {
-                diags.push(Diagnostic::error("library::duplicate-clause", format!("two clauses have the id `{}`", c.meta.id)).at(&src, None));
+                diags.push(
+                    Diagnostic::error(
+                        "library::duplicate-clause",
+                        format!("two clauses have the id `{}`", c.meta.id),
+                    )
+                    .at(&src, None),
+                );
             }
             if !section_ids.contains(&c.meta.section.as_str()) {
                 let help = match did_you_mean(&c.meta.section, section_ids.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("sections are listed in clauses/sections.toml: {}", section_ids.join(", ")),
+                    None => format!(
+                        "sections are listed in clauses/sections.toml: {}",
+                        section_ids.join(", ")
+                    ),
                 };
-                diags.push(Diagnostic::error("library::unknown-section", format!("clause `{}` names the unknown section `{}`", c.meta.id, c.meta.section)).help(help).at(&src, None));
+                diags.push(
+                    Diagnostic::error(
+                        "library::unknown-section",
+                        format!(
+                            "clause `{}` names the unknown section `{}`",
+                            c.meta.id, c.meta.section
+                        ),
+                    )
+                    .help(help)
+                    .at(&src, None),
+                );
             }
             if c.meta.safeguards.iter().any(|s| !(1..=7).contains(s)) {
-                diags.push(Diagnostic::error("library::bad-safeguard", format!("clause `{}` lists a safeguard outside 1–7", c.meta.id)).at(&src, None));
+                diags.push(
+                    Diagnostic::error(
+                        "library::bad-safeguard",
+                        format!("clause `{}` lists a safeguard outside 1–7", c.meta.id),
+                    )
+                    .at(&src, None),
+                );
             }
         }
         let ids: HashSet<&str> = clauses.iter().map(|c| c.meta.id.as_str()).collect();
@@ -233,16 +273,31 @@ impl Library {
             for r in &c.meta.requires {
                 if !ids.contains(r.as_str()) {
                     diags.push(
-                        Diagnostic::error("library::unknown-requirement", format!("clause `{}` requires `{r}`, which is not in the library", c.meta.id))
-                            .at(&SourceFile::new(&root.join(&c.path), ""), None),
+                        Diagnostic::error(
+                            "library::unknown-requirement",
+                            format!(
+                                "clause `{}` requires `{r}`, which is not in the library",
+                                c.meta.id
+                            ),
+                        )
+                        .at(&SourceFile::new(&root.join(&c.path), ""), None),
                     );
                 }
             }
         }
 
-        let section_pos = |id: &str| section_ids.iter().position(|s| *s == id).unwrap_or(usize::MAX);
+        let section_pos = |id: &str| {
+            section_ids
+                .iter()
+                .position(|s| *s == id)
+                .unwrap_or(usize::MAX)
+        };
         clauses.sort_by(|a, b| {
-            (section_pos(&a.meta.section), a.meta.order, &a.meta.id).cmp(&(section_pos(&b.meta.section), b.meta.order, &b.meta.id))
+            (section_pos(&a.meta.section), a.meta.order, &a.meta.id).cmp(&(
+                section_pos(&b.meta.section),
+                b.meta.order,
+                &b.meta.id,
+            ))
         });
 
         // Compile every template, clause body and condition into one tera instance.
@@ -256,11 +311,23 @@ impl Library {
             template_hasher.update(t.text.as_bytes());
             template_hasher.update([0]);
         }
-        let templates_hash: String = template_hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let templates_hash: String = template_hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let named: Vec<(String, &str)> = sorted_templates
             .iter()
             .filter(|t| t.rel.ends_with(".tera"))
-            .map(|t| (t.rel.trim_start_matches("templates/").trim_end_matches(".tera").to_owned(), t.text.as_str()))
+            .map(|t| {
+                (
+                    t.rel
+                        .trim_start_matches("templates/")
+                        .trim_end_matches(".tera")
+                        .to_owned(),
+                    t.text.as_str(),
+                )
+            })
             .collect();
         // Added together, because templates include one another.
         if let Err(e) = tera.add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t))) {
@@ -273,12 +340,18 @@ impl Library {
         for c in &clauses {
             if let Err(e) = tera.add_raw_template(&c.template_name(), &c.body) {
                 diags.push(
-                    Diagnostic::error("library::bad-template", format!("clause `{}`: {}", c.meta.id, tera_error_text(&e)))
-                        .field(c.path.clone())
-                        .help("fix the tera syntax in the clause body"),
+                    Diagnostic::error(
+                        "library::bad-template",
+                        format!("clause `{}`: {}", c.meta.id, tera_error_text(&e)),
+                    )
+                    .field(c.path.clone())
+                    .help("fix the tera syntax in the clause body"),
                 );
             }
-            let cond = format!("{{% if {} %}}true{{% else %}}false{{% endif %}}", c.meta.when);
+            let cond = format!(
+                "{{% if {} %}}true{{% else %}}false{{% endif %}}",
+                c.meta.when
+            );
             if let Err(e) = tera.add_raw_template(&c.condition_name(), &cond) {
                 diags.push(
                     Diagnostic::error("library::bad-condition", format!("clause `{}` has a condition tera cannot read: {}", c.meta.id, tera_error_text(&e)))
@@ -298,11 +371,20 @@ impl Library {
             hasher.update(c.hash.as_bytes());
         }
         hasher.update(templates_hash.as_bytes());
-        let hash = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let hash = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
 
         let template_files = template_files
             .iter()
-            .map(|t| (t.rel.trim_start_matches("templates/").to_owned(), t.text.clone()))
+            .map(|t| {
+                (
+                    t.rel.trim_start_matches("templates/").to_owned(),
+                    t.text.clone(),
+                )
+            })
             .collect();
         Ok(Library {
             template_files,
@@ -325,17 +407,31 @@ impl Library {
     }
 
     /// Decide which clauses apply to an agreement.
-    pub fn select(&self, ctx: &tera::Context, include: &[String], exclude: &[String]) -> Result<Selection, Vec<Diagnostic>> {
+    pub fn select(
+        &self,
+        ctx: &tera::Context,
+        include: &[String],
+        exclude: &[String],
+    ) -> Result<Selection, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         let ids: Vec<&str> = self.clauses.iter().map(|c| c.meta.id.as_str()).collect();
         for (field, list) in [("include", include), ("exclude", exclude)] {
             for id in list {
                 if !ids.contains(&id.as_str()) {
                     let help = match did_you_mean(id, ids.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`? `datapact clauses` lists every clause id"),
+                        Some(s) => {
+                            format!("did you mean `{s}`? `datapact clauses` lists every clause id")
+                        }
                         None => "`datapact clauses` lists every clause id".to_owned(),
                     };
-                    diags.push(Diagnostic::error("config::unknown-clause", format!("no clause has the id `{id}`")).field(format!("clauses.{field}")).help(help));
+                    diags.push(
+                        Diagnostic::error(
+                            "config::unknown-clause",
+                            format!("no clause has the id `{id}`"),
+                        )
+                        .field(format!("clauses.{field}"))
+                        .help(help),
+                    );
                 }
             }
         }
@@ -345,8 +441,15 @@ impl Library {
                 Ok(s) => s == "true",
                 Err(e) => {
                     diags.push(
-                        Diagnostic::error("library::condition-failed", format!("the condition of clause `{}` failed: {}", c.meta.id, tera_error_text(&e)))
-                            .field(format!("{}: when = \"{}\"", c.path, c.meta.when)),
+                        Diagnostic::error(
+                            "library::condition-failed",
+                            format!(
+                                "the condition of clause `{}` failed: {}",
+                                c.meta.id,
+                                tera_error_text(&e)
+                            ),
+                        )
+                        .field(format!("{}: when = \"{}\"", c.path, c.meta.when)),
                     );
                     false
                 }
@@ -355,9 +458,12 @@ impl Library {
             let (included, reason) = if exclude.contains(id) {
                 if c.meta.required && cond {
                     diags.push(
-                        Diagnostic::error("config::required-clause", format!("clause `{id}` is required and cannot be excluded"))
-                            .field("clauses.exclude")
-                            .help(format!("remove \"{id}\" from [clauses] exclude")),
+                        Diagnostic::error(
+                            "config::required-clause",
+                            format!("clause `{id}` is required and cannot be excluded"),
+                        )
+                        .field("clauses.exclude")
+                        .help(format!("remove \"{id}\" from [clauses] exclude")),
                     );
                 }
                 (false, Reason::Excluded)
@@ -368,9 +474,17 @@ impl Library {
             } else {
                 (false, Reason::Condition(c.meta.when.clone()))
             };
-            entries.push(SelectionEntry { clause: id.clone(), included, reason });
+            entries.push(SelectionEntry {
+                clause: id.clone(),
+                included,
+                reason,
+            });
         }
-        let included: HashSet<&str> = entries.iter().filter(|e| e.included).map(|e| e.clause.as_str()).collect();
+        let included: HashSet<&str> = entries
+            .iter()
+            .filter(|e| e.included)
+            .map(|e| e.clause.as_str())
+            .collect();
         for e in entries.iter().filter(|e| e.included) {
             if let Some(c) = self.clause(&e.clause) {
                 for r in &c.meta.requires {
@@ -384,7 +498,11 @@ impl Library {
                 }
             }
         }
-        if diags.is_empty() { Ok(Selection { entries }) } else { Err(diags) }
+        if diags.is_empty() {
+            Ok(Selection { entries })
+        } else {
+            Err(diags)
+        }
     }
 
     /// Write the library's files into a folder, for an organisation to adapt.
@@ -430,7 +548,10 @@ pub struct Selection {
 
 impl Selection {
     pub fn included(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().filter(|e| e.included).map(|e| e.clause.as_str())
+        self.entries
+            .iter()
+            .filter(|e| e.included)
+            .map(|e| e.clause.as_str())
     }
 }
 
@@ -445,24 +566,50 @@ pub fn tera_error_text(e: &tera::Error) -> String {
     out
 }
 
-fn parse_clause(text: &str) -> Result<(ClauseMeta, String), (String, Option<std::ops::Range<usize>>)> {
+fn parse_clause(
+    text: &str,
+) -> Result<(ClauseMeta, String), (String, Option<std::ops::Range<usize>>)> {
     let text_n = text.replace("\r\n", "\n");
-    let rest = text_n
-        .strip_prefix("+++\n")
-        .ok_or_else(|| ("the clause file does not start with a +++ line".to_owned(), Some(0..0)))?;
+    let rest = text_n.strip_prefix("+++\n").ok_or_else(|| {
+        (
+            "the clause file does not start with a +++ line".to_owned(),
+            Some(0..0),
+        )
+    })?;
     let end = rest
         .find("\n+++\n")
         .or_else(|| rest.strip_suffix("\n+++").map(|r| r.len()))
-        .ok_or_else(|| ("the front matter is not closed with a +++ line".to_owned(), Some(0..3)))?;
+        .ok_or_else(|| {
+            (
+                "the front matter is not closed with a +++ line".to_owned(),
+                Some(0..3),
+            )
+        })?;
     let front = &rest[..end];
     let body = rest.get(end + 5..).unwrap_or("").trim().to_owned();
     let meta: ClauseMeta = toml::from_str(front).map_err(|e| {
-        (e.message().to_owned(), e.span().map(|s| s.start + 4..s.end + 4))
+        (
+            e.message().to_owned(),
+            e.span().map(|s| s.start + 4..s.end + 4),
+        )
     })?;
-    let valid_id = meta.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && meta.id.chars().next().is_some_and(|c| c.is_ascii_lowercase());
+    let valid_id = meta
+        .id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && meta
+            .id
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase());
     if !valid_id {
-        return Err((format!("clause id `{}` must be lower-case letters, digits and '-'", meta.id), None));
+        return Err((
+            format!(
+                "clause id `{}` must be lower-case letters, digits and '-'",
+                meta.id
+            ),
+            None,
+        ));
     }
     if body.is_empty() {
         return Err((format!("clause `{}` has no body", meta.id), None));
@@ -489,12 +636,16 @@ fn read_tree(root: &Path, sub: &str) -> Result<Vec<RawFile>, Diagnostic> {
     let mut out = Vec::new();
     let mut stack = vec![root.join(sub)];
     while let Some(dir) = stack.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| Diagnostic::error("io::read", format!("cannot read {}: {e}", dir.display())))?;
+        let entries = std::fs::read_dir(&dir).map_err(|e| {
+            Diagnostic::error("io::read", format!("cannot read {}: {e}", dir.display()))
+        })?;
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
             let path = e.path();
-            let ft = e.file_type().map_err(|err| Diagnostic::error("io::read", format!("cannot read {}: {err}", path.display())))?;
+            let ft = e.file_type().map_err(|err| {
+                Diagnostic::error("io::read", format!("cannot read {}: {err}", path.display()))
+            })?;
             if ft.is_dir() {
                 stack.push(path);
             } else if ft.is_file() {
@@ -502,8 +653,14 @@ fn read_tree(root: &Path, sub: &str) -> Result<Vec<RawFile>, Diagnostic> {
                 if name.starts_with('.') {
                     continue;
                 }
-                let text = std::fs::read_to_string(&path).map_err(|err| Diagnostic::error("io::read", format!("cannot read {}: {err}", path.display())))?;
-                let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+                let text = std::fs::read_to_string(&path).map_err(|err| {
+                    Diagnostic::error("io::read", format!("cannot read {}: {err}", path.display()))
+                })?;
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(RawFile { rel, text });
             }
         }

@@ -29,10 +29,16 @@ pub struct Spans {
 
 impl Spans {
     fn new(source: &SourceFile) -> Self {
-        Spans { sources: vec![source.clone()], ..Spans::default() }
+        Spans {
+            sources: vec![source.clone()],
+            ..Spans::default()
+        }
     }
 
-    fn nearest<'a>(map: &'a HashMap<String, (usize, Range<usize>)>, pointer: &str) -> Option<&'a (usize, Range<usize>)> {
+    fn nearest<'a>(
+        map: &'a HashMap<String, (usize, Range<usize>)>,
+        pointer: &str,
+    ) -> Option<&'a (usize, Range<usize>)> {
         let mut p = pointer;
         loop {
             if let Some(s) = map.get(p) {
@@ -66,14 +72,19 @@ impl Spans {
 
     /// The byte span of the value at `pointer` in the primary file, if it came from there.
     pub fn value_span(&self, pointer: &str) -> Option<Range<usize>> {
-        Spans::nearest(&self.values, pointer).filter(|(s, _)| *s == 0).map(|(_, r)| r.clone())
+        Spans::nearest(&self.values, pointer)
+            .filter(|(s, _)| *s == 0)
+            .map(|(_, r)| r.clone())
     }
 
     /// Re-root spans found under `from` (e.g. `/partners/3`) at `to` (e.g. `/parties/1`).
     pub fn graft(&mut self, other: &Spans, from: &str, to: &str) {
         let offset = self.sources.len();
         self.sources.extend(other.sources.iter().cloned());
-        for (map, other_map) in [(&mut self.values, &other.values), (&mut self.keys, &other.keys)] {
+        for (map, other_map) in [
+            (&mut self.values, &other.values),
+            (&mut self.keys, &other.keys),
+        ] {
             for (k, (src, span)) in other_map {
                 if let Some(rest) = k.strip_prefix(from)
                     && (rest.is_empty() || rest.starts_with('/'))
@@ -88,7 +99,13 @@ impl Spans {
     pub fn graft_flat(&mut self, source: &SourceFile, span: Range<usize>, to: &str, value: &Value) {
         let idx = self.sources.len();
         self.sources.push(source.clone());
-        fn walk(map: &mut HashMap<String, (usize, Range<usize>)>, p: String, v: &Value, idx: usize, span: &Range<usize>) {
+        fn walk(
+            map: &mut HashMap<String, (usize, Range<usize>)>,
+            p: String,
+            v: &Value,
+            idx: usize,
+            span: &Range<usize>,
+        ) {
             match v {
                 Value::Object(m) => {
                     for (k, v) in m {
@@ -129,7 +146,11 @@ pub struct Loaded {
 impl Loaded {
     /// A diagnostic pointing at the value of a field given as a JSON pointer.
     pub fn diag_at(&self, d: Diagnostic, pointer: &str) -> Diagnostic {
-        let d = if d.field.is_none() { d.field(pointer_to_field(pointer)) } else { d };
+        let d = if d.field.is_none() {
+            d.field(pointer_to_field(pointer))
+        } else {
+            d
+        };
         self.spans.at_value(d, pointer)
     }
 }
@@ -148,15 +169,20 @@ pub fn pointer_to_field(pointer: &str) -> String {
             out.push_str(&seg);
         }
     }
-    if out.is_empty() { "(top level)".to_owned() } else { out }
+    if out.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        out
+    }
 }
 
 /// Read and load a config file.
 pub fn load_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
     let bytes = std::fs::read(path).map_err(|e| {
         vec![
-            Diagnostic::error("io::read", format!("cannot read {}: {e}", path.display()))
-                .help("check the path; configs are TOML files such as examples/mno-displacement.toml"),
+            Diagnostic::error("io::read", format!("cannot read {}: {e}", path.display())).help(
+                "check the path; configs are TOML files such as examples/mno-displacement.toml",
+            ),
         ]
     })?;
     let text = match String::from_utf8(bytes) {
@@ -168,7 +194,9 @@ pub fn load_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
             return Err(vec![
                 Diagnostic::error("config::encoding", "the file is not valid UTF-8")
                     .label("invalid byte sequence here")
-                    .help("save the file as UTF-8 (most editors: File > Save with encoding > UTF-8)")
+                    .help(
+                        "save the file as UTF-8 (most editors: File > Save with encoding > UTF-8)",
+                    )
                     .at(&src, Some(offset..offset + 1)),
             ]);
         }
@@ -227,9 +255,16 @@ pub fn load_json(source: SourceFile, raw: Value, spans: Spans) -> Result<Loaded,
         return Err(diags);
     }
     match serde_json::from_value::<Config>(raw.clone()) {
-        Ok(config) => Ok(Loaded { source, config, raw, spans }),
+        Ok(config) => Ok(Loaded {
+            source,
+            config,
+            raw,
+            spans,
+        }),
         // The schema is derived from the same types, so this is rare; report it plainly.
-        Err(e) => Err(vec![Diagnostic::error("config::invalid", e.to_string()).at(&source, None)]),
+        Err(e) => Err(vec![
+            Diagnostic::error("config::invalid", e.to_string()).at(&source, None),
+        ]),
     }
 }
 
@@ -247,7 +282,10 @@ fn table_to_json(table: &DeTable<'_>, pointer: &str, spans: &mut Spans) -> Value
         let p = format!("{pointer}/{}", escape_pointer(key.get_ref()));
         spans.keys.insert(p.clone(), (0, key.span()));
         spans.values.insert(p.clone(), (0, value.span()));
-        map.insert(key.get_ref().to_string(), value_to_json(value.get_ref(), &p, spans));
+        map.insert(
+            key.get_ref().to_string(),
+            value_to_json(value.get_ref(), &p, spans),
+        );
     }
     Value::Object(map)
 }
@@ -293,7 +331,10 @@ pub fn config_schema() -> &'static Value {
     SCHEMA.get_or_init(|| {
         let mut schema = serde_json::to_value(schemars::schema_for!(Config)).unwrap_or(Value::Null);
         if let Value::Object(map) = &mut schema {
-            map.insert("title".into(), Value::String("datapact agreement config".into()));
+            map.insert(
+                "title".into(),
+                Value::String("datapact agreement config".into()),
+            );
             map.insert(
                 "$id".into(),
                 Value::String("https://datapact.invalid/schema/config-v1.json".into()),
@@ -307,7 +348,9 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
     use jsonschema::error::ValidationErrorKind as K;
     let schema = config_schema();
     static VALIDATOR: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
-    let validator = match VALIDATOR.get_or_init(|| jsonschema::validator_for(schema).map_err(|e| e.to_string())) {
+    let validator = match VALIDATOR
+        .get_or_init(|| jsonschema::validator_for(schema).map_err(|e| e.to_string()))
+    {
         Ok(v) => v,
         Err(e) => return vec![Diagnostic::error("internal::schema", e.clone())],
     };
@@ -321,12 +364,17 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
                 let allowed = allowed_properties(schema, &schema_path);
                 for key in unexpected {
                     let p = format!("{pointer}/{}", escape_pointer(key));
-                    let mut d = Diagnostic::error("config::unknown-key", format!("unknown key `{key}` in {}", table_name(&field)))
-                        .field(pointer_to_field(&p))
-                        .label("not a known key");
+                    let mut d = Diagnostic::error(
+                        "config::unknown-key",
+                        format!("unknown key `{key}` in {}", table_name(&field)),
+                    )
+                    .field(pointer_to_field(&p))
+                    .label("not a known key");
                     d = match did_you_mean(key, allowed.iter().map(String::as_str)) {
                         Some(s) => d.help(format!("did you mean `{s}`?")),
-                        None => d.help(format!("the keys allowed here are: {}", allowed.join(", "))),
+                        None => {
+                            d.help(format!("the keys allowed here are: {}", allowed.join(", ")))
+                        }
                     };
                     out.push(spans.at_key(d, &p));
                 }
@@ -339,7 +387,11 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
                     "config::missing-field",
                     format!("missing required field `{name}` in {}", table_name(&field)),
                 )
-                .field(if field == "(top level)" { name.to_owned() } else { format!("{field}.{name}") })
+                .field(if field == "(top level)" {
+                    name.to_owned()
+                } else {
+                    format!("{field}.{name}")
+                })
                 .label(format!("`{name}` is required here"))
                 .help(match doc {
                     Some(doc) => format!("add `{name} = …`: {doc}"),
@@ -349,7 +401,11 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
             K::Enum { options } => {
                 let opts: Vec<String> = options
                     .as_array()
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let given = err.instance().as_str().unwrap_or_default().to_owned();
                 let mut d = Diagnostic::error(
@@ -359,7 +415,10 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
                 .field(field.clone())
                 .label("not one of the allowed values");
                 d = match did_you_mean(&given, opts.iter().map(String::as_str)) {
-                    Some(s) => d.help(format!("did you mean \"{s}\"? allowed: {}", quote_list(&opts))),
+                    Some(s) => d.help(format!(
+                        "did you mean \"{s}\"? allowed: {}",
+                        quote_list(&opts)
+                    )),
                     None => d.help(format!("write one of: {}", quote_list(&opts))),
                 };
                 d
@@ -371,7 +430,11 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
                     .to_lowercase();
                 Diagnostic::error(
                     "config::wrong-type",
-                    format!("`{field}` has the wrong type: expected {}, found {}", describe_type(&expected), json_type(&err.instance())),
+                    format!(
+                        "`{field}` has the wrong type: expected {}, found {}",
+                        describe_type(&expected),
+                        json_type(&err.instance())
+                    ),
                 )
                 .field(field.clone())
                 .label(format!("expected {}", describe_type(&expected)))
@@ -389,7 +452,8 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
             )
             .field(field.clone())
             .help(format!("write a number of {limit} or less")),
-            _ => Diagnostic::error("config::invalid", format!("`{field}`: {err}")).field(field.clone()),
+            _ => Diagnostic::error("config::invalid", format!("`{field}`: {err}"))
+                .field(field.clone()),
         };
         out.push(spans.at_value(d, &pointer));
     }
@@ -405,7 +469,10 @@ fn table_name(field: &str) -> String {
 }
 
 fn quote_list(opts: &[String]) -> String {
-    opts.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")
+    opts.iter()
+        .map(|o| format!("\"{o}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn describe_type(t: &str) -> &'static str {
@@ -503,7 +570,11 @@ fn property_doc(schema: &Value, schema_path: &str, name: &str) -> Option<String>
         .map(str::to_owned)
         .or_else(|| {
             // A property that is itself a table: use the table's own description.
-            node.get("properties")?.get(name)?.get("description")?.as_str().map(str::to_owned)
+            node.get("properties")?
+                .get(name)?
+                .get("description")?
+                .as_str()
+                .map(str::to_owned)
         })?;
     Some(desc.lines().next().unwrap_or_default().to_owned())
 }
@@ -513,7 +584,9 @@ mod tests {
     use super::*;
 
     fn errors(text: &str) -> Vec<Diagnostic> {
-        load_str(Path::new("t.toml"), text).err().unwrap_or_default()
+        load_str(Path::new("t.toml"), text)
+            .err()
+            .unwrap_or_default()
     }
 
     #[test]
@@ -532,9 +605,18 @@ mod tests {
     #[test]
     fn reports_every_unknown_key_with_suggestion() {
         let e = errors("[agreement]\ntitel = \"x\"\nreferense = \"y\"\n");
-        let unknown: Vec<_> = e.iter().filter(|d| d.code == "config::unknown-key").collect();
+        let unknown: Vec<_> = e
+            .iter()
+            .filter(|d| d.code == "config::unknown-key")
+            .collect();
         assert_eq!(unknown.len(), 2, "{e:#?}");
-        assert!(unknown[0].help.as_deref().unwrap_or_default().contains("`title`"));
+        assert!(
+            unknown[0]
+                .help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("`title`")
+        );
         assert_eq!(unknown[0].location.as_ref().map(|l| l.line), Some(2));
         assert_eq!(unknown[1].location.as_ref().map(|l| l.line), Some(3));
     }

@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use jiff::civil::{Date, Time};
 use jiff::Span;
+use jiff::civil::{Date, Time};
 use serde::Serialize;
 
 use crate::config::*;
@@ -212,11 +212,14 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
     let shape_ok = bytes.len() == 10
         && bytes[4] == b'-'
         && bytes[7] == b'-'
-        && s.chars().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && s.chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape_ok {
         return Err(format!("`{s}` is not a date in the form YYYY-MM-DD"));
     }
-    s.parse::<Date>().map_err(|_| format!("`{s}` is not a real calendar date"))
+    s.parse::<Date>()
+        .map_err(|_| format!("`{s}` is not a real calendar date"))
 }
 
 /// Parse a positive ISO-8601 duration such as `P24M`, `P1Y6M`, `P7D` or `PT72H`.
@@ -224,7 +227,9 @@ pub fn parse_duration(s: &str) -> Result<Span, String> {
     if !s.starts_with('P') {
         return Err(format!("`{s}` is not an ISO-8601 duration"));
     }
-    let span: Span = s.parse().map_err(|_| format!("`{s}` is not an ISO-8601 duration"))?;
+    let span: Span = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not an ISO-8601 duration"))?;
     if span.is_zero() {
         return Err(format!("`{s}` is a zero duration"));
     }
@@ -232,7 +237,9 @@ pub fn parse_duration(s: &str) -> Result<Span, String> {
         return Err(format!("`{s}` is a negative duration"));
     }
     if span.get_seconds() != 0 || span.get_minutes() != 0 || span.get_milliseconds() != 0 {
-        return Err(format!("`{s}` is finer than hours; agreements count in hours, days, weeks, months or years"));
+        return Err(format!(
+            "`{s}` is finer than hours; agreements count in hours, days, weeks, months or years"
+        ));
     }
     Ok(span)
 }
@@ -262,7 +269,10 @@ pub fn humanize(span: &Span) -> String {
 
 /// Add a duration to a date (calendar arithmetic: month ends and leap years respected).
 pub fn add_duration(date: Date, span: Span) -> Option<Date> {
-    date.to_datetime(Time::midnight()).checked_add(span).ok().map(|dt| dt.date())
+    date.to_datetime(Time::midnight())
+        .checked_add(span)
+        .ok()
+        .map(|dt| dt.date())
 }
 
 /// A country's name as it reads in running text ("the United Kingdom", "Kenya").
@@ -306,10 +316,16 @@ pub fn country_name(code: &str) -> String {
 
 /// Check a loaded config and derive its facts.
 pub fn build(loaded: Loaded) -> Result<Model, Vec<Diagnostic>> {
-    let mut c = Checker { loaded: &loaded, diags: Vec::new() };
+    let mut c = Checker {
+        loaded: &loaded,
+        diags: Vec::new(),
+    };
     c.check_all();
     let mut diags = c.diags;
-    if diags.iter().any(|d| d.severity == crate::diag::Severity::Error) {
+    if diags
+        .iter()
+        .any(|d| d.severity == crate::diag::Severity::Error)
+    {
         diags.sort_by_key(|d| d.span.as_ref().map_or(usize::MAX, |s| s.start));
         return Err(diags);
     }
@@ -336,7 +352,8 @@ impl Checker<'_> {
                     "config::bad-date",
                     pointer,
                     msg,
-                    "write a date as YYYY-MM-DD, e.g. 2026-03-01 (a TOML date needs no quotes)".into(),
+                    "write a date as YYYY-MM-DD, e.g. 2026-03-01 (a TOML date needs no quotes)"
+                        .into(),
                 );
                 None
             }
@@ -367,10 +384,14 @@ impl Checker<'_> {
             "the ISO 3166-1 code of the United Kingdom is \"GB\"".to_owned()
         } else if value != upper && isocountry::CountryCode::for_alpha2(&upper).is_ok() {
             format!("country codes are upper case: write \"{upper}\"")
-        } else if let Some(code) = isocountry::CountryCode::iter()
-            .find(|c| c.name().eq_ignore_ascii_case(value) || c.alpha3().eq_ignore_ascii_case(value))
-        {
-            format!("write the two-letter code \"{}\" for {}", code.alpha2(), code.name())
+        } else if let Some(code) = isocountry::CountryCode::iter().find(|c| {
+            c.name().eq_ignore_ascii_case(value) || c.alpha3().eq_ignore_ascii_case(value)
+        }) {
+            format!(
+                "write the two-letter code \"{}\" for {}",
+                code.alpha2(),
+                code.name()
+            )
         } else {
             "write an ISO 3166-1 alpha-2 code such as \"BE\", \"KE\" or \"CH\"".to_owned()
         };
@@ -387,9 +408,15 @@ impl Checker<'_> {
             return;
         }
         let help = match did_you_mean(value, known.iter().copied()) {
-            Some(s) => format!("did you mean \"{s}\"? declared {kind} ids: {}", known.join(", ")),
+            Some(s) => format!(
+                "did you mean \"{s}\"? declared {kind} ids: {}",
+                known.join(", ")
+            ),
             None if known.is_empty() => format!("declare it in a [[{table}]] table first"),
-            None => format!("use one of the declared {kind} ids ({}) or add a [[{table}]] table with id = \"{value}\"", known.join(", ")),
+            None => format!(
+                "use one of the declared {kind} ids ({}) or add a [[{table}]] table with id = \"{value}\"",
+                known.join(", ")
+            ),
         };
         self.err(
             "config::unknown-reference",
@@ -480,7 +507,13 @@ impl Checker<'_> {
         let effective = self.date("/agreement/effective_date", &a.effective_date);
         self.duration("/agreement/review_interval", &a.review_interval);
         if let Some(owner) = &a.review_owner {
-            self.reference("/agreement/review_owner", owner, "party", "parties", &parties);
+            self.reference(
+                "/agreement/review_owner",
+                owner,
+                "party",
+                "parties",
+                &parties,
+            );
         }
 
         // [[parties]]
@@ -488,7 +521,10 @@ impl Checker<'_> {
             self.err(
                 "config::too-few-parties",
                 "/parties",
-                format!("an agreement needs at least two parties; {} declared", cfg.parties.len()),
+                format!(
+                    "an agreement needs at least two parties; {} declared",
+                    cfg.parties.len()
+                ),
                 "add a [[parties]] table for each organisation that signs".into(),
             );
         }
@@ -512,31 +548,59 @@ impl Checker<'_> {
         self.unique_ids("purposes", cfg.purposes.iter().map(|p| p.id.as_str()));
         self.unique_ids("datasets", cfg.datasets.iter().map(|d| d.id.as_str()));
         if cfg.purposes.is_empty() {
-            self.err("config::empty", "/purposes", "no purpose is declared".into(), "add a [[purposes]] table".into());
+            self.err(
+                "config::empty",
+                "/purposes",
+                "no purpose is declared".into(),
+                "add a [[purposes]] table".into(),
+            );
         }
         if cfg.datasets.is_empty() {
-            self.err("config::empty", "/datasets", "no dataset is declared".into(), "add a [[datasets]] table".into());
+            self.err(
+                "config::empty",
+                "/datasets",
+                "no dataset is declared".into(),
+                "add a [[datasets]] table".into(),
+            );
         }
         for (i, d) in cfg.datasets.iter().enumerate() {
-            self.reference(&format!("/datasets/{i}/provider"), &d.provider, "party", "parties", &parties);
+            self.reference(
+                &format!("/datasets/{i}/provider"),
+                &d.provider,
+                "party",
+                "parties",
+                &parties,
+            );
             if d.data_categories.is_empty() {
                 self.err(
                     "config::empty",
                     &format!("/datasets/{i}/data_categories"),
                     format!("dataset `{}` lists no data categories", d.id),
-                    "list the categories of data it holds, e.g. [\"location\", \"demographic\"]".into(),
+                    "list the categories of data it holds, e.g. [\"location\", \"demographic\"]"
+                        .into(),
                 );
             }
         }
 
         // [[flows]]
         if cfg.flows.is_empty() {
-            self.err("config::empty", "/flows", "no data flow is declared".into(), "add a [[flows]] table saying who sends which dataset to whom".into());
+            self.err(
+                "config::empty",
+                "/flows",
+                "no data flow is declared".into(),
+                "add a [[flows]] table saying who sends which dataset to whom".into(),
+            );
         }
         self.unique_ids("flows", cfg.flows.iter().map(|f| f.id.as_str()));
         for (i, f) in cfg.flows.iter().enumerate() {
             let base = format!("/flows/{i}");
-            self.reference(&format!("{base}/from"), &f.from, "party", "parties", &parties);
+            self.reference(
+                &format!("{base}/from"),
+                &f.from,
+                "party",
+                "parties",
+                &parties,
+            );
             self.reference(&format!("{base}/to"), &f.to, "party", "parties", &parties);
             if f.from == f.to {
                 self.err(
@@ -547,10 +611,22 @@ impl Checker<'_> {
                 );
             }
             for (j, d) in f.datasets.iter().enumerate() {
-                self.reference(&format!("{base}/datasets/{j}"), d, "dataset", "datasets", &datasets);
+                self.reference(
+                    &format!("{base}/datasets/{j}"),
+                    d,
+                    "dataset",
+                    "datasets",
+                    &datasets,
+                );
             }
             for (j, p) in f.purposes.iter().enumerate() {
-                self.reference(&format!("{base}/purposes/{j}"), p, "purpose", "purposes", &purposes);
+                self.reference(
+                    &format!("{base}/purposes/{j}"),
+                    p,
+                    "purpose",
+                    "purposes",
+                    &purposes,
+                );
             }
             if let Some(interval) = &f.interval {
                 self.duration(&format!("{base}/interval"), interval);
@@ -563,10 +639,20 @@ impl Checker<'_> {
                 );
             }
             if let Some(b) = &f.on_behalf_of {
-                self.reference(&format!("{base}/on_behalf_of"), b, "party", "parties", &parties);
+                self.reference(
+                    &format!("{base}/on_behalf_of"),
+                    b,
+                    "party",
+                    "parties",
+                    &parties,
+                );
             }
-            let from_role = f.from_role.or_else(|| cfg.parties.iter().find(|p| p.id == f.from).map(|p| p.role));
-            let to_role = f.to_role.or_else(|| cfg.parties.iter().find(|p| p.id == f.to).map(|p| p.role));
+            let from_role = f
+                .from_role
+                .or_else(|| cfg.parties.iter().find(|p| p.id == f.from).map(|p| p.role));
+            let to_role = f
+                .to_role
+                .or_else(|| cfg.parties.iter().find(|p| p.id == f.to).map(|p| p.role));
             if let (Some(fr), Some(tr)) = (from_role, to_role)
                 && let Err(msg) = relationship(fr, tr)
             {
@@ -576,14 +662,32 @@ impl Checker<'_> {
 
         // [[legal_bases]]
         for (i, lb) in cfg.legal_bases.iter().enumerate() {
-            self.reference(&format!("/legal_bases/{i}/party"), &lb.party, "party", "parties", &parties);
-            self.reference(&format!("/legal_bases/{i}/purpose"), &lb.purpose, "purpose", "purposes", &purposes);
+            self.reference(
+                &format!("/legal_bases/{i}/party"),
+                &lb.party,
+                "party",
+                "parties",
+                &parties,
+            );
+            self.reference(
+                &format!("/legal_bases/{i}/purpose"),
+                &lb.purpose,
+                "purpose",
+                "purposes",
+                &purposes,
+            );
             if let Some(exp) = &lb.expires {
                 self.date(&format!("/legal_bases/{i}/expires"), exp);
             }
         }
         for (i, n) in cfg.transparency.notices.iter().enumerate() {
-            self.reference(&format!("/transparency/notices/{i}/party"), &n.party, "party", "parties", &parties);
+            self.reference(
+                &format!("/transparency/notices/{i}/party"),
+                &n.party,
+                "party",
+                "parties",
+                &parties,
+            );
         }
         if let Some(p) = &cfg.consent.obtained_by {
             self.reference("/consent/obtained_by", p, "party", "parties", &parties);
@@ -600,18 +704,36 @@ impl Checker<'_> {
 
         // [[storage]]
         for (i, s) in cfg.storage.iter().enumerate() {
-            self.reference(&format!("/storage/{i}/party"), &s.party, "party", "parties", &parties);
+            self.reference(
+                &format!("/storage/{i}/party"),
+                &s.party,
+                "party",
+                "parties",
+                &parties,
+            );
             self.country(&format!("/storage/{i}/country"), &s.country);
             if let Some(b) = &s.backup_country {
                 self.country(&format!("/storage/{i}/backup_country"), b);
             }
             for (j, d) in s.datasets.iter().enumerate() {
-                self.reference(&format!("/storage/{i}/datasets/{j}"), d, "dataset", "datasets", &datasets);
+                self.reference(
+                    &format!("/storage/{i}/datasets/{j}"),
+                    d,
+                    "dataset",
+                    "datasets",
+                    &datasets,
+                );
             }
         }
         for (i, m) in cfg.security.measures.iter().enumerate() {
             for (j, p) in m.applies_to.iter().enumerate() {
-                self.reference(&format!("/security/measures/{i}/applies_to/{j}"), p, "party", "parties", &parties);
+                self.reference(
+                    &format!("/security/measures/{i}/applies_to/{j}"),
+                    p,
+                    "party",
+                    "parties",
+                    &parties,
+                );
             }
         }
 
@@ -620,7 +742,13 @@ impl Checker<'_> {
         with_derived.push("derived");
         for (i, r) in cfg.retention.iter().enumerate() {
             let base = format!("/retention/{i}");
-            self.reference(&format!("{base}/dataset"), &r.dataset, "dataset", "datasets", &with_derived);
+            self.reference(
+                &format!("{base}/dataset"),
+                &r.dataset,
+                "dataset",
+                "datasets",
+                &with_derived,
+            );
             if let Some(p) = &r.party {
                 self.reference(&format!("{base}/party"), p, "party", "parties", &parties);
             }
@@ -655,24 +783,57 @@ impl Checker<'_> {
         // [onward_sharing], [[subprocessors]], [[transfers]]
         for (i, o) in cfg.onward_sharing.permitted.iter().enumerate() {
             let base = format!("/onward_sharing/permitted/{i}");
-            self.reference(&format!("{base}/shared_by"), &o.shared_by, "party", "parties", &parties);
+            self.reference(
+                &format!("{base}/shared_by"),
+                &o.shared_by,
+                "party",
+                "parties",
+                &parties,
+            );
             self.country(&format!("{base}/country"), &o.country);
             for (j, p) in o.purposes.iter().enumerate() {
-                self.reference(&format!("{base}/purposes/{j}"), p, "purpose", "purposes", &purposes);
+                self.reference(
+                    &format!("{base}/purposes/{j}"),
+                    p,
+                    "purpose",
+                    "purposes",
+                    &purposes,
+                );
             }
             for (j, d) in o.datasets.iter().enumerate() {
-                self.reference(&format!("{base}/datasets/{j}"), d, "dataset", "datasets", &with_derived);
+                self.reference(
+                    &format!("{base}/datasets/{j}"),
+                    d,
+                    "dataset",
+                    "datasets",
+                    &with_derived,
+                );
             }
         }
-        self.unique_ids("subprocessors", cfg.subprocessors.iter().map(|s| s.id.as_str()));
+        self.unique_ids(
+            "subprocessors",
+            cfg.subprocessors.iter().map(|s| s.id.as_str()),
+        );
         for (i, s) in cfg.subprocessors.iter().enumerate() {
-            self.reference(&format!("/subprocessors/{i}/processor"), &s.processor, "party", "parties", &parties);
+            self.reference(
+                &format!("/subprocessors/{i}/processor"),
+                &s.processor,
+                "party",
+                "parties",
+                &parties,
+            );
             self.country(&format!("/subprocessors/{i}/country"), &s.country);
         }
         let mut importers = parties.clone();
         importers.extend(subprocessors.iter().copied());
         for (i, t) in cfg.transfers.iter().enumerate() {
-            self.reference(&format!("/transfers/{i}/importer"), &t.importer, "party or sub-processor", "parties", &importers);
+            self.reference(
+                &format!("/transfers/{i}/importer"),
+                &t.importer,
+                "party or sub-processor",
+                "parties",
+                &importers,
+            );
         }
         for (i, c) in cfg.use_restrictions.excluded_authorities.iter().enumerate() {
             self.country(&format!("/use_restrictions/excluded_authorities/{i}"), c);
@@ -702,7 +863,9 @@ impl Checker<'_> {
                     self.err(
                         "config::impossible-date",
                         "/term/end_date",
-                        format!("the agreement ends ({end}) on or before it takes effect ({start})"),
+                        format!(
+                            "the agreement ends ({end}) on or before it takes effect ({start})"
+                        ),
                         "the end date must come after agreement.effective_date".into(),
                     );
                 }
@@ -714,8 +877,23 @@ impl Checker<'_> {
 
 /// Fields that hold one line of text (names, ids, titles, contacts).
 const SINGLE_LINE_KEYS: &[&str] = &[
-    "id", "legal_name", "short_name", "name", "title", "reference", "version", "email", "phone", "country", "registration",
-    "address", "effective_date", "date", "recipient", "attribution", "licence",
+    "id",
+    "legal_name",
+    "short_name",
+    "name",
+    "title",
+    "reference",
+    "version",
+    "email",
+    "phone",
+    "country",
+    "registration",
+    "address",
+    "effective_date",
+    "date",
+    "recipient",
+    "attribution",
+    "licence",
 ];
 
 /// Why a character may not appear in config text, if it may not.
@@ -728,11 +906,21 @@ pub fn forbidden_char(c: char, multi_line: bool) -> Option<&'static str> {
         '\u{202A}'..='\u{202E}' => Some("a bidirectional embedding or override"),
         '\u{2066}'..='\u{2069}' => Some("a bidirectional isolate"),
         '\u{200E}' | '\u{200F}' | '\u{061C}' => Some("an invisible direction mark"),
-        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{2061}'..='\u{2064}' => Some("an invisible zero-width character"),
+        '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}' | '\u{2061}'..='\u{2064}' => {
+            Some("an invisible zero-width character")
+        }
         '\u{200C}' | '\u{200D}' => None,
         '\u{00AD}' => Some("a soft hyphen"),
-        '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}' => Some("an invisible format character"),
-        c if c.is_control() => Some(if c == '\0' { "a NUL character" } else if c == '\n' || c == '\r' { "a line break" } else { "a control character" }),
+        '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}' => {
+            Some("an invisible format character")
+        }
+        c if c.is_control() => Some(if c == '\0' {
+            "a NUL character"
+        } else if c == '\n' || c == '\r' {
+            "a line break"
+        } else {
+            "a control character"
+        }),
         _ => None,
     }
 }
@@ -740,7 +928,10 @@ pub fn forbidden_char(c: char, multi_line: bool) -> Option<&'static str> {
 fn walk_strings(v: &serde_json::Value, pointer: String, f: &mut dyn FnMut(&str, &str, &str)) {
     match v {
         serde_json::Value::String(s) => {
-            let key = pointer.rsplit('/').find(|seg| !seg.chars().all(|c| c.is_ascii_digit())).unwrap_or("");
+            let key = pointer
+                .rsplit('/')
+                .find(|seg| !seg.chars().all(|c| c.is_ascii_digit()))
+                .unwrap_or("");
             f(&pointer, key, s)
         }
         serde_json::Value::Array(a) => {
@@ -750,7 +941,11 @@ fn walk_strings(v: &serde_json::Value, pointer: String, f: &mut dyn FnMut(&str, 
         }
         serde_json::Value::Object(m) => {
             for (k, x) in m {
-                walk_strings(x, format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")), f);
+                walk_strings(
+                    x,
+                    format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    f,
+                );
             }
         }
         _ => {}
@@ -769,7 +964,8 @@ pub fn is_valid_reference(r: &str) -> bool {
     !r.is_empty()
         && r.len() <= 100
         && !r.starts_with('.')
-        && r.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        && r.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
 }
 
 /// The relationship of a flow from the legal roles at each end.
@@ -777,17 +973,22 @@ pub fn relationship(from: LegalRole, to: LegalRole) -> Result<Relationship, Stri
     use LegalRole::*;
     Ok(match (from, to) {
         (JointController, JointController) => Relationship::JointControllers,
-        (Controller | JointController | ThirdPartyRecipient, Controller | JointController | ThirdPartyRecipient) => {
-            Relationship::ControllerToController
-        }
+        (
+            Controller | JointController | ThirdPartyRecipient,
+            Controller | JointController | ThirdPartyRecipient,
+        ) => Relationship::ControllerToController,
         (Controller | JointController, Processor) => Relationship::ControllerToProcessor,
         (Processor | SubProcessor, SubProcessor | Processor) => Relationship::ProcessorToProcessor,
-        (Processor | SubProcessor, Controller | JointController | ThirdPartyRecipient) => Relationship::ProcessorToController,
+        (Processor | SubProcessor, Controller | JointController | ThirdPartyRecipient) => {
+            Relationship::ProcessorToController
+        }
         (Controller | JointController | ThirdPartyRecipient, SubProcessor) => {
             return Err("a controller cannot send data directly to a sub-processor; sub-processors receive data from a processor".into());
         }
         (ThirdPartyRecipient, Processor) => {
-            return Err("a third-party recipient cannot instruct a processor under this agreement".into());
+            return Err(
+                "a third-party recipient cannot instruct a processor under this agreement".into(),
+            );
         }
     })
 }
@@ -816,11 +1017,19 @@ fn derive(cfg: &Config) -> Derived {
     let mut recipients = BTreeSet::new();
     let mut providers = BTreeSet::new();
     for f in &cfg.flows {
-        let from_role = f.from_role.or(party(&f.from).map(|p| p.role)).unwrap_or_default();
-        let to_role = f.to_role.or(party(&f.to).map(|p| p.role)).unwrap_or_default();
+        let from_role = f
+            .from_role
+            .or(party(&f.from).map(|p| p.role))
+            .unwrap_or_default();
+        let to_role = f
+            .to_role
+            .or(party(&f.to).map(|p| p.role))
+            .unwrap_or_default();
         let rel = relationship(from_role, to_role).unwrap_or(Relationship::ControllerToController);
         let controller = match rel {
-            Relationship::ControllerToProcessor => f.on_behalf_of.clone().unwrap_or_else(|| f.from.clone()),
+            Relationship::ControllerToProcessor => {
+                f.on_behalf_of.clone().unwrap_or_else(|| f.from.clone())
+            }
             Relationship::ProcessorToProcessor | Relationship::ProcessorToController => {
                 f.on_behalf_of.clone().unwrap_or_else(|| f.to.clone())
             }
@@ -828,7 +1037,9 @@ fn derive(cfg: &Config) -> Derived {
         };
         for (id, role) in [(&f.from, from_role), (&f.to, to_role)] {
             match role {
-                LegalRole::Controller | LegalRole::JointController | LegalRole::ThirdPartyRecipient => {
+                LegalRole::Controller
+                | LegalRole::JointController
+                | LegalRole::ThirdPartyRecipient => {
                     controllers.insert(id.clone());
                 }
                 LegalRole::Processor | LegalRole::SubProcessor => {
@@ -848,23 +1059,39 @@ fn derive(cfg: &Config) -> Derived {
             relationship: rel,
             relationship_text: rel.describe(),
             controller,
-            interval_text: f.interval.as_deref().and_then(|i| parse_duration(i).ok()).map(|s| humanize(&s)),
+            interval_text: f
+                .interval
+                .as_deref()
+                .and_then(|i| parse_duration(i).ok())
+                .map(|s| humanize(&s)),
             datasets: f.datasets.clone(),
             purposes: f.purposes.clone(),
         });
     }
     let order = |set: BTreeSet<String>| -> Vec<String> {
-        cfg.parties.iter().filter(|p| set.contains(&p.id)).map(|p| p.id.clone()).collect()
+        cfg.parties
+            .iter()
+            .filter(|p| set.contains(&p.id))
+            .map(|p| p.id.clone())
+            .collect()
     };
     d.controllers = order(controllers);
     d.processors = order(processors);
     d.recipients = order(recipients);
     d.providers = order(providers);
-    d.has_controller_to_controller = d.relationships.contains(&Relationship::ControllerToController);
+    d.has_controller_to_controller = d
+        .relationships
+        .contains(&Relationship::ControllerToController);
     d.has_joint_controllers = d.relationships.contains(&Relationship::JointControllers);
-    d.has_controller_to_processor = d.relationships.contains(&Relationship::ControllerToProcessor);
-    d.has_processor_to_processor = d.relationships.contains(&Relationship::ProcessorToProcessor);
-    d.has_processor_to_controller = d.relationships.contains(&Relationship::ProcessorToController);
+    d.has_controller_to_processor = d
+        .relationships
+        .contains(&Relationship::ControllerToProcessor);
+    d.has_processor_to_processor = d
+        .relationships
+        .contains(&Relationship::ProcessorToProcessor);
+    d.has_processor_to_controller = d
+        .relationships
+        .contains(&Relationship::ProcessorToController);
 
     // Data sensitivity.
     let mut special = BTreeSet::new();
@@ -876,16 +1103,19 @@ fn derive(cfg: &Config) -> Derived {
             }
             match c {
                 DataCategory::Criminal => d.has_criminal_data = true,
-                DataCategory::Location | DataCategory::Mobility | DataCategory::CommunicationsMetadata => {
-                    d.has_location_data = true
-                }
+                DataCategory::Location
+                | DataCategory::Mobility
+                | DataCategory::CommunicationsMetadata => d.has_location_data = true,
                 _ => {}
             }
         }
         for g in &ds.vulnerable_groups {
             vulnerable.insert(*g as u8);
         }
-        if matches!(ds.identifiability, Identifiability::Identified | Identifiability::Pseudonymised) {
+        if matches!(
+            ds.identifiability,
+            Identifiability::Identified | Identifiability::Pseudonymised
+        ) {
             d.has_personal_data = true;
         }
     }
@@ -916,30 +1146,65 @@ fn derive(cfg: &Config) -> Derived {
     d.only_non_personal = !d.has_personal_data;
 
     d.has_privileges_and_immunities = cfg.parties.iter().any(|p| p.privileges_and_immunities);
-    d.has_public_authority = cfg.parties.iter().any(|p| p.kind == PartyKind::PublicAuthority);
-    d.has_international_organisation = cfg.parties.iter().any(|p| p.kind == PartyKind::InternationalOrganisation);
-    d.has_research_purpose = cfg.purposes.iter().any(|p| p.category == PurposeCategory::Research);
-    d.commercial_use_allowed = cfg.purposes.iter().any(|p| p.commercial_use != CommercialUse::Prohibited);
-    d.consent_relied_on = cfg.consent.relied_on || cfg.legal_bases.iter().any(|b| b.basis == LawfulBasis::Consent);
+    d.has_public_authority = cfg
+        .parties
+        .iter()
+        .any(|p| p.kind == PartyKind::PublicAuthority);
+    d.has_international_organisation = cfg
+        .parties
+        .iter()
+        .any(|p| p.kind == PartyKind::InternationalOrganisation);
+    d.has_research_purpose = cfg
+        .purposes
+        .iter()
+        .any(|p| p.category == PurposeCategory::Research);
+    d.commercial_use_allowed = cfg
+        .purposes
+        .iter()
+        .any(|p| p.commercial_use != CommercialUse::Prohibited);
+    d.consent_relied_on = cfg.consent.relied_on
+        || cfg
+            .legal_bases
+            .iter()
+            .any(|b| b.basis == LawfulBasis::Consent);
     d.humanitarian = cfg.agreement.context == Context::Humanitarian;
     d.binding = cfg.agreement.binding;
     d.doc_word = if d.binding { "agreement" } else { "protocol" };
     d.must = if d.binding { "must" } else { "will" };
     d.has_subprocessors = !cfg.subprocessors.is_empty();
     d.has_onward_sharing = !cfg.onward_sharing.permitted.is_empty();
-    d.dispute_mechanism = cfg.disputes.mechanism.unwrap_or(if d.has_privileges_and_immunities {
-        DisputeMechanism::Arbitration
-    } else {
-        DisputeMechanism::Courts
-    });
+    d.dispute_mechanism = cfg
+        .disputes
+        .mechanism
+        .unwrap_or(if d.has_privileges_and_immunities {
+            DisputeMechanism::Arbitration
+        } else {
+            DisputeMechanism::Courts
+        });
 
     // WP248 criteria.
-    let methods: String = cfg.purposes.iter().flat_map(|p| p.methods.iter()).map(|m| m.to_lowercase()).collect::<Vec<_>>().join(" ");
+    let methods: String = cfg
+        .purposes
+        .iter()
+        .flat_map(|p| p.methods.iter())
+        .map(|m| m.to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut crit = |n: u8, reason: String| {
-        d.dpia_criteria.push(DpiaCriterion { number: n, name: WP248[(n - 1) as usize], reason });
+        d.dpia_criteria.push(DpiaCriterion {
+            number: n,
+            name: WP248[(n - 1) as usize],
+            reason,
+        });
     };
-    if ["scoring", "profiling", "prediction", "predictive"].iter().any(|k| methods.contains(k)) {
-        crit(1, "the methods include scoring, profiling or prediction".into());
+    if ["scoring", "profiling", "prediction", "predictive"]
+        .iter()
+        .any(|k| methods.contains(k))
+    {
+        crit(
+            1,
+            "the methods include scoring, profiling or prediction".into(),
+        );
     }
     let monitoring = cfg.flows.iter().any(|f| {
         matches!(f.frequency, Frequency::Continuous | Frequency::Periodic)
@@ -947,12 +1212,22 @@ fn derive(cfg: &Config) -> Derived {
                 cfg.datasets.iter().any(|ds| {
                     &ds.id == id
                         && is_personal(ds)
-                        && ds.data_categories.iter().any(|c| matches!(c, DataCategory::Location | DataCategory::Mobility | DataCategory::CommunicationsMetadata))
+                        && ds.data_categories.iter().any(|c| {
+                            matches!(
+                                c,
+                                DataCategory::Location
+                                    | DataCategory::Mobility
+                                    | DataCategory::CommunicationsMetadata
+                            )
+                        })
                 })
             })
     });
     if monitoring {
-        crit(3, "location or mobility data is shared continuously or periodically".into());
+        crit(
+            3,
+            "location or mobility data is shared continuously or periodically".into(),
+        );
     }
     let highly_personal: Vec<&str> = cfg
         .datasets
@@ -976,7 +1251,13 @@ fn derive(cfg: &Config) -> Derived {
         .map(|ds| ds.id.as_str())
         .collect();
     if !highly_personal.is_empty() {
-        crit(4, format!("sensitive or highly personal data in {}", highly_personal.join(", ")));
+        crit(
+            4,
+            format!(
+                "sensitive or highly personal data in {}",
+                highly_personal.join(", ")
+            ),
+        );
     }
     let large: Vec<&str> = cfg
         .datasets
@@ -985,13 +1266,24 @@ fn derive(cfg: &Config) -> Derived {
         .map(|ds| ds.id.as_str())
         .collect();
     if !large.is_empty() {
-        crit(5, format!("{} cover {LARGE_SCALE_PEOPLE} people or more", large.join(", ")));
+        crit(
+            5,
+            format!(
+                "{} cover {LARGE_SCALE_PEOPLE} people or more",
+                large.join(", ")
+            ),
+        );
     }
     let combining = cfg.flows.iter().any(|f| {
         let provs: BTreeSet<&str> = f
             .datasets
             .iter()
-            .filter_map(|id| cfg.datasets.iter().find(|ds| &ds.id == id).map(|ds| ds.provider.as_str()))
+            .filter_map(|id| {
+                cfg.datasets
+                    .iter()
+                    .find(|ds| &ds.id == id)
+                    .map(|ds| ds.provider.as_str())
+            })
             .collect();
         provs.len() > 1
     }) || !cfg.use_restrictions.permitted_linkage.is_empty()
@@ -1001,25 +1293,48 @@ fn derive(cfg: &Config) -> Derived {
             let provs: BTreeSet<&str> = cfg
                 .datasets
                 .iter()
-                .filter(|ds| !cfg.parties.iter().any(|p| p.id == ds.provider && matches!(p.role, LegalRole::Processor | LegalRole::SubProcessor)))
+                .filter(|ds| {
+                    !cfg.parties.iter().any(|p| {
+                        p.id == ds.provider
+                            && matches!(p.role, LegalRole::Processor | LegalRole::SubProcessor)
+                    })
+                })
                 .map(|ds| ds.provider.as_str())
                 .collect();
             provs.len() > 1
         };
     if combining {
-        crit(6, "datasets from more than one source are combined or linkage is permitted".into());
+        crit(
+            6,
+            "datasets from more than one source are combined or linkage is permitted".into(),
+        );
     }
     if d.has_vulnerable_groups {
         crit(7, "the data concerns vulnerable people".into());
     }
-    if ["machine learning", "artificial intelligence", "ai model", "call detail record", "cdr", "biometric", "satellite"]
-        .iter()
-        .any(|k| methods.contains(k))
+    if [
+        "machine learning",
+        "artificial intelligence",
+        "ai model",
+        "call detail record",
+        "cdr",
+        "biometric",
+        "satellite",
+    ]
+    .iter()
+    .any(|k| methods.contains(k))
     {
         crit(8, "the methods use new technology (machine learning, CDR analytics, biometrics or similar)".into());
     }
-    if cfg.purposes.iter().any(|p| p.category == PurposeCategory::ServiceDelivery) {
-        crit(9, "a purpose concerns the delivery of services to people".into());
+    if cfg
+        .purposes
+        .iter()
+        .any(|p| p.category == PurposeCategory::ServiceDelivery)
+    {
+        crit(
+            9,
+            "a purpose concerns the delivery of services to people".into(),
+        );
     }
     let art35_3b = (d.has_special_categories || d.has_criminal_data) && !large.is_empty();
     d.dpia_required = art35_3b || d.dpia_criteria.len() >= 2;
@@ -1051,7 +1366,9 @@ fn derive(cfg: &Config) -> Derived {
         };
         if let Ok(r) = parse_duration(&cfg.agreement.review_interval) {
             d.dates.review_interval_text = humanize(&r);
-            d.dates.first_review = add_duration(effective, r).map(|x| x.to_string()).unwrap_or_default();
+            d.dates.first_review = add_duration(effective, r)
+                .map(|x| x.to_string())
+                .unwrap_or_default();
         }
     }
 
@@ -1065,14 +1382,25 @@ fn derive(cfg: &Config) -> Derived {
         .cloned()
         .or_else(|| cfg.parties.first().map(|p| p.id.clone()))
         .unwrap_or_default();
-    d.rights_contact = cfg.rights.contact_point.clone().unwrap_or_else(|| first_controller.clone());
-    d.review_owner = cfg.agreement.review_owner.clone().unwrap_or(first_controller);
+    d.rights_contact = cfg
+        .rights
+        .contact_point
+        .clone()
+        .unwrap_or_else(|| first_controller.clone());
+    d.review_owner = cfg
+        .agreement
+        .review_owner
+        .clone()
+        .unwrap_or(first_controller);
     d
 }
 
 /// Personal data in law: identified or pseudonymised (anonymised and aggregated data are not).
 pub fn is_personal(ds: &Dataset) -> bool {
-    matches!(ds.identifiability, Identifiability::Identified | Identifiability::Pseudonymised)
+    matches!(
+        ds.identifiability,
+        Identifiability::Identified | Identifiability::Pseudonymised
+    )
 }
 
 pub fn is_special(c: DataCategory) -> bool {
@@ -1096,9 +1424,21 @@ fn area(country: &str) -> &str {
 
 fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
     let party = |id: &str| cfg.parties.iter().find(|p| p.id == id);
-    let personal = |ids: &[String]| ids.iter().any(|id| cfg.datasets.iter().any(|ds| &ds.id == id && is_personal(ds)));
+    let personal = |ids: &[String]| {
+        ids.iter().any(|id| {
+            cfg.datasets
+                .iter()
+                .any(|ds| &ds.id == id && is_personal(ds))
+        })
+    };
     let mut out: BTreeMap<(String, String), TransferRecord> = BTreeMap::new();
-    let mut add = |exporter: &str, importer: &str, importer_name: &str, dest: &str, reason: &str, datasets: &[String], declared_mech: Option<TransferMechanism>| {
+    let mut add = |exporter: &str,
+                   importer: &str,
+                   importer_name: &str,
+                   dest: &str,
+                   reason: &str,
+                   datasets: &[String],
+                   declared_mech: Option<TransferMechanism>| {
         let declared = cfg.transfers.iter().position(|t| t.importer == importer);
         let exporter_country = party(exporter).map(|p| p.country.as_str()).unwrap_or("");
         // An international organisation is not covered by its host country's adequacy.
@@ -1107,20 +1447,26 @@ fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
         let mechanism = declared
             .map(|i| cfg.transfers[i].mechanism)
             .or(declared_mech)
-            .or(if adequate { Some(TransferMechanism::Adequacy) } else { None });
-        let entry = out.entry((importer.to_owned(), dest.to_owned())).or_insert_with(|| TransferRecord {
-            exporter: exporter.to_owned(),
-            importer: importer.to_owned(),
-            importer_name: importer_name.to_owned(),
-            destination: dest.to_owned(),
-            destination_name: country_name(dest),
-            reason: reason.to_owned(),
-            adequate,
-            mechanism,
-            declared,
-            datasets: Vec::new(),
-            personal: false,
-        });
+            .or(if adequate {
+                Some(TransferMechanism::Adequacy)
+            } else {
+                None
+            });
+        let entry = out
+            .entry((importer.to_owned(), dest.to_owned()))
+            .or_insert_with(|| TransferRecord {
+                exporter: exporter.to_owned(),
+                importer: importer.to_owned(),
+                importer_name: importer_name.to_owned(),
+                destination: dest.to_owned(),
+                destination_name: country_name(dest),
+                reason: reason.to_owned(),
+                adequate,
+                mechanism,
+                declared,
+                datasets: Vec::new(),
+                personal: false,
+            });
         for ds in datasets {
             if !entry.datasets.contains(ds) {
                 entry.datasets.push(ds.clone());
@@ -1129,23 +1475,59 @@ fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
         entry.personal = entry.personal || personal(datasets);
     };
     for (f, cf) in d.flows.iter().zip(&cfg.flows) {
-        let (Some(from), Some(to)) = (party(&f.from), party(&f.to)) else { continue };
+        let (Some(from), Some(to)) = (party(&f.from), party(&f.to)) else {
+            continue;
+        };
         // Where the recipient keeps the data: its storage entries, else its seat.
         let stores: Vec<&Storage> = cfg.storage.iter().filter(|s| s.party == to.id).collect();
         let origin = area(&from.country);
-        if to.kind == PartyKind::InternationalOrganisation && from.kind != PartyKind::InternationalOrganisation {
-            add(&from.id, &to.id, &to.legal_name, &to.country, "international-organisation", &cf.datasets, None);
+        if to.kind == PartyKind::InternationalOrganisation
+            && from.kind != PartyKind::InternationalOrganisation
+        {
+            add(
+                &from.id,
+                &to.id,
+                &to.legal_name,
+                &to.country,
+                "international-organisation",
+                &cf.datasets,
+                None,
+            );
         } else if area(&to.country) != origin {
-            add(&from.id, &to.id, &to.legal_name, &to.country, "recipient", &cf.datasets, None);
+            add(
+                &from.id,
+                &to.id,
+                &to.legal_name,
+                &to.country,
+                "recipient",
+                &cf.datasets,
+                None,
+            );
         }
         // The recipient places the data in its storage: it exports to those locations.
         for s in stores {
-            let held: Vec<String> = if s.datasets.is_empty() { cf.datasets.clone() } else { cf.datasets.iter().filter(|x| s.datasets.contains(x)).cloned().collect() };
+            let held: Vec<String> = if s.datasets.is_empty() {
+                cf.datasets.clone()
+            } else {
+                cf.datasets
+                    .iter()
+                    .filter(|x| s.datasets.contains(x))
+                    .cloned()
+                    .collect()
+            };
             if held.is_empty() {
                 continue;
             }
             if area(&s.country) != origin {
-                add(&to.id, &to.id, &to.legal_name, &s.country, "storage", &held, None);
+                add(
+                    &to.id,
+                    &to.id,
+                    &to.legal_name,
+                    &s.country,
+                    "storage",
+                    &held,
+                    None,
+                );
             }
             if let Some(b) = &s.backup_country
                 && area(b) != origin
@@ -1155,20 +1537,55 @@ fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
         }
     }
     for sp in &cfg.subprocessors {
-        let Some(proc_party) = party(&sp.processor) else { continue };
+        let Some(proc_party) = party(&sp.processor) else {
+            continue;
+        };
         // Data reaching the processor comes from the providers of the flows it receives.
-        let incoming: Vec<(&DerivedFlow, &Flow)> = d.flows.iter().zip(&cfg.flows).filter(|(f, _)| f.to == sp.processor).collect();
-        let origins: BTreeSet<&str> = incoming.iter().filter_map(|(f, _)| party(&f.from).map(|p| area(&p.country))).collect();
-        let origins = if origins.is_empty() { BTreeSet::from([area(&proc_party.country)]) } else { origins };
-        let datasets: Vec<String> = incoming.iter().flat_map(|(_, cf)| cf.datasets.iter().cloned()).collect();
+        let incoming: Vec<(&DerivedFlow, &Flow)> = d
+            .flows
+            .iter()
+            .zip(&cfg.flows)
+            .filter(|(f, _)| f.to == sp.processor)
+            .collect();
+        let origins: BTreeSet<&str> = incoming
+            .iter()
+            .filter_map(|(f, _)| party(&f.from).map(|p| area(&p.country)))
+            .collect();
+        let origins = if origins.is_empty() {
+            BTreeSet::from([area(&proc_party.country)])
+        } else {
+            origins
+        };
+        let datasets: Vec<String> = incoming
+            .iter()
+            .flat_map(|(_, cf)| cf.datasets.iter().cloned())
+            .collect();
         if origins.iter().any(|o| *o != area(&sp.country)) {
-            add(&sp.processor, &sp.id, &sp.name, &sp.country, "sub-processor", &datasets, None);
+            add(
+                &sp.processor,
+                &sp.id,
+                &sp.name,
+                &sp.country,
+                "sub-processor",
+                &datasets,
+                None,
+            );
         }
     }
     for o in &cfg.onward_sharing.permitted {
-        let Some(by) = party(&o.shared_by) else { continue };
+        let Some(by) = party(&o.shared_by) else {
+            continue;
+        };
         if area(&o.country) != area(&by.country) {
-            add(&by.id, &o.recipient, &o.recipient, &o.country, "onward", &o.datasets, o.mechanism);
+            add(
+                &by.id,
+                &o.recipient,
+                &o.recipient,
+                &o.country,
+                "onward",
+                &o.datasets,
+                o.mechanism,
+            );
         }
     }
     out.into_values().collect()
@@ -1186,7 +1603,11 @@ fn derive_retention(cfg: &Config, d: &Derived) -> Vec<RetentionRow> {
         if id == "derived" {
             "Derived data and outputs".to_owned()
         } else {
-            cfg.datasets.iter().find(|ds| ds.id == id).map(|ds| ds.title.clone()).unwrap_or_else(|| id.to_owned())
+            cfg.datasets
+                .iter()
+                .find(|ds| ds.id == id)
+                .map(|ds| ds.title.clone())
+                .unwrap_or_else(|| id.to_owned())
         }
     };
     let mut rows = Vec::new();
@@ -1196,7 +1617,13 @@ fn derive_retention(cfg: &Config, d: &Derived) -> Vec<RetentionRow> {
             None => d
                 .flows
                 .iter()
-                .filter(|f| r.dataset == "derived" || cfg.flows.iter().any(|cf| cf.id == f.id && cf.datasets.contains(&r.dataset)))
+                .filter(|f| {
+                    r.dataset == "derived"
+                        || cfg
+                            .flows
+                            .iter()
+                            .any(|cf| cf.id == f.id && cf.datasets.contains(&r.dataset))
+                })
                 .map(|f| f.to.clone())
                 .fold(Vec::new(), |mut v, p| {
                     if !v.contains(&p) {
@@ -1206,9 +1633,16 @@ fn derive_retention(cfg: &Config, d: &Derived) -> Vec<RetentionRow> {
                 }),
         };
         let period_text = match (&r.period, &r.event, &r.max) {
-            (Some(p), _, _) => parse_duration(p).map(|s| format!("{} from receipt", humanize(&s))).unwrap_or_default(),
+            (Some(p), _, _) => parse_duration(p)
+                .map(|s| format!("{} from receipt", humanize(&s)))
+                .unwrap_or_default(),
             (None, Some(e), Some(m)) => parse_duration(m)
-                .map(|s| format!("until {e}, and no longer than {} from receipt", humanize(&s)))
+                .map(|s| {
+                    format!(
+                        "until {e}, and no longer than {} from receipt",
+                        humanize(&s)
+                    )
+                })
                 .unwrap_or_default(),
             _ => String::new(),
         };
@@ -1238,7 +1672,10 @@ mod tests {
     #[test]
     fn durations() {
         assert_eq!(humanize(&parse_duration("P24M").unwrap()), "24 months");
-        assert_eq!(humanize(&parse_duration("P1Y6M").unwrap()), "1 year and 6 months");
+        assert_eq!(
+            humanize(&parse_duration("P1Y6M").unwrap()),
+            "1 year and 6 months"
+        );
         assert_eq!(humanize(&parse_duration("PT72H").unwrap()), "72 hours");
         assert!(parse_duration("24 months").is_err());
         assert!(parse_duration("P0D").is_err());
@@ -1248,9 +1685,19 @@ mod tests {
     #[test]
     fn dates_respect_month_ends_and_leap_years() {
         let d = parse_date("2024-01-31").unwrap();
-        assert_eq!(add_duration(d, parse_duration("P1M").unwrap()).unwrap().to_string(), "2024-02-29");
+        assert_eq!(
+            add_duration(d, parse_duration("P1M").unwrap())
+                .unwrap()
+                .to_string(),
+            "2024-02-29"
+        );
         let d = parse_date("2024-02-29").unwrap();
-        assert_eq!(add_duration(d, parse_duration("P1Y").unwrap()).unwrap().to_string(), "2025-02-28");
+        assert_eq!(
+            add_duration(d, parse_duration("P1Y").unwrap())
+                .unwrap()
+                .to_string(),
+            "2025-02-28"
+        );
         assert!(parse_date("2025-02-29").is_err());
         assert!(parse_date("2025-2-1").is_err());
     }
@@ -1274,11 +1721,26 @@ mod tests {
     #[test]
     fn relationships_from_roles() {
         use LegalRole::*;
-        assert_eq!(relationship(Controller, Controller), Ok(Relationship::ControllerToController));
-        assert_eq!(relationship(JointController, JointController), Ok(Relationship::JointControllers));
-        assert_eq!(relationship(Controller, Processor), Ok(Relationship::ControllerToProcessor));
-        assert_eq!(relationship(Processor, SubProcessor), Ok(Relationship::ProcessorToProcessor));
-        assert_eq!(relationship(Processor, Controller), Ok(Relationship::ProcessorToController));
+        assert_eq!(
+            relationship(Controller, Controller),
+            Ok(Relationship::ControllerToController)
+        );
+        assert_eq!(
+            relationship(JointController, JointController),
+            Ok(Relationship::JointControllers)
+        );
+        assert_eq!(
+            relationship(Controller, Processor),
+            Ok(Relationship::ControllerToProcessor)
+        );
+        assert_eq!(
+            relationship(Processor, SubProcessor),
+            Ok(Relationship::ProcessorToProcessor)
+        );
+        assert_eq!(
+            relationship(Processor, Controller),
+            Ok(Relationship::ProcessorToController)
+        );
         assert!(relationship(Controller, SubProcessor).is_err());
     }
 }

@@ -30,13 +30,19 @@ impl Check {
         Check { findings, coverage }
     }
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).count()
+        self.findings
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Error)
+            .count()
     }
 }
 
 /// Which library a config uses: `--library`, else `library = "…"` in the config (relative to
 /// the config file), else the built-in one.
-pub fn library_for(model: &Model, cli_library: Option<&Path>) -> Result<Arc<Library>, Vec<Diagnostic>> {
+pub fn library_for(
+    model: &Model,
+    cli_library: Option<&Path>,
+) -> Result<Arc<Library>, Vec<Diagnostic>> {
     if let Some(dir) = cli_library {
         return Library::from_dir(dir).map(Arc::new);
     }
@@ -44,7 +50,9 @@ pub fn library_for(model: &Model, cli_library: Option<&Path>) -> Result<Arc<Libr
         let base = model.loaded.source.path.parent().unwrap_or(Path::new("."));
         let dir: PathBuf = base.join(rel);
         return Library::from_dir(&dir).map(Arc::new).map_err(|ds| {
-            ds.into_iter().map(|d| model.loaded.diag_at(d, "/library")).collect()
+            ds.into_iter()
+                .map(|d| model.loaded.diag_at(d, "/library"))
+                .collect()
         });
     }
     builtin_library()
@@ -53,7 +61,9 @@ pub fn library_for(model: &Model, cli_library: Option<&Path>) -> Result<Arc<Libr
 /// The built-in library, compiled once per process and shared.
 pub fn builtin_library() -> Result<Arc<Library>, Vec<Diagnostic>> {
     static BUILTIN: OnceLock<Result<Arc<Library>, Vec<Diagnostic>>> = OnceLock::new();
-    BUILTIN.get_or_init(|| Library::builtin().map(Arc::new)).clone()
+    BUILTIN
+        .get_or_init(|| Library::builtin().map(Arc::new))
+        .clone()
 }
 
 /// Load and check a config (no rendering).
@@ -70,7 +80,11 @@ pub fn prepare(path: &Path, cli_library: Option<&Path>) -> Result<Prepared, Vec<
 
 /// Like [`prepare`], for config text that is not a file (e.g. from a git revision); `label`
 /// names it in messages and locates a relative `library`.
-pub fn prepare_text(label: &Path, text: &str, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diagnostic>> {
+pub fn prepare_text(
+    label: &Path,
+    text: &str,
+    cli_library: Option<&Path>,
+) -> Result<Prepared, Vec<Diagnostic>> {
     let loaded = crate::load::load_str(label, text)?;
     let model = crate::model::build(loaded)?;
     finish(model, cli_library)
@@ -80,7 +94,12 @@ fn finish(model: Model, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diag
     let library = library_for(&model, cli_library)?;
     let check = Check::run(&model);
     let rendered = crate::render::render(&model, &library, &check)?;
-    Ok(Prepared { model, library, check, rendered })
+    Ok(Prepared {
+        model,
+        library,
+        check,
+        rendered,
+    })
 }
 
 /// A final agreement is not generated while `check` finds errors; drafts are, with the open

@@ -38,7 +38,9 @@ pub struct Deadline {
 
 /// Today's date in UTC.
 pub fn today() -> Date {
-    jiff::tz::TimeZone::UTC.to_datetime(jiff::Timestamp::now()).date()
+    jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
 }
 
 /// Parse a window such as `90d`, `12w`, `6m`, `1y` or an ISO-8601 duration (`P90D`).
@@ -48,7 +50,9 @@ pub fn parse_window(s: &str) -> Result<Span, String> {
         return parse_duration(s);
     }
     let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| format!("`{s}` is not a window: write e.g. 90d, 12w, 6m or 1y"))?;
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a window: write e.g. 90d, 12w, 6m or 1y"))?;
     if n <= 0 || n > 100 * 366 {
         return Err(format!("`{s}` is not a sensible window"));
     }
@@ -57,7 +61,9 @@ pub fn parse_window(s: &str) -> Result<Span, String> {
         "w" => Ok(Span::new().weeks(n)),
         "m" => Ok(Span::new().months(n)),
         "y" => Ok(Span::new().years(n)),
-        _ => Err(format!("`{s}` has an unknown unit: use d, w, m or y (e.g. 90d)")),
+        _ => Err(format!(
+            "`{s}` has an unknown unit: use d, w, m or y (e.g. 90d)"
+        )),
     }
 }
 
@@ -90,7 +96,12 @@ fn multiply(s: Span, k: i64) -> Option<Span> {
 }
 
 /// Build the register entry of one agreement, counting from `today`.
-pub fn entry(config: &str, model: &Model, today: Date, findings: &[crate::diag::Diagnostic]) -> Entry {
+pub fn entry(
+    config: &str,
+    model: &Model,
+    today: Date,
+    findings: &[crate::diag::Diagnostic],
+) -> Entry {
     let cfg = model.config();
     let reference = cfg.agreement.reference.clone();
     let effective = parse_date(&cfg.agreement.effective_date).ok();
@@ -100,17 +111,41 @@ pub fn entry(config: &str, model: &Model, today: Date, findings: &[crate::diag::
         .map(|d| d.to_string());
     let mut retention_deadlines = Vec::new();
     for r in &cfg.retention {
-        let dur = r.period.as_deref().or(r.max.as_deref()).and_then(|d| parse_duration(d).ok());
+        let dur = r
+            .period
+            .as_deref()
+            .or(r.max.as_deref())
+            .and_then(|d| parse_duration(d).ok());
         if let (Some(start), Some(dur)) = (effective, dur)
             && let Some(due) = add_duration(start, dur)
         {
-            let holder = r.party.as_deref().map(|p| format!(" held by {p}")).unwrap_or_default();
-            let disposal = serde_json::to_value(r.disposal).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let holder = r
+                .party
+                .as_deref()
+                .map(|p| format!(" held by {p}"))
+                .unwrap_or_default();
+            let disposal = serde_json::to_value(r.disposal)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             let what = match &r.event {
-                Some(ev) => format!("{}{holder}: {disposal} at {ev}, and by this date at the latest ({} backstop)", r.dataset, humanize(&dur)),
-                None => format!("{}{holder}: retention of {} from the effective date ends; {disposal}", r.dataset, humanize(&dur)),
+                Some(ev) => format!(
+                    "{}{holder}: {disposal} at {ev}, and by this date at the latest ({} backstop)",
+                    r.dataset,
+                    humanize(&dur)
+                ),
+                None => format!(
+                    "{}{holder}: retention of {} from the effective date ends; {disposal}",
+                    r.dataset,
+                    humanize(&dur)
+                ),
             };
-            retention_deadlines.push(Deadline { reference: reference.clone(), kind: "retention".into(), date: due.to_string(), what });
+            retention_deadlines.push(Deadline {
+                reference: reference.clone(),
+                kind: "retention".into(),
+                date: due.to_string(),
+                what,
+            });
         }
     }
     Entry {
@@ -123,8 +158,14 @@ pub fn entry(config: &str, model: &Model, today: Date, findings: &[crate::diag::
         end_date: model.derived.dates.end.clone(),
         next_review,
         retention_deadlines,
-        open_errors: findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).count(),
-        open_warnings: findings.iter().filter(|d| d.severity == crate::diag::Severity::Warning).count(),
+        open_errors: findings
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Error)
+            .count(),
+        open_warnings: findings
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Warning)
+            .count(),
     }
 }
 
@@ -135,31 +176,66 @@ pub fn deadlines(model: &Model, today: Date, until: Date) -> Vec<Deadline> {
     let reference = cfg.agreement.reference.clone();
     let mut out = Vec::new();
     let in_window = |d: Date| d >= today && d <= until;
-    if let (Ok(start), Ok(iv)) = (parse_date(&cfg.agreement.effective_date), parse_duration(&cfg.agreement.review_interval)) {
+    if let (Ok(start), Ok(iv)) = (
+        parse_date(&cfg.agreement.effective_date),
+        parse_duration(&cfg.agreement.review_interval),
+    ) {
         for k in 1..=10_000i64 {
-            let Some(d) = multiply(iv, k).and_then(|s| add_duration(start, s)) else { break };
+            let Some(d) = multiply(iv, k).and_then(|s| add_duration(start, s)) else {
+                break;
+            };
             if d > until {
                 break;
             }
             if in_window(d) {
-                out.push(Deadline { reference: reference.clone(), kind: "review".into(), date: d.to_string(), what: format!("scheduled review of {reference} (every {})", humanize(&iv)) });
+                out.push(Deadline {
+                    reference: reference.clone(),
+                    kind: "review".into(),
+                    date: d.to_string(),
+                    what: format!("scheduled review of {reference} (every {})", humanize(&iv)),
+                });
             }
         }
     }
-    if let Some(end) = model.derived.dates.end.as_deref().and_then(|e| parse_date(e).ok())
+    if let Some(end) = model
+        .derived
+        .dates
+        .end
+        .as_deref()
+        .and_then(|e| parse_date(e).ok())
         && in_window(end)
     {
-        out.push(Deadline { reference: reference.clone(), kind: "termination".into(), date: end.to_string(), what: format!("{reference} ends; data must be returned or deleted within {} days", cfg.term.exit_days) });
+        out.push(Deadline {
+            reference: reference.clone(),
+            kind: "termination".into(),
+            date: end.to_string(),
+            what: format!(
+                "{reference} ends; data must be returned or deleted within {} days",
+                cfg.term.exit_days
+            ),
+        });
     }
     for b in &cfg.legal_bases {
         if let Some(exp) = b.expires.as_deref().and_then(|e| parse_date(e).ok())
             && in_window(exp)
         {
-            out.push(Deadline { reference: reference.clone(), kind: "legal-basis-expiry".into(), date: exp.to_string(), what: format!("the legal basis of {} for purpose {} expires", b.party, b.purpose) });
+            out.push(Deadline {
+                reference: reference.clone(),
+                kind: "legal-basis-expiry".into(),
+                date: exp.to_string(),
+                what: format!(
+                    "the legal basis of {} for purpose {} expires",
+                    b.party, b.purpose
+                ),
+            });
         }
     }
     let e = entry("", model, today, &[]);
-    out.extend(e.retention_deadlines.into_iter().filter(|d| parse_date(&d.date).is_ok_and(in_window)));
+    out.extend(
+        e.retention_deadlines
+            .into_iter()
+            .filter(|d| parse_date(&d.date).is_ok_and(in_window)),
+    );
     out.sort_by(|a, b| a.date.cmp(&b.date).then(a.kind.cmp(&b.kind)));
     out
 }
@@ -170,12 +246,18 @@ pub fn ics(deadlines: &[Deadline], stamp: Date) -> String {
     use icalendar::{Calendar, Component, EventLike};
     let mut cal = Calendar::new();
     cal.name("datapact: agreement deadlines");
-    let stamp = chrono::NaiveDate::from_ymd_opt(stamp.year() as i32, stamp.month() as u32, stamp.day() as u32)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|dt| dt.and_utc());
+    let stamp = chrono::NaiveDate::from_ymd_opt(
+        stamp.year() as i32,
+        stamp.month() as u32,
+        stamp.day() as u32,
+    )
+    .and_then(|d| d.and_hms_opt(0, 0, 0))
+    .map(|dt| dt.and_utc());
     let mut used = std::collections::HashSet::new();
     for d in deadlines {
-        let Ok(date) = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d") else { continue };
+        let Ok(date) = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d") else {
+            continue;
+        };
         // Two deadlines of one kind may fall on one day (two datasets kept for the same
         // period): the second is told apart by what falls due, which is stable across runs.
         let base = format!("{}-{}-{}", d.reference, d.kind, d.date);
@@ -222,14 +304,32 @@ mod tests {
     fn next_review_across_month_ends_and_leap_years() {
         let m = Span::new().months(1);
         // 31 January: reviews fall on the last day of shorter months, then return to the 31st.
-        assert_eq!(next_occurrence(d("2024-01-31"), m, d("2024-02-01")), Some(d("2024-02-29")));
-        assert_eq!(next_occurrence(d("2023-01-31"), m, d("2023-02-01")), Some(d("2023-02-28")));
-        assert_eq!(next_occurrence(d("2024-01-31"), m, d("2024-03-01")), Some(d("2024-03-31")));
+        assert_eq!(
+            next_occurrence(d("2024-01-31"), m, d("2024-02-01")),
+            Some(d("2024-02-29"))
+        );
+        assert_eq!(
+            next_occurrence(d("2023-01-31"), m, d("2023-02-01")),
+            Some(d("2023-02-28"))
+        );
+        assert_eq!(
+            next_occurrence(d("2024-01-31"), m, d("2024-03-01")),
+            Some(d("2024-03-31"))
+        );
         // 29 February with a yearly review: 28 February in common years, 29th in leap years.
         let y = Span::new().years(1);
-        assert_eq!(next_occurrence(d("2024-02-29"), y, d("2024-03-01")), Some(d("2025-02-28")));
-        assert_eq!(next_occurrence(d("2024-02-29"), y, d("2027-03-01")), Some(d("2028-02-29")));
+        assert_eq!(
+            next_occurrence(d("2024-02-29"), y, d("2024-03-01")),
+            Some(d("2025-02-28"))
+        );
+        assert_eq!(
+            next_occurrence(d("2024-02-29"), y, d("2027-03-01")),
+            Some(d("2028-02-29"))
+        );
         // On the day itself counts as due.
-        assert_eq!(next_occurrence(d("2025-01-15"), Span::new().months(6), d("2025-07-15")), Some(d("2025-07-15")));
+        assert_eq!(
+            next_occurrence(d("2025-01-15"), Span::new().months(6), d("2025-07-15")),
+            Some(d("2025-07-15"))
+        );
     }
 }

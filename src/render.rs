@@ -40,14 +40,19 @@ pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> 
     let leading_digits = input.chars().take_while(char::is_ascii_digit).count();
     for (i, (b, c)) in input.char_indices().enumerate() {
         match c {
-            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => buf.push(' '),
+            '\n' | '\r' | '\t' | '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}' => {
+                buf.push(' ')
+            }
             c if c.is_control() => {}
             // `""` is defined-term markup in clause bodies (see `mark_terms`): a value never makes one.
-            '"' if (b > 0 && input.as_bytes()[b - 1] == b'"') || input.as_bytes().get(b + 1) == Some(&b'"') => {
+            '"' if (b > 0 && input.as_bytes()[b - 1] == b'"')
+                || input.as_bytes().get(b + 1) == Some(&b'"') =>
+            {
                 buf.push('\\');
                 buf.push(c);
             }
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '{' | '}' | '#' | '!' | '$' | '^' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '&' | '|' | '~' | '{' | '}' | '#'
+            | '!' | '$' | '^' => {
                 buf.push('\\');
                 buf.push(c);
             }
@@ -55,7 +60,14 @@ pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> 
                 buf.push('\\');
                 buf.push(c);
             }
-            '.' | ')' if i == leading_digits && i > 0 && input[input.char_indices().nth(i).map_or(0, |(b, _)| b) + 1..].chars().next().is_none_or(char::is_whitespace) => {
+            '.' | ')'
+                if i == leading_digits
+                    && i > 0
+                    && input[input.char_indices().nth(i).map_or(0, |(b, _)| b) + 1..]
+                        .chars()
+                        .next()
+                        .is_none_or(char::is_whitespace) =>
+            {
                 buf.push('\\');
                 buf.push(c);
             }
@@ -80,16 +92,26 @@ pub fn markdown_tera() -> tera::Tera {
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".md"]);
     tera.set_escape_fn(escape_markdown);
-    tera.register_filter("and_list", |v: &tera::Value, _: Kwargs, _: &State| join_list(v, "and"));
-    tera.register_filter("or_list", |v: &tera::Value, _: Kwargs, _: &State| join_list(v, "or"));
+    tera.register_filter("and_list", |v: &tera::Value, _: Kwargs, _: &State| {
+        join_list(v, "and")
+    });
+    tera.register_filter("or_list", |v: &tera::Value, _: Kwargs, _: &State| {
+        join_list(v, "or")
+    });
     tera.register_filter("names", names_filter);
     tera.register_filter("name", name_filter);
-    tera.register_filter("humanize", |v: &str, _: Kwargs, _: &State| v.replace('_', " "));
+    tera.register_filter("humanize", |v: &str, _: Kwargs, _: &State| {
+        v.replace('_', " ")
+    });
     tera.register_filter("country", |v: &str, _: Kwargs, _: &State| country_name(v));
     tera.register_filter("capfirst", |v: &str, _: Kwargs, _: &State| capfirst(v));
-    tera.register_filter("thousands", |v: &tera::Value, _: Kwargs, _: &State| thousands(v));
+    tera.register_filter("thousands", |v: &tera::Value, _: Kwargs, _: &State| {
+        thousands(v)
+    });
     tera.register_filter("long_date", |v: &str, _: Kwargs, _: &State| long_date(v));
-    tera.register_filter("anchor", |v: &str, _: Kwargs, _: &State| tera::Value::safe_string(&format!("{{#{v}}}")));
+    tera.register_filter("anchor", |v: &str, _: Kwargs, _: &State| {
+        tera::Value::safe_string(&format!("{{#{v}}}"))
+    });
     tera
 }
 
@@ -104,7 +126,9 @@ pub fn capfirst(s: &str) -> String {
 
 /// 4000000 → "4,000,000".
 fn thousands(v: &tera::Value) -> String {
-    let Some(n) = v.as_i64().or_else(|| v.as_u64().map(|u| u as i64)) else { return value_to_text(v) };
+    let Some(n) = v.as_i64().or_else(|| v.as_u64().map(|u| u as i64)) else {
+        return value_to_text(v);
+    };
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -118,19 +142,42 @@ fn thousands(v: &tera::Value) -> String {
 
 /// `2026-04-01` → "1 April 2026"; anything else unchanged.
 pub fn long_date(iso: &str) -> String {
-    const MONTHS: [&str; 12] = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
     match crate::model::parse_date(iso) {
-        Ok(d) => format!("{} {} {}", d.day(), MONTHS[(d.month() - 1) as usize], d.year()),
+        Ok(d) => format!(
+            "{} {} {}",
+            d.day(),
+            MONTHS[(d.month() - 1) as usize],
+            d.year()
+        ),
         Err(_) => iso.to_owned(),
     }
 }
 
 fn value_to_text(v: &tera::Value) -> String {
-    v.as_str().map(str::to_owned).unwrap_or_else(|| v.to_string())
+    v.as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| v.to_string())
 }
 
 fn join_list(v: &tera::Value, word: &str) -> String {
-    let items: Vec<String> = v.as_array().map(|a| a.iter().map(value_to_text).collect()).unwrap_or_else(|| vec![value_to_text(v)]);
+    let items: Vec<String> = v
+        .as_array()
+        .map(|a| a.iter().map(value_to_text).collect())
+        .unwrap_or_else(|| vec![value_to_text(v)]);
     join_words(&items, word)
 }
 
@@ -149,7 +196,12 @@ fn party_display(state: &State, id: &str) -> String {
         .as_ref()
         .and_then(|p| p.as_map())
         .and_then(|m| m.get(&tera::value::Key::Str(id.into())).cloned())
-        .and_then(|p| p.as_map().and_then(|m| m.get(&tera::value::Key::Str("name".into())).map(value_to_text)))
+        .and_then(|p| {
+            p.as_map().and_then(|m| {
+                m.get(&tera::value::Key::Str("name".into()))
+                    .map(value_to_text)
+            })
+        })
         .unwrap_or_else(|| id.to_owned())
 }
 
@@ -158,7 +210,10 @@ fn name_filter(id: &str, _: Kwargs, state: &State) -> String {
 }
 
 fn names_filter(v: &tera::Value, _: Kwargs, state: &State) -> String {
-    let ids: Vec<String> = v.as_array().map(|a| a.iter().map(value_to_text).collect()).unwrap_or_default();
+    let ids: Vec<String> = v
+        .as_array()
+        .map(|a| a.iter().map(value_to_text).collect())
+        .unwrap_or_default();
     let names: Vec<String> = ids.iter().map(|id| party_display(state, id)).collect();
     join_words(&names, "and")
 }
@@ -173,8 +228,14 @@ pub fn context_value(model: &Model) -> Value {
     for p in &cfg.parties {
         let mut v = serde_json::to_value(p).unwrap_or_else(|_| json!({}));
         if let Value::Object(m) = &mut v {
-            m.insert("name".into(), Value::String(p.short_name.clone().unwrap_or_else(|| p.legal_name.clone())));
-            m.insert("country_name".into(), Value::String(country_name(&p.country)));
+            m.insert(
+                "name".into(),
+                Value::String(p.short_name.clone().unwrap_or_else(|| p.legal_name.clone())),
+            );
+            m.insert(
+                "country_name".into(),
+                Value::String(country_name(&p.country)),
+            );
             let roles: Vec<&str> = model
                 .derived
                 .flows
@@ -195,7 +256,13 @@ pub fn context_value(model: &Model) -> Value {
                     }
                     acc
                 });
-            m.insert("roles_text".into(), Value::String(join_words(&roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "and")));
+            m.insert(
+                "roles_text".into(),
+                Value::String(join_words(
+                    &roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                    "and",
+                )),
+            );
         }
         parties.insert(p.id.clone(), v);
     }
@@ -286,16 +353,25 @@ pub struct Rendered {
 }
 
 /// Select clauses and render the agreement.
-pub fn render(model: &Model, lib: &Library, check: &crate::pipeline::Check) -> Result<Rendered, Vec<Diagnostic>> {
+pub fn render(
+    model: &Model,
+    lib: &Library,
+    check: &crate::pipeline::Check,
+) -> Result<Rendered, Vec<Diagnostic>> {
     let mut ctx_value = context_value(model);
     if let Value::Object(m) = &mut ctx_value {
         m.insert("check".into(), check_value(check));
     }
-    let mut ctx = tera::Context::from_serialize(&ctx_value).map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
+    let mut ctx = tera::Context::from_serialize(&ctx_value)
+        .map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
     let cfg = model.config();
     let selection = lib
         .select(&ctx, &cfg.clauses.include, &cfg.clauses.exclude)
-        .map_err(|ds| ds.into_iter().map(|d| at_config(model, d)).collect::<Vec<_>>())?;
+        .map_err(|ds| {
+            ds.into_iter()
+                .map(|d| at_config(model, d))
+                .collect::<Vec<_>>()
+        })?;
     // Which clauses serve each safeguard, for the safeguards checklist.
     let included_ids: Vec<&str> = selection.included().collect();
     let by_safeguard: Vec<Value> = (1..=7u8)
@@ -303,7 +379,11 @@ pub fn render(model: &Model, lib: &Library, check: &crate::pipeline::Check) -> R
             let clauses: Vec<Value> = lib
                 .clauses
                 .iter()
-                .filter(|c| included_ids.contains(&c.meta.id.as_str()) && c.meta.safeguards.contains(&n) && !lib.section(&c.meta.section).is_some_and(|s| s.annex))
+                .filter(|c| {
+                    included_ids.contains(&c.meta.id.as_str())
+                        && c.meta.safeguards.contains(&n)
+                        && !lib.section(&c.meta.section).is_some_and(|s| s.annex)
+                })
                 .map(|c| json!({"id": c.meta.id, "title": c.meta.title}))
                 .collect();
             json!({"number": n, "clauses": clauses})
@@ -315,7 +395,11 @@ pub fn render(model: &Model, lib: &Library, check: &crate::pipeline::Check) -> R
     let mut diags = Vec::new();
     let mut terms = Terms::default();
     let mut sections: Vec<RenderedSection> = Vec::new();
-    for c in lib.clauses.iter().filter(|c| included.contains(c.meta.id.as_str())) {
+    for c in lib
+        .clauses
+        .iter()
+        .filter(|c| included.contains(c.meta.id.as_str()))
+    {
         let body = match lib.tera.render(&c.template_name(), &ctx) {
             Ok(b) => {
                 let (body, defined, used) = mark_terms(&normalise_body(&b));
@@ -329,8 +413,15 @@ pub fn render(model: &Model, lib: &Library, check: &crate::pipeline::Check) -> R
             }
             Err(e) => {
                 diags.push(
-                    Diagnostic::error("library::render-failed", format!("clause `{}` could not be rendered: {}", c.meta.id, tera_error_text(&e)))
-                        .field(c.path.clone()),
+                    Diagnostic::error(
+                        "library::render-failed",
+                        format!(
+                            "clause `{}` could not be rendered: {}",
+                            c.meta.id,
+                            tera_error_text(&e)
+                        ),
+                    )
+                    .field(c.path.clone()),
                 );
                 continue;
             }
@@ -338,12 +429,24 @@ pub fn render(model: &Model, lib: &Library, check: &crate::pipeline::Check) -> R
         if body.trim().is_empty() {
             continue;
         }
-        let rc = RenderedClause { id: c.meta.id.clone(), title: c.meta.title.clone(), version: c.meta.version.clone(), body };
+        let rc = RenderedClause {
+            id: c.meta.id.clone(),
+            title: c.meta.title.clone(),
+            version: c.meta.version.clone(),
+            body,
+        };
         match sections.last_mut() {
             Some(s) if s.id == c.meta.section => s.clauses.push(rc),
             _ => {
-                let Some(sec) = lib.section(&c.meta.section) else { continue };
-                sections.push(RenderedSection { id: sec.id.clone(), title: sec.title.clone(), annex: sec.annex, clauses: vec![rc] });
+                let Some(sec) = lib.section(&c.meta.section) else {
+                    continue;
+                };
+                sections.push(RenderedSection {
+                    id: sec.id.clone(),
+                    title: sec.title.clone(),
+                    annex: sec.annex,
+                    clauses: vec![rc],
+                });
             }
         }
     }
@@ -362,14 +465,28 @@ pub fn render(model: &Model, lib: &Library, check: &crate::pipeline::Check) -> R
         lib.tera
             .render(name, &doc_ctx)
             .map(|s| normalise_document(&s))
-            .map_err(|e| Diagnostic::error("library::render-failed", format!("template `{name}` could not be rendered: {}", tera_error_text(&e))))
+            .map_err(|e| {
+                Diagnostic::error(
+                    "library::render-failed",
+                    format!(
+                        "template `{name}` could not be rendered: {}",
+                        tera_error_text(&e)
+                    ),
+                )
+            })
     };
     let markdown = render_t("agreement.md").map_err(|d| vec![d])?;
     let pdf_body = render_t("body.md").map_err(|d| vec![d])?;
     let pdf_annexes = render_t("annexes.md").map_err(|d| vec![d])?;
 
     check_cross_references(&markdown)?;
-    Ok(Rendered { markdown, pdf_body, pdf_annexes, sections, selection })
+    Ok(Rendered {
+        markdown,
+        pdf_body,
+        pdf_annexes,
+        sections,
+        selection,
+    })
 }
 
 fn at_config(model: &Model, d: Diagnostic) -> Diagnostic {
@@ -416,7 +533,9 @@ struct Terms {
 
 impl Terms {
     fn define(&mut self, term: String, clause: &str) {
-        self.defined.entry(term).or_insert_with(|| clause.to_owned());
+        self.defined
+            .entry(term)
+            .or_insert_with(|| clause.to_owned());
     }
     fn use_term(&mut self, term: String, clause: &str) {
         self.used.entry(term).or_default().push(clause.to_owned());
@@ -485,7 +604,8 @@ pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
 fn is_term(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && s.len() <= 60
-        && s.chars().all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '-')
         && !s.ends_with(' ')
 }
 
@@ -496,13 +616,21 @@ pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
     let mut current = String::from("(cover)");
     for ev in Parser::new_ext(md, markdown_options()) {
         match ev {
-            Event::Start(Tag::Heading { id: Some(id), level, .. }) => {
+            Event::Start(Tag::Heading {
+                id: Some(id),
+                level,
+                ..
+            }) => {
                 ids.insert(id.to_string());
                 if level <= HeadingLevel::H3 {
                     current = id.to_string();
                 }
             }
-            Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type: LinkType::Inline,
+                dest_url,
+                ..
+            }) => {
                 if let Some(target) = dest_url.strip_prefix('#') {
                     links.push((target.to_owned(), current.clone()));
                 }
@@ -523,7 +651,11 @@ pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
 
 /// Clause ids per section in document order (for listings and tests).
 pub fn clause_ids(r: &Rendered) -> BTreeMap<usize, Vec<String>> {
-    r.sections.iter().enumerate().map(|(i, s)| (i, s.clauses.iter().map(|c| c.id.clone()).collect())).collect()
+    r.sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (i, s.clauses.iter().map(|c| c.id.clone()).collect()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -568,7 +700,10 @@ mod tests {
                 let escaped = escape_str(v);
                 let md = wrap.replace("{}", &escaped);
                 let text = md_text(&md);
-                assert!(text.contains(v), "{v:?} in {wrap:?} gave {text:?} from {md:?}");
+                assert!(
+                    text.contains(v),
+                    "{v:?} in {wrap:?} gave {text:?} from {md:?}"
+                );
             }
         }
     }
@@ -585,7 +720,9 @@ mod tests {
 
     #[test]
     fn terms_are_defined_and_used() {
-        let (out, d, u) = mark_terms("\"\"Shared Data\"\"\n: the data. The <Parties> use <Shared Data> but not \\<Fake> or <lower>.");
+        let (out, d, u) = mark_terms(
+            "\"\"Shared Data\"\"\n: the data. The <Parties> use <Shared Data> but not \\<Fake> or <lower>.",
+        );
         assert_eq!(d, vec!["Shared Data"]);
         assert_eq!(u, vec!["Parties", "Shared Data"]);
         assert!(out.starts_with("**“Shared Data”**"));

@@ -47,14 +47,25 @@ pub fn lock_for(p: &Prepared) -> Lock {
         .selection
         .included()
         .filter_map(|id| p.library.clause(id))
-        .map(|c| LockedClause { id: c.meta.id.clone(), version: c.meta.version.clone(), hash: c.hash.clone() })
+        .map(|c| LockedClause {
+            id: c.meta.id.clone(),
+            version: c.meta.version.clone(),
+            hash: c.hash.clone(),
+        })
         .collect();
-    Lock { lock_version: 1, library_version: p.library.version.clone(), templates_hash: p.library.templates_hash.clone(), clauses }
+    Lock {
+        lock_version: 1,
+        library_version: p.library.version.clone(),
+        templates_hash: p.library.templates_hash.clone(),
+        clauses,
+    }
 }
 
 pub fn lock_to_toml(lock: &Lock) -> String {
     let body = toml::to_string(lock).unwrap_or_default();
-    format!("# Written by `datapact lock`: the clauses and templates this agreement was built from.\n# Commit it; `datapact generate --locked` fails when any of them changes.\n{body}")
+    format!(
+        "# Written by `datapact lock`: the clauses and templates this agreement was built from.\n# Commit it; `datapact generate --locked` fails when any of them changes.\n{body}"
+    )
 }
 
 /// A difference between a lock and the current library.
@@ -70,20 +81,42 @@ pub struct LockDrift {
 pub fn check_lock(config: &Path, p: &Prepared) -> Result<Vec<LockDrift>, Diagnostic> {
     let path = lock_path(config);
     let text = std::fs::read_to_string(&path).map_err(|e| {
-        Diagnostic::error("lock::missing", format!("cannot read the lock file {}: {e}", path.display()))
-            .help(format!("run `datapact lock {}` and commit the lock file", config.display()))
+        Diagnostic::error(
+            "lock::missing",
+            format!("cannot read the lock file {}: {e}", path.display()),
+        )
+        .help(format!(
+            "run `datapact lock {}` and commit the lock file",
+            config.display()
+        ))
     })?;
     let lock: Lock = toml::from_str(&text).map_err(|e| {
-        Diagnostic::error("lock::invalid", format!("{} is not a valid lock file: {}", path.display(), e.message()))
-            .help(format!("regenerate it with `datapact lock {}`", config.display()))
+        Diagnostic::error(
+            "lock::invalid",
+            format!(
+                "{} is not a valid lock file: {}",
+                path.display(),
+                e.message()
+            ),
+        )
+        .help(format!(
+            "regenerate it with `datapact lock {}`",
+            config.display()
+        ))
     })?;
     let now = lock_for(p);
     let mut drift = Vec::new();
-    let old: BTreeMap<&str, &LockedClause> = lock.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
-    let new: BTreeMap<&str, &LockedClause> = now.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
+    let old: BTreeMap<&str, &LockedClause> =
+        lock.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
+    let new: BTreeMap<&str, &LockedClause> =
+        now.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
     for (id, c) in &new {
         match old.get(id) {
-            None => drift.push(LockDrift { clause: id.to_string(), kind: "added", detail: format!("now included (version {})", c.version) }),
+            None => drift.push(LockDrift {
+                clause: id.to_string(),
+                kind: "added",
+                detail: format!("now included (version {})", c.version),
+            }),
             Some(o) if o.hash != c.hash => drift.push(LockDrift {
                 clause: id.to_string(),
                 kind: "changed",
@@ -97,10 +130,18 @@ pub fn check_lock(config: &Path, p: &Prepared) -> Result<Vec<LockDrift>, Diagnos
         }
     }
     for id in old.keys().filter(|id| !new.contains_key(*id)) {
-        drift.push(LockDrift { clause: id.to_string(), kind: "removed", detail: "no longer included".into() });
+        drift.push(LockDrift {
+            clause: id.to_string(),
+            kind: "removed",
+            detail: "no longer included".into(),
+        });
     }
     if lock.templates_hash != now.templates_hash {
-        drift.push(LockDrift { clause: "(templates)".into(), kind: "templates", detail: "the document templates changed".into() });
+        drift.push(LockDrift {
+            clause: "(templates)".into(),
+            kind: "templates",
+            detail: "the document templates changed".into(),
+        });
     }
     Ok(drift)
 }
@@ -134,7 +175,11 @@ fn clause_bodies(p: &Prepared) -> Vec<(String, String, String)> {
     p.rendered
         .sections
         .iter()
-        .flat_map(|s| s.clauses.iter().map(|c| (c.id.clone(), c.title.clone(), c.body.clone())))
+        .flat_map(|s| {
+            s.clauses
+                .iter()
+                .map(|c| (c.id.clone(), c.title.clone(), c.body.clone()))
+        })
         .collect()
 }
 
@@ -142,30 +187,54 @@ fn clause_bodies(p: &Prepared) -> Vec<(String, String, String)> {
 pub fn diff(a_name: &str, a: &Prepared, b_name: &str, b: &Prepared) -> DiffReport {
     let old = clause_bodies(a);
     let new = clause_bodies(b);
-    let old_map: BTreeMap<&str, (&str, &str)> = old.iter().map(|(i, t, b)| (i.as_str(), (t.as_str(), b.as_str()))).collect();
-    let new_map: BTreeMap<&str, (&str, &str)> = new.iter().map(|(i, t, b)| (i.as_str(), (t.as_str(), b.as_str()))).collect();
+    let old_map: BTreeMap<&str, (&str, &str)> = old
+        .iter()
+        .map(|(i, t, b)| (i.as_str(), (t.as_str(), b.as_str())))
+        .collect();
+    let new_map: BTreeMap<&str, (&str, &str)> = new
+        .iter()
+        .map(|(i, t, b)| (i.as_str(), (t.as_str(), b.as_str())))
+        .collect();
     let mut clauses = Vec::new();
     // Document order of B, with removed clauses where they stood in A.
     for (id, title, body) in &old {
         if !new_map.contains_key(id.as_str()) {
-            clauses.push(ClauseDiff { id: id.clone(), title: title.clone(), change: "removed", word_diff: None });
+            clauses.push(ClauseDiff {
+                id: id.clone(),
+                title: title.clone(),
+                change: "removed",
+                word_diff: None,
+            });
         } else if let Some((_, new_body)) = new_map.get(id.as_str())
             && *new_body != body
         {
-            clauses.push(ClauseDiff { id: id.clone(), title: title.clone(), change: "changed", word_diff: Some(word_diff(body, new_body)) });
+            clauses.push(ClauseDiff {
+                id: id.clone(),
+                title: title.clone(),
+                change: "changed",
+                word_diff: Some(word_diff(body, new_body)),
+            });
         }
     }
     for (id, title, _) in &new {
         if !old_map.contains_key(id.as_str()) {
-            clauses.push(ClauseDiff { id: id.clone(), title: title.clone(), change: "added", word_diff: None });
+            clauses.push(ClauseDiff {
+                id: id.clone(),
+                title: title.clone(),
+                change: "added",
+                word_diff: None,
+            });
         }
     }
     let count = |k: &str| clauses.iter().filter(|c| c.change == k).count();
-    let frame_changed = strip_clauses(&a.rendered.markdown, &old) != strip_clauses(&b.rendered.markdown, &new);
+    let frame_changed =
+        strip_clauses(&a.rendered.markdown, &old) != strip_clauses(&b.rendered.markdown, &new);
     DiffReport {
         a: a_name.to_owned(),
         b: b_name.to_owned(),
-        identical: clauses.is_empty() && !frame_changed && a.rendered.markdown == b.rendered.markdown,
+        identical: clauses.is_empty()
+            && !frame_changed
+            && a.rendered.markdown == b.rendered.markdown,
         added: count("added"),
         removed: count("removed"),
         changed: count("changed"),
@@ -220,9 +289,18 @@ pub fn explain(p: &Prepared) -> Vec<Explanation> {
         .filter_map(|e| {
             let clause = p.library.clause(&e.clause)?;
             let (reason, values) = match &e.reason {
-                Reason::Condition(when) if when == "true" => ("always included".to_owned(), Vec::new()),
+                Reason::Condition(when) if when == "true" => {
+                    ("always included".to_owned(), Vec::new())
+                }
                 Reason::Condition(when) => (
-                    format!("{} `{when}`", if e.included { "condition holds:" } else { "condition does not hold:" }),
+                    format!(
+                        "{} `{when}`",
+                        if e.included {
+                            "condition holds:"
+                        } else {
+                            "condition does not hold:"
+                        }
+                    ),
                     condition_values(when, &ctx),
                 ),
                 Reason::Included => ("added by [clauses] include".to_owned(), Vec::new()),
@@ -242,7 +320,22 @@ pub fn explain(p: &Prepared) -> Vec<Explanation> {
 
 /// The variables a tera condition reads, with their values in this agreement.
 pub fn condition_values(when: &str, ctx: &serde_json::Value) -> Vec<String> {
-    const KEYWORDS: &[&str] = &["and", "or", "not", "in", "is", "true", "false", "none", "if", "else", "for", "defined", "undefined", "length"];
+    const KEYWORDS: &[&str] = &[
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "true",
+        "false",
+        "none",
+        "if",
+        "else",
+        "for",
+        "defined",
+        "undefined",
+        "length",
+    ];
     let mut out = Vec::new();
     let mut chars = when.char_indices().peekable();
     let mut in_string: Option<char> = None;
@@ -277,7 +370,14 @@ pub fn condition_values(when: &str, ctx: &serde_json::Value) -> Vec<String> {
             let shown = match value {
                 Some(v) => {
                     let s = v.to_string();
-                    if s.len() > 80 { format!("{}…", &s[..s.char_indices().nth(77).map_or(s.len(), |(b, _)| b)]) } else { s }
+                    if s.len() > 80 {
+                        format!(
+                            "{}…",
+                            &s[..s.char_indices().nth(77).map_or(s.len(), |(b, _)| b)]
+                        )
+                    } else {
+                        s
+                    }
                 }
                 None => "(not set)".to_owned(),
             };
@@ -298,10 +398,19 @@ pub fn expand_configs(patterns: &[String]) -> Result<Vec<PathBuf>, Diagnostic> {
             out.push(PathBuf::from(p));
             continue;
         }
-        let paths = glob::glob(p).map_err(|e| Diagnostic::error("cli::bad-glob", format!("`{p}` is not a valid glob: {e}")))?;
-        let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+        let paths = glob::glob(p).map_err(|e| {
+            Diagnostic::error("cli::bad-glob", format!("`{p}` is not a valid glob: {e}"))
+        })?;
+        let mut found: Vec<PathBuf> = paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .collect();
         if found.is_empty() {
-            return Err(Diagnostic::error("cli::no-match", format!("`{p}` matches no config file")).help("give config paths or a glob such as 'examples/*.toml' (quoted)"));
+            return Err(Diagnostic::error(
+                "cli::no-match",
+                format!("`{p}` matches no config file"),
+            )
+            .help("give config paths or a glob such as 'examples/*.toml' (quoted)"));
         }
         found.sort();
         out.append(&mut found);
@@ -311,11 +420,20 @@ pub fn expand_configs(patterns: &[String]) -> Result<Vec<PathBuf>, Diagnostic> {
 }
 
 /// Configs whose agreements include any of the given clauses.
-pub fn affected<'a>(clause_ids: &[String], prepared: impl IntoIterator<Item = (&'a Path, &'a Prepared)>) -> Vec<(PathBuf, Vec<String>)> {
+pub fn affected<'a>(
+    clause_ids: &[String],
+    prepared: impl IntoIterator<Item = (&'a Path, &'a Prepared)>,
+) -> Vec<(PathBuf, Vec<String>)> {
     prepared
         .into_iter()
         .filter_map(|(path, p)| {
-            let hits: Vec<String> = p.rendered.selection.included().filter(|id| clause_ids.iter().any(|c| c == id)).map(str::to_owned).collect();
+            let hits: Vec<String> = p
+                .rendered
+                .selection
+                .included()
+                .filter(|id| clause_ids.iter().any(|c| c == id))
+                .map(str::to_owned)
+                .collect();
             (!hits.is_empty()).then(|| (path.to_path_buf(), hits))
         })
         .collect()
@@ -327,7 +445,10 @@ pub fn check_clause_ids(ids: &[String], lib: &Library) -> Vec<Diagnostic> {
     ids.iter()
         .filter(|id| !known.contains(&id.as_str()))
         .map(|id| {
-            let d = Diagnostic::error("cli::unknown-clause", format!("no clause has the id `{id}`"));
+            let d = Diagnostic::error(
+                "cli::unknown-clause",
+                format!("no clause has the id `{id}`"),
+            );
             match crate::diag::did_you_mean(id, known.iter().copied()) {
                 Some(s) => d.help(format!("did you mean `{s}`?")),
                 None => d.help("`datapact clauses` lists every clause id"),
@@ -342,13 +463,26 @@ mod tests {
 
     #[test]
     fn word_diff_marks_changes() {
-        assert_eq!(word_diff("keep for 24 months", "keep for 36 months"), "keep for [-24-]{+36+} months");
+        assert_eq!(
+            word_diff("keep for 24 months", "keep for 36 months"),
+            "keep for [-24-]{+36+} months"
+        );
     }
 
     #[test]
     fn condition_values_reads_paths() {
         let ctx = serde_json::json!({"derived": {"has_x": true}, "agreement": {"context": "humanitarian"}});
-        let v = condition_values("derived.has_x and agreement.context == 'humanitarian' and missing.y", &ctx);
-        assert_eq!(v, vec!["derived.has_x = true", "agreement.context = \"humanitarian\"", "missing.y = (not set)"]);
+        let v = condition_values(
+            "derived.has_x and agreement.context == 'humanitarian' and missing.y",
+            &ctx,
+        );
+        assert_eq!(
+            v,
+            vec![
+                "derived.has_x = true",
+                "agreement.context = \"humanitarian\"",
+                "missing.y = (not set)"
+            ]
+        );
     }
 }

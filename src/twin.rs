@@ -6,7 +6,9 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::config::{Disposal, Identifiability, LawfulBasis, LegalRole, SpecialCondition, Status, TransferMechanism};
+use crate::config::{
+    Disposal, Identifiability, LawfulBasis, LegalRole, SpecialCondition, Status, TransferMechanism,
+};
 use crate::library::Library;
 use crate::model::{Model, country_name};
 use crate::render::Rendered;
@@ -166,7 +168,10 @@ pub struct TwinProvenance {
 }
 
 fn text<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// sha256 of the exact config text.
@@ -259,9 +264,17 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
                 provider: ds.provider.clone(),
                 identifiability: ds.identifiability,
                 data_categories: ds.data_categories.iter().map(text).collect(),
-                special_categories: ds.data_categories.iter().filter(|c| crate::model::is_special(**c)).map(text).collect(),
+                special_categories: ds
+                    .data_categories
+                    .iter()
+                    .filter(|c| crate::model::is_special(**c))
+                    .map(text)
+                    .collect(),
                 vulnerable_groups: ds.vulnerable_groups.iter().map(text).collect(),
-                personal_data: matches!(ds.identifiability, Identifiability::Identified | Identifiability::Pseudonymised),
+                personal_data: matches!(
+                    ds.identifiability,
+                    Identifiability::Identified | Identifiability::Pseudonymised
+                ),
             })
             .collect(),
         legal_bases: cfg
@@ -314,7 +327,12 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
             .selection
             .included()
             .filter_map(|id| lib.clause(id))
-            .map(|c| TwinClause { id: c.meta.id.clone(), version: c.meta.version.clone(), section: c.meta.section.clone(), safeguards: c.meta.safeguards.clone() })
+            .map(|c| TwinClause {
+                id: c.meta.id.clone(),
+                version: c.meta.version.clone(),
+                section: c.meta.section.clone(),
+                safeguards: c.meta.safeguards.clone(),
+            })
             .collect(),
         provenance: TwinProvenance {
             config_sha256: config_hash(model),
@@ -329,7 +347,10 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
 pub fn schema() -> serde_json::Value {
     let mut s = serde_json::to_value(schemars::schema_for!(Twin)).unwrap_or_default();
     if let serde_json::Value::Object(m) = &mut s {
-        m.insert("$id".into(), "https://datapact.invalid/schema/agreement-twin-v1.json".into());
+        m.insert(
+            "$id".into(),
+            "https://datapact.invalid/schema/agreement-twin-v1.json".into(),
+        );
         m.insert("title".into(), "datapact agreement twin, version 1".into());
     }
     s

@@ -21,7 +21,11 @@ fn expectation(bytes: &[u8]) -> Option<(String, usize, usize)> {
     let rest = first.strip_prefix("# expect: ")?;
     let (code, at) = rest.split_once(" at ")?;
     let (line, col) = at.split_once(':')?;
-    Some((code.trim().to_owned(), line.parse().ok()?, col.parse().ok()?))
+    Some((
+        code.trim().to_owned(),
+        line.parse().ok()?,
+        col.parse().ok()?,
+    ))
 }
 
 /// Run generate on `config`; check exit 2, no panic, no output, and a diagnostic with `code`
@@ -30,7 +34,14 @@ fn check(config: &Path, code: &str, line: usize, col: usize) -> Result<(), Strin
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let out_dir = tmp.path().join("out");
     let out = Command::new(env!("CARGO_BIN_EXE_datapact"))
-        .args(["generate", "--format", "md", "--diagnostic-format", "short", "-o"])
+        .args([
+            "generate",
+            "--format",
+            "md",
+            "--diagnostic-format",
+            "short",
+            "-o",
+        ])
         .arg(&out_dir)
         .arg(config)
         .output()
@@ -41,14 +52,19 @@ fn check(config: &Path, code: &str, line: usize, col: usize) -> Result<(), Strin
         return Err(format!("{name}: panic:\n{stderr}"));
     }
     if out.status.code() != Some(2) {
-        return Err(format!("{name}: exit {:?}, expected 2:\n{stderr}", out.status.code()));
+        return Err(format!(
+            "{name}: exit {:?}, expected 2:\n{stderr}",
+            out.status.code()
+        ));
     }
     if out_dir.exists() {
         return Err(format!("{name}: an output folder was created"));
     }
     let prefix = format!("{}:{line}:{col}: error[{code}]: ", config.display());
     if !stderr.lines().any(|l| l.starts_with(&prefix)) {
-        return Err(format!("{name}: expected a line starting `{prefix}`, got:\n{stderr}"));
+        return Err(format!(
+            "{name}: expected a line starting `{prefix}`, got:\n{stderr}"
+        ));
     }
     Ok(())
 }
@@ -61,7 +77,9 @@ fn check_all(cases: Vec<(PathBuf, String, usize, usize)>) {
         for _ in 0..2 {
             s.spawn(|| {
                 loop {
-                    let Some((path, code, line, col)) = cases.lock().unwrap().pop() else { break };
+                    let Some((path, code, line, col)) = cases.lock().unwrap().pop() else {
+                        break;
+                    };
                     if let Err(e) = check(&path, &code, line, col) {
                         failures.lock().unwrap().push(e);
                     }
@@ -70,7 +88,12 @@ fn check_all(cases: Vec<(PathBuf, String, usize, usize)>) {
         }
     });
     let failures = failures.into_inner().unwrap();
-    assert!(failures.is_empty(), "{} failure(s):\n\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
@@ -83,8 +106,12 @@ fn corpus_of_bad_configs() {
             continue;
         }
         let bytes = std::fs::read(&path).expect("read corpus file");
-        let (code, line, col) = expectation(&bytes)
-            .unwrap_or_else(|| panic!("{}: first line must be `# expect: <code> at <line>:<column>`", path.display()));
+        let (code, line, col) = expectation(&bytes).unwrap_or_else(|| {
+            panic!(
+                "{}: first line must be `# expect: <code> at <line>:<column>`",
+                path.display()
+            )
+        });
         codes.insert(code.clone());
         cases.push((path, code, line, col));
     }
@@ -129,9 +156,19 @@ fn generated_bad_files() {
 
     // UTF-16 little- and big-endian with BOM: the first invalid byte is the BOM itself.
     let utf16: Vec<u16> = STARTER.encode_utf16().collect();
-    let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(utf16.iter().flat_map(|u| u.to_le_bytes())).collect();
-    let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(utf16.iter().flat_map(|u| u.to_be_bytes())).collect();
-    for (name, bytes) in [("utf16le.toml", le), ("utf16be.toml", be), ("bom-only.toml", vec![0xFF, 0xFE])] {
+    let le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(utf16.iter().flat_map(|u| u.to_le_bytes()))
+        .collect();
+    let be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(utf16.iter().flat_map(|u| u.to_be_bytes()))
+        .collect();
+    for (name, bytes) in [
+        ("utf16le.toml", le),
+        ("utf16be.toml", be),
+        ("bom-only.toml", vec![0xFF, 0xFE]),
+    ] {
         let p = tmp.path().join(name);
         std::fs::write(&p, bytes).unwrap();
         cases.push((p, "config::encoding".to_owned(), 1, 1));
@@ -145,7 +182,10 @@ fn generated_bad_files() {
     cases.push((p, "config::encoding".to_owned(), 3, 14));
 
     // An empty file, and a file of nothing but a UTF-8 BOM: a missing [agreement] at 1:1.
-    for (name, bytes) in [("empty.toml", Vec::new()), ("utf8-bom-only.toml", vec![0xEF, 0xBB, 0xBF])] {
+    for (name, bytes) in [
+        ("empty.toml", Vec::new()),
+        ("utf8-bom-only.toml", vec![0xEF, 0xBB, 0xBF]),
+    ] {
         let p = tmp.path().join(name);
         std::fs::write(&p, bytes).unwrap();
         cases.push((p, "config::missing-field".to_owned(), 1, 1));
@@ -169,7 +209,12 @@ fn utf8_bom_and_crlf_are_accepted() {
             .arg(config)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(out_dir.join("DSA-2026-001.md").is_file());
     }
 }
@@ -179,7 +224,9 @@ fn utf8_bom_and_crlf_are_accepted() {
 fn crlf_positions() {
     let tmp = tempfile::tempdir().unwrap();
     let p = tmp.path().join("crlf-bad.toml");
-    let text = STARTER.replacen("country = \"BE\"", "country = \"UK\"", 1).replace('\n', "\r\n");
+    let text = STARTER
+        .replacen("country = \"BE\"", "country = \"UK\"", 1)
+        .replace('\n', "\r\n");
     let line = text[..text.find("\"UK\"").unwrap()].matches('\n').count() + 1;
     std::fs::write(&p, text).unwrap();
     check_all(vec![(p, "config::bad-country".to_owned(), line, 11)]);
@@ -191,14 +238,24 @@ fn unreadable_paths() {
     let tmp = tempfile::tempdir().unwrap();
     for path in [tmp.path().join("missing.toml"), tmp.path().to_path_buf()] {
         let out = Command::new(env!("CARGO_BIN_EXE_datapact"))
-            .args(["generate", "--format", "md", "--diagnostic-format", "short", "-o"])
+            .args([
+                "generate",
+                "--format",
+                "md",
+                "--diagnostic-format",
+                "short",
+                "-o",
+            ])
             .arg(tmp.path().join("out"))
             .arg(&path)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert!(stderr.contains("[io::read]") && stderr.contains(&path.display().to_string()), "{stderr}");
+        assert!(
+            stderr.contains("[io::read]") && stderr.contains(&path.display().to_string()),
+            "{stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{stderr}");
         assert!(!tmp.path().join("out").exists());
     }

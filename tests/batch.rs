@@ -27,7 +27,9 @@ fn datapact() -> Command {
 
 /// A fresh folder under cargo's scratch directory.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("batch-tests").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("batch-tests")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -41,12 +43,19 @@ struct Run {
 /// `datapact batch ARGS… -o OUT --format md` (unless ARGS sets --format).
 fn batch(out: &Path, args: &[&str]) -> Run {
     let mut c = datapact();
-    c.arg("batch").args(args).arg("-o").arg(out).args(["--diagnostic-format", "short"]);
+    c.arg("batch")
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .args(["--diagnostic-format", "short"]);
     if !args.contains(&"--format") {
         c.args(["--format", "md"]);
     }
     let o = c.output().unwrap();
-    Run { code: o.status.code().unwrap_or(-1), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
 }
 
 /// The example programme's base (everything before its [[partners]] tables), with the
@@ -54,10 +63,18 @@ fn batch(out: &Path, args: &[&str]) -> Run {
 /// and `tail` appended: a programme of just the partners a test needs.
 fn programme(dir: &Path, programme_lines: &str, tail: &str) -> PathBuf {
     let text = std::fs::read_to_string(PROGRAMME).unwrap();
-    let cut = text.find("# Operators listed here").expect("the example's partner tables are marked");
+    let cut = text
+        .find("# Operators listed here")
+        .expect("the example's partner tables are marked");
     let base = &text[..cut];
-    assert!(base.contains("partners_csv = \"partners.csv\"\n") && base.contains("partners_dir = \"partners\"\n"));
-    let base = base.replace("partners_dir = \"partners\"\n", "").replace("partners_csv = \"partners.csv\"\n", &format!("{programme_lines}\n"));
+    assert!(
+        base.contains("partners_csv = \"partners.csv\"\n")
+            && base.contains("partners_dir = \"partners\"\n")
+    );
+    let base = base.replace("partners_dir = \"partners\"\n", "").replace(
+        "partners_csv = \"partners.csv\"\n",
+        &format!("{programme_lines}\n"),
+    );
     let path = dir.join("programme.toml");
     std::fs::write(&path, format!("{base}\n{tail}")).unwrap();
     path
@@ -91,7 +108,13 @@ due_diligence = {{ date = 2026-02-20, scope = [\"values_alignment\", \"reputatio
 
 /// Files in a folder, by name.
 fn files(dir: &Path) -> BTreeSet<String> {
-    std::fs::read_dir(dir).map(|rd| rd.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default()
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn sha256(path: &Path) -> String {
@@ -106,7 +129,11 @@ fn mtime(path: &Path) -> std::time::SystemTime {
 fn result_of(stderr: &str, partner: &str) -> String {
     stderr
         .lines()
-        .find(|l| l.split_whitespace().next() == Some(partner) && !l.contains(": built") && !l.starts_with('['))
+        .find(|l| {
+            l.split_whitespace().next() == Some(partner)
+                && !l.contains(": built")
+                && !l.starts_with('[')
+        })
         .unwrap_or_else(|| panic!("no summary row for {partner} in:\n{stderr}"))
         .to_owned()
 }
@@ -120,8 +147,15 @@ fn assert_summary(stderr: &str, built: usize, fresh: usize, failed: usize) {
 /// No temporary files left behind by atomic writes.
 #[track_caller]
 fn assert_no_temp_files(dir: &Path) {
-    let tmp: Vec<String> = files(dir).into_iter().filter(|f| f.ends_with(".tmp") || f.starts_with(".datapact-")).collect();
-    assert!(tmp.is_empty(), "temporary files left in {}: {tmp:?}", dir.display());
+    let tmp: Vec<String> = files(dir)
+        .into_iter()
+        .filter(|f| f.ends_with(".tmp") || f.starts_with(".datapact-"))
+        .collect();
+    assert!(
+        tmp.is_empty(),
+        "temporary files left in {}: {tmp:?}",
+        dir.display()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -134,18 +168,45 @@ fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
     let mut countries = BTreeSet::new();
     let mut sources = BTreeSet::new();
     for job in &jobs {
-        let model = job.model.as_ref().unwrap_or_else(|d| panic!("{}: {}", job.name, d.iter().map(|d| d.short()).collect::<Vec<_>>().join("\n")));
+        let model = job.model.as_ref().unwrap_or_else(|d| {
+            panic!(
+                "{}: {}",
+                job.name,
+                d.iter().map(|d| d.short()).collect::<Vec<_>>().join("\n")
+            )
+        });
         let check = datapact::pipeline::Check::run(model);
-        let errors: Vec<String> = check.findings.iter().filter(|d| d.severity == Severity::Error).map(|d| d.short()).collect();
-        assert!(errors.is_empty(), "{}: `datapact check` errors:\n{}", job.name, errors.join("\n"));
+        let errors: Vec<String> = check
+            .findings
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.short())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{}: `datapact check` errors:\n{}",
+            job.name,
+            errors.join("\n")
+        );
         let cfg = model.config();
         let mno = cfg.parties.iter().find(|p| p.id == "mno").unwrap();
-        assert!(!mno.legal_name.contains("replaced"), "{}: the stand-in party was not replaced", job.name);
+        assert!(
+            !mno.legal_name.contains("replaced"),
+            "{}: the stand-in party was not replaced",
+            job.name
+        );
         countries.insert(mno.country.clone());
-        assert_eq!(cfg.agreement.reference, format!("IOMS-MNO-2026-{}", job.name.to_uppercase()));
+        assert_eq!(
+            cfg.agreement.reference,
+            format!("IOMS-MNO-2026-{}", job.name.to_uppercase())
+        );
         assert_eq!(job.reference, cfg.agreement.reference);
         assert!(model.derived.has_transfers, "{}: no transfers", job.name);
-        assert!(model.derived.transfers.iter().any(|t| t.exporter == "mno"), "{}: no transfer from the operator", job.name);
+        assert!(
+            model.derived.transfers.iter().any(|t| t.exporter == "mno"),
+            "{}: no transfer from the operator",
+            job.name
+        );
         sources.insert(if job.origin.contains("[[partners]]") {
             "table"
         } else if job.origin.contains("partners.csv:") {
@@ -156,22 +217,61 @@ fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
             "other"
         });
     }
-    assert_eq!(sources, BTreeSet::from(["csv", "folder", "table"]), "partners from [[partners]], the CSV and the folder");
+    assert_eq!(
+        sources,
+        BTreeSet::from(["csv", "folder", "table"]),
+        "partners from [[partners]], the CSV and the folder"
+    );
     assert!(countries.len() >= 5, "{countries:?}");
-    let outside_eea = countries.iter().filter(|c| !datapact::model::is_eea(c)).count();
-    assert!(outside_eea >= 3 && outside_eea < countries.len(), "partners inside and outside the EEA: {countries:?}");
+    let outside_eea = countries
+        .iter()
+        .filter(|c| !datapact::model::is_eea(c))
+        .count();
+    assert!(
+        outside_eea >= 3 && outside_eea < countries.len(),
+        "partners inside and outside the EEA: {countries:?}"
+    );
 
     // Overrides reach the partner's agreement, and only that one.
-    let by_name: BTreeMap<&str, &datapact::batch::Job> = jobs.iter().map(|j| (j.name.as_str(), j)).collect();
+    let by_name: BTreeMap<&str, &datapact::batch::Job> =
+        jobs.iter().map(|j| (j.name.as_str(), j)).collect();
     let cfg = |n: &str| by_name[n].model.as_ref().unwrap().config();
     let law = |n: &str| cfg(n).agreement.governing_law.clone().unwrap_or_default();
     assert!(law("ke-rift").contains("Kenya"));
     assert!(!law("ug-nile").contains("Kenya"));
-    assert!(cfg("fr-hexacom").storage.iter().all(|s| s.backup_country.is_none()), "fr-hexacom overrides storage");
-    assert!(cfg("ug-nile").storage.iter().any(|s| s.backup_country.is_some()));
-    assert!(cfg("de-funknetz").transfers.iter().any(|t| t.reference.as_deref().is_some_and(|r| r.contains("2021/914"))));
-    assert!(law("et-abay").contains("privileges and immunities"), "CSV override column");
-    assert_eq!(cfg("et-abay").parties.iter().find(|p| p.id == "mno").unwrap().certifications.len(), 2, "CSV list column");
+    assert!(
+        cfg("fr-hexacom")
+            .storage
+            .iter()
+            .all(|s| s.backup_country.is_none()),
+        "fr-hexacom overrides storage"
+    );
+    assert!(
+        cfg("ug-nile")
+            .storage
+            .iter()
+            .any(|s| s.backup_country.is_some())
+    );
+    assert!(cfg("de-funknetz").transfers.iter().any(|t| {
+        t.reference
+            .as_deref()
+            .is_some_and(|r| r.contains("2021/914"))
+    }));
+    assert!(
+        law("et-abay").contains("privileges and immunities"),
+        "CSV override column"
+    );
+    assert_eq!(
+        cfg("et-abay")
+            .parties
+            .iter()
+            .find(|p| p.id == "mno")
+            .unwrap()
+            .certifications
+            .len(),
+        2,
+        "CSV list column"
+    );
 }
 
 #[test]
@@ -194,7 +294,13 @@ fn one_agreement_per_partner_named_from_its_reference_with_a_manifest() {
         assert_eq!(e.inputs_hash.len(), 64, "{}: inputs hash", e.reference);
         assert_eq!(e.config, PROGRAMME);
         let names: Vec<&str> = e.outputs.iter().map(|o| o.file.as_str()).collect();
-        assert_eq!(names, [format!("{}.md", e.reference), format!("{}.json", e.reference)]);
+        assert_eq!(
+            names,
+            [
+                format!("{}.md", e.reference),
+                format!("{}.json", e.reference)
+            ]
+        );
         for o in &e.outputs {
             assert_eq!(o.sha256, sha256(&out.join(&o.file)), "{}", o.file);
         }
@@ -226,61 +332,147 @@ fn partner_ids_and_references_cannot_leave_the_output_folder() {
     let r = batch(&out, &[prog.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     for id in ["../escape", "sub/dir", ".hidden"] {
-        assert!(r.stderr.contains(&format!("partner id `{id}` cannot be used in a file name")), "{id}:\n{}", r.stderr);
-        let row = r.stderr.lines().find(|l| l.starts_with(id) && l.contains("FAILED")).unwrap_or_else(|| panic!("no FAILED row for {id}:\n{}", r.stderr));
+        assert!(
+            r.stderr
+                .contains(&format!("partner id `{id}` cannot be used in a file name")),
+            "{id}:\n{}",
+            r.stderr
+        );
+        let row = r
+            .stderr
+            .lines()
+            .find(|l| l.starts_with(id) && l.contains("FAILED"))
+            .unwrap_or_else(|| panic!("no FAILED row for {id}:\n{}", r.stderr));
         assert!(row.contains("batch::partner-id"), "{row}");
     }
     assert!(result_of(&r.stderr, "ke-ok").contains("built"));
     assert_summary(&r.stderr, 1, 0, 3);
-    assert_eq!(files(&dir), BTreeSet::from(["out".to_owned(), "programme.toml".to_owned()]), "nothing written beside the output folder");
-    assert_eq!(files(&out), BTreeSet::from(["IOMS-MNO-2026-KE-OK.json".into(), "IOMS-MNO-2026-KE-OK.md".into(), "manifest.json".into()]));
+    assert_eq!(
+        files(&dir),
+        BTreeSet::from(["out".to_owned(), "programme.toml".to_owned()]),
+        "nothing written beside the output folder"
+    );
+    assert_eq!(
+        files(&out),
+        BTreeSet::from([
+            "IOMS-MNO-2026-KE-OK.json".into(),
+            "IOMS-MNO-2026-KE-OK.md".into(),
+            "manifest.json".into()
+        ])
+    );
 
     // A reference prefix with a slash: one clear error, nothing written.
     let dir2 = scratch("traversal-prefix");
-    let prog2 = programme(&dir2, "", &partner_table("ke-ok", "Fine Telecom Ltd", "KE", ""));
-    let text = std::fs::read_to_string(&prog2).unwrap().replacen("reference_prefix = \"IOMS-MNO-2026\"", "reference_prefix = \"../IOMS\"", 1);
+    let prog2 = programme(
+        &dir2,
+        "",
+        &partner_table("ke-ok", "Fine Telecom Ltd", "KE", ""),
+    );
+    let text = std::fs::read_to_string(&prog2).unwrap().replacen(
+        "reference_prefix = \"IOMS-MNO-2026\"",
+        "reference_prefix = \"../IOMS\"",
+        1,
+    );
     std::fs::write(&prog2, text).unwrap();
     let r = batch(&dir2.join("out"), &[prog2.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("reference_prefix `../IOMS` cannot start a file name"), "{}", r.stderr);
-    assert!(r.stderr.contains("programme.toml:"), "the error points into the file:\n{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("reference_prefix `../IOMS` cannot start a file name"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("programme.toml:"),
+        "the error points into the file:\n{}",
+        r.stderr
+    );
 
     // An ordinary config whose reference has a slash.
     let dir3 = scratch("traversal-config");
     let text = std::fs::read_to_string("examples/ngo-survey.toml").unwrap();
-    let reference = text.lines().find(|l| l.starts_with("reference = ")).unwrap();
-    std::fs::write(dir3.join("bad.toml"), text.replacen(reference, "reference = \"../../etc/agreement\"", 1)).unwrap();
-    let r = batch(&dir3.join("out"), &[dir3.join("bad.toml").to_str().unwrap()]);
+    let reference = text
+        .lines()
+        .find(|l| l.starts_with("reference = "))
+        .unwrap();
+    std::fs::write(
+        dir3.join("bad.toml"),
+        text.replacen(reference, "reference = \"../../etc/agreement\"", 1),
+    )
+    .unwrap();
+    let r = batch(
+        &dir3.join("out"),
+        &[dir3.join("bad.toml").to_str().unwrap()],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("`../../etc/agreement` cannot be used as a file name"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("`../../etc/agreement` cannot be used as a file name"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("FAILED"), "{}", r.stderr);
-    assert_eq!(files(&dir3.join("out")), BTreeSet::from(["manifest.json".to_owned()]));
+    assert_eq!(
+        files(&dir3.join("out")),
+        BTreeSet::from(["manifest.json".to_owned()])
+    );
 }
 
 #[test]
 fn two_partners_claiming_one_name_are_both_reported_and_neither_built() {
     let dir = scratch("collision");
-    std::fs::write(dir.join("partners.csv"), format!("{CSV_HEADER}{}{}", csv_row("ke-a", "Alpha Telecom", "KE"), csv_row("ug-b", "Beta Telecom", "UG"))).unwrap();
+    std::fs::write(
+        dir.join("partners.csv"),
+        format!(
+            "{CSV_HEADER}{}{}",
+            csv_row("ke-a", "Alpha Telecom", "KE"),
+            csv_row("ug-b", "Beta Telecom", "UG")
+        ),
+    )
+    .unwrap();
     // `KE-A` in a table gives the same reference as `ke-a` in the CSV.
-    let prog = programme(&dir, "partners_csv = \"partners.csv\"", &partner_table("KE-A", "Alpha Prime Telecom", "KE", ""));
+    let prog = programme(
+        &dir,
+        "partners_csv = \"partners.csv\"",
+        &partner_table("KE-A", "Alpha Prime Telecom", "KE", ""),
+    );
     let out = dir.join("out");
     let r = batch(&out, &[prog.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     for name in ["ke-a", "KE-A"] {
         let row = result_of(&r.stderr, name);
-        assert!(row.contains("FAILED") && row.contains("ioms-mno-2026-ke-a"), "{row}");
-        assert!(row.contains("partners.csv:2") && row.contains("[[partners]] #1"), "both claimants named: {row}");
+        assert!(
+            row.contains("FAILED") && row.contains("ioms-mno-2026-ke-a"),
+            "{row}"
+        );
+        assert!(
+            row.contains("partners.csv:2") && row.contains("[[partners]] #1"),
+            "both claimants named: {row}"
+        );
     }
     assert!(result_of(&r.stderr, "ug-b").contains("built"));
     assert_summary(&r.stderr, 1, 0, 2);
-    assert!(!files(&out).iter().any(|f| f.to_lowercase().contains("ke-a")), "{:?}", files(&out));
+    assert!(
+        !files(&out)
+            .iter()
+            .any(|f| f.to_lowercase().contains("ke-a")),
+        "{:?}",
+        files(&out)
+    );
 
     // Sharded so that the two land in different shards: each shard still reports its side.
     let out2 = dir.join("out-sharded");
     let mut failed = 0;
     for k in 1..=3 {
-        let r = batch(&out2, &[prog.to_str().unwrap(), "--shard", &format!("{k}/3")]);
-        failed += r.stderr.lines().filter(|l| l.contains("FAILED") && l.contains("claimed")).count();
+        let r = batch(
+            &out2,
+            &[prog.to_str().unwrap(), "--shard", &format!("{k}/3")],
+        );
+        failed += r
+            .stderr
+            .lines()
+            .filter(|l| l.contains("FAILED") && l.contains("claimed"))
+            .count();
     }
     assert_eq!(failed, 2, "both claimants fail whichever shard they are in");
 
@@ -288,9 +480,22 @@ fn two_partners_claiming_one_name_are_both_reported_and_neither_built() {
     let dir3 = scratch("collision-config");
     let prog3 = programme(&dir3, "", &partner_table("x1", "Gamma Telecom", "KE", ""));
     let text = std::fs::read_to_string("examples/ngo-survey.toml").unwrap();
-    let reference = text.lines().find(|l| l.starts_with("reference = ")).unwrap();
-    std::fs::write(dir3.join("plain.toml"), text.replacen(reference, "reference = \"ioms-mno-2026-x1\"", 1)).unwrap();
-    let r = batch(&dir3.join("out"), &[prog3.to_str().unwrap(), dir3.join("plain.toml").to_str().unwrap()]);
+    let reference = text
+        .lines()
+        .find(|l| l.starts_with("reference = "))
+        .unwrap();
+    std::fs::write(
+        dir3.join("plain.toml"),
+        text.replacen(reference, "reference = \"ioms-mno-2026-x1\"", 1),
+    )
+    .unwrap();
+    let r = batch(
+        &dir3.join("out"),
+        &[
+            prog3.to_str().unwrap(),
+            dir3.join("plain.toml").to_str().unwrap(),
+        ],
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_summary(&r.stderr, 0, 0, 2);
     assert!(result_of(&r.stderr, "x1").contains("claimed 2 times"));
@@ -303,14 +508,24 @@ fn two_partners_claiming_one_name_are_both_reported_and_neither_built() {
 #[test]
 fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     let dir = scratch("incremental");
-    let prog = csv_programme(&dir, &[("ke-a", "Alpha Telecom", "KE"), ("ug-b", "Beta Telecom", "UG"), ("de-c", "Gamma Telekom", "DE")]);
+    let prog = csv_programme(
+        &dir,
+        &[
+            ("ke-a", "Alpha Telecom", "KE"),
+            ("ug-b", "Beta Telecom", "UG"),
+            ("de-c", "Gamma Telekom", "DE"),
+        ],
+    );
     let out = dir.join("out");
     let p = prog.to_str().unwrap();
     let r = batch(&out, &[p]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_summary(&r.stderr, 3, 0, 0);
     let md = |id: &str| out.join(format!("IOMS-MNO-2026-{}.md", id.to_uppercase()));
-    let before: BTreeMap<String, std::time::SystemTime> = ["ke-a", "ug-b", "de-c"].iter().map(|id| (id.to_string(), mtime(&md(id)))).collect();
+    let before: BTreeMap<String, std::time::SystemTime> = ["ke-a", "ug-b", "de-c"]
+        .iter()
+        .map(|id| (id.to_string(), mtime(&md(id))))
+        .collect();
     let manifest_before = std::fs::read_to_string(out.join("manifest.json")).unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
 
@@ -322,20 +537,42 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     for (id, t) in &before {
         assert_eq!(mtime(&md(id)), *t, "{id} was rewritten");
     }
-    assert_eq!(std::fs::read_to_string(out.join("manifest.json")).unwrap(), manifest_before);
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        manifest_before
+    );
 
     // One partner changes: only it is rebuilt.
-    let csv = std::fs::read_to_string(dir.join("partners.csv")).unwrap().replacen("Beta Telecom,Beta Telecom", "Beta Telecom Uganda,Beta Telecom", 1);
+    let csv = std::fs::read_to_string(dir.join("partners.csv"))
+        .unwrap()
+        .replacen(
+            "Beta Telecom,Beta Telecom",
+            "Beta Telecom Uganda,Beta Telecom",
+            1,
+        );
     std::fs::write(dir.join("partners.csv"), csv).unwrap();
     let r = batch(&out, &[p]);
     assert_summary(&r.stderr, 1, 2, 0);
     assert!(result_of(&r.stderr, "ug-b").contains("built"));
-    assert!(std::fs::read_to_string(md("ug-b")).unwrap().contains("Beta Telecom Uganda"));
+    assert!(
+        std::fs::read_to_string(md("ug-b"))
+            .unwrap()
+            .contains("Beta Telecom Uganda")
+    );
     assert_eq!(mtime(&md("ke-a")), before["ke-a"]);
     assert_ne!(mtime(&md("ug-b")), before["ug-b"]);
-    let entry = |m: &Manifest, r: &str| m.agreements.iter().find(|e| e.reference == r).cloned().unwrap();
+    let entry = |m: &Manifest, r: &str| {
+        m.agreements
+            .iter()
+            .find(|e| e.reference == r)
+            .cloned()
+            .unwrap()
+    };
     let m = Manifest::read(&out);
-    assert_eq!(entry(&m, "IOMS-MNO-2026-UG-B").outputs[0].sha256, sha256(&md("ug-b")));
+    assert_eq!(
+        entry(&m, "IOMS-MNO-2026-UG-B").outputs[0].sha256,
+        sha256(&md("ug-b"))
+    );
 
     // Touched but unchanged: still up to date (the content is hashed).
     let json = out.join("IOMS-MNO-2026-KE-A.json");
@@ -346,7 +583,10 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     assert_summary(&r.stderr, 0, 3, 0);
     // Edited (same size), edited (another size) or deleted by hand: rebuilt.
     let mut same_size = text.clone();
-    let i = same_size.iter().position(|b| b.is_ascii_lowercase()).unwrap();
+    let i = same_size
+        .iter()
+        .position(|b| b.is_ascii_lowercase())
+        .unwrap();
     same_size[i] = if same_size[i] == b'x' { b'y' } else { b'x' };
     std::fs::write(out.join("IOMS-MNO-2026-UG-B.json"), &same_size).unwrap();
     let r = batch(&out, &[p]);
@@ -367,28 +607,54 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
 
     // So are the clauses and templates: a changed library rebuilds everything.
     let lib = dir.join("library");
-    datapact().args(["clauses", "--export"]).arg(&lib).assert().success();
+    datapact()
+        .args(["clauses", "--export"])
+        .arg(&lib)
+        .assert()
+        .success();
     // The exported copy has the same text: nothing to rebuild.
     let r = batch(&out, &[p, "--library", lib.to_str().unwrap()]);
     assert_summary(&r.stderr, 0, 3, 0);
-    let clause = walk(&lib.join("clauses")).into_iter().find(|f| f.extension().is_some_and(|e| e == "md") && !f.ends_with("README.md") && std::fs::read_to_string(f).unwrap().contains("required = true")).unwrap();
+    let clause = walk(&lib.join("clauses"))
+        .into_iter()
+        .find(|f| {
+            f.extension().is_some_and(|e| e == "md")
+                && !f.ends_with("README.md")
+                && std::fs::read_to_string(f)
+                    .unwrap()
+                    .contains("required = true")
+        })
+        .unwrap();
     let text = std::fs::read_to_string(&clause).unwrap();
     std::fs::write(&clause, format!("{text}\n")).unwrap();
     let r = batch(&out, &[p, "--library", lib.to_str().unwrap()]);
     assert_summary(&r.stderr, 3, 0, 0);
     let templates = walk(&lib.join("templates"));
-    let tpl = templates.iter().find(|f| f.file_name().is_some_and(|n| n == "agreement.md.tera")).unwrap();
+    let tpl = templates
+        .iter()
+        .find(|f| f.file_name().is_some_and(|n| n == "agreement.md.tera"))
+        .unwrap();
     let text = std::fs::read_to_string(tpl).unwrap();
     std::fs::write(tpl, format!("{text}\n")).unwrap();
     let r = batch(&out, &[p, "--library", lib.to_str().unwrap()]);
     assert_summary(&r.stderr, 3, 0, 0);
 
     // A removed partner leaves the manifest.
-    std::fs::write(dir.join("partners.csv"), format!("{CSV_HEADER}{}", csv_row("ke-a", "Alpha Telecom", "KE"))).unwrap();
+    std::fs::write(
+        dir.join("partners.csv"),
+        format!("{CSV_HEADER}{}", csv_row("ke-a", "Alpha Telecom", "KE")),
+    )
+    .unwrap();
     let r = batch(&out, &[p, "--library", lib.to_str().unwrap()]);
     assert_summary(&r.stderr, 0, 1, 0);
     let m = Manifest::read(&out);
-    assert_eq!(m.agreements.iter().map(|e| e.reference.as_str()).collect::<Vec<_>>(), ["IOMS-MNO-2026-KE-A"]);
+    assert_eq!(
+        m.agreements
+            .iter()
+            .map(|e| e.reference.as_str())
+            .collect::<Vec<_>>(),
+        ["IOMS-MNO-2026-KE-A"]
+    );
     assert_no_temp_files(&out);
 }
 
@@ -415,7 +681,12 @@ fn a_failing_partner_does_not_stop_the_others() {
     let tail = [
         partner_table("ke-good", "Good Telecom", "KE", ""),
         partner_table("xx-bad", "Bad Country Telecom", "XX", ""),
-        partner_table("ug-override", "Overreach Telecom", "UG", "[partners.overrides]\n\"dpia.residual_risk\" = \"low\"\n"),
+        partner_table(
+            "ug-override",
+            "Overreach Telecom",
+            "UG",
+            "[partners.overrides]\n\"dpia.residual_risk\" = \"low\"\n",
+        ),
         partner_table("tz-typo", "Typo Telecom", "TZ", "legal_nme = \"Typo\"\n"),
     ]
     .concat();
@@ -426,13 +697,27 @@ fn a_failing_partner_does_not_stop_the_others() {
     assert_summary(&r.stderr, 1, 0, 3);
     assert!(result_of(&r.stderr, "ke-good").contains("built"));
     let bad = result_of(&r.stderr, "xx-bad");
-    assert!(bad.contains("FAILED") && bad.contains("XX"), "the reason is given: {bad}");
+    assert!(
+        bad.contains("FAILED") && bad.contains("XX"),
+        "the reason is given: {bad}"
+    );
     let over = result_of(&r.stderr, "ug-override");
-    assert!(over.contains("FAILED") && over.contains("does not let partners override `dpia.residual_risk`"), "{over}");
-    assert!(over.contains("overridable fields: agreement.governing_law"), "{over}");
+    assert!(
+        over.contains("FAILED")
+            && over.contains("does not let partners override `dpia.residual_risk`"),
+        "{over}"
+    );
+    assert!(
+        over.contains("overridable fields: agreement.governing_law"),
+        "{over}"
+    );
     let typo = result_of(&r.stderr, "tz-typo");
     assert!(typo.contains("unknown key `legal_nme`"), "{typo}");
-    assert!(r.stderr.contains("did you mean `legal_name`?"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("did you mean `legal_name`?"),
+        "{}",
+        r.stderr
+    );
     // The diagnostics point into the programme file.
     assert!(r.stderr.contains("programme.toml:"), "{}", r.stderr);
     assert_eq!(Manifest::read(&out).agreements.len(), 1);
@@ -442,51 +727,117 @@ fn a_failing_partner_does_not_stop_the_others() {
 #[test]
 fn progress_is_plain_lines_off_a_terminal_and_quiet_prints_only_failures() {
     let dir = scratch("progress");
-    let prog = csv_programme(&dir, &[("ke-a", "Alpha Telecom", "KE"), ("ug-b", "Beta Telecom", "UG")]);
+    let prog = csv_programme(
+        &dir,
+        &[
+            ("ke-a", "Alpha Telecom", "KE"),
+            ("ug-b", "Beta Telecom", "UG"),
+        ],
+    );
     let out = dir.join("out");
     let r = batch(&out, &[prog.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let lines: Vec<&str> = r.stderr.lines().filter(|l| l.starts_with('[')).collect();
     assert_eq!(lines.len(), 2, "{}", r.stderr);
-    assert!(lines.iter().any(|l| l.ends_with("ke-a: built")) && lines.iter().any(|l| l.starts_with("[2/2] ")), "{lines:?}");
-    assert!(!r.stderr.contains('\u{1b}'), "no terminal escapes off a terminal");
-    assert!(r.stderr.contains("partner") && r.stderr.contains("reference") && r.stderr.contains("result"), "summary table:\n{}", r.stderr);
+    assert!(
+        lines.iter().any(|l| l.ends_with("ke-a: built"))
+            && lines.iter().any(|l| l.starts_with("[2/2] ")),
+        "{lines:?}"
+    );
+    assert!(
+        !r.stderr.contains('\u{1b}'),
+        "no terminal escapes off a terminal"
+    );
+    assert!(
+        r.stderr.contains("partner")
+            && r.stderr.contains("reference")
+            && r.stderr.contains("result"),
+        "summary table:\n{}",
+        r.stderr
+    );
 
     let r = batch(&out, &[prog.to_str().unwrap(), "--quiet"]);
     assert_eq!(r.code, 0);
-    assert_eq!(r.stderr.trim(), format!("0 built, 2 up to date, 0 failed (2 agreements in {})", out.display()));
+    assert_eq!(
+        r.stderr.trim(),
+        format!(
+            "0 built, 2 up to date, 0 failed (2 agreements in {})",
+            out.display()
+        )
+    );
 
-    std::fs::write(dir.join("partners.csv"), format!("{CSV_HEADER}{}{}", csv_row("ke-a", "Alpha Telecom", "KE"), csv_row("ug-b", "Beta Telecom", "QQ"))).unwrap();
+    std::fs::write(
+        dir.join("partners.csv"),
+        format!(
+            "{CSV_HEADER}{}{}",
+            csv_row("ke-a", "Alpha Telecom", "KE"),
+            csv_row("ug-b", "Beta Telecom", "QQ")
+        ),
+    )
+    .unwrap();
     let r = batch(&out, &[prog.to_str().unwrap(), "--quiet"]);
     assert_eq!(r.code, 1);
-    assert!(!r.stderr.lines().any(|l| l.starts_with("ke-a")), "quiet hides successes:\n{}", r.stderr);
+    assert!(
+        !r.stderr.lines().any(|l| l.starts_with("ke-a")),
+        "quiet hides successes:\n{}",
+        r.stderr
+    );
     assert!(result_of(&r.stderr, "ug-b").contains("FAILED"));
     assert!(r.stderr.contains("0 built, 1 up to date, 1 failed"));
 }
 
 #[test]
 fn progress_is_a_bar_on_a_terminal() {
-    if std::process::Command::new("script").arg("--version").output().is_err() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         eprintln!("skipped: `script` (util-linux) is needed to run under a terminal");
         return;
     }
     let dir = scratch("progress-tty");
-    let prog = csv_programme(&dir, &[("ke-a", "Alpha Telecom", "KE"), ("ug-b", "Beta Telecom", "UG")]);
+    let prog = csv_programme(
+        &dir,
+        &[
+            ("ke-a", "Alpha Telecom", "KE"),
+            ("ug-b", "Beta Telecom", "UG"),
+        ],
+    );
     let bin = assert_cmd::cargo::cargo_bin("datapact");
-    let cmd = format!("'{}' batch '{}' --format md -o '{}'", bin.display(), prog.display(), dir.join("out").display());
-    let o = std::process::Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().unwrap();
+    let cmd = format!(
+        "'{}' batch '{}' --format md -o '{}'",
+        bin.display(),
+        prog.display(),
+        dir.join("out").display()
+    );
+    let o = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .output()
+        .unwrap();
     let tty = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{tty}");
-    assert!(tty.contains("2/2") && tty.contains('\u{2588}'), "a bar with its count:\n{tty}");
-    assert!(!tty.contains("[1/2]"), "no plain lines on a terminal:\n{tty}");
+    assert!(
+        tty.contains("2/2") && tty.contains('\u{2588}'),
+        "a bar with its count:\n{tty}"
+    );
+    assert!(
+        !tty.contains("[1/2]"),
+        "no plain lines on a terminal:\n{tty}"
+    );
     assert!(tty.contains("2 built, 0 up to date, 0 failed"));
 }
 
 #[test]
 fn shards_are_disjoint_and_together_build_the_whole_batch() {
     let dir = scratch("shards");
-    let ids: Vec<(String, String)> = (1..=7).map(|i| (format!("p{i}"), format!("Partner {i} Telecom"))).collect();
-    let partners: Vec<(&str, &str, &str)> = ids.iter().map(|(a, b)| (a.as_str(), b.as_str(), "KE")).collect();
+    let ids: Vec<(String, String)> = (1..=7)
+        .map(|i| (format!("p{i}"), format!("Partner {i} Telecom")))
+        .collect();
+    let partners: Vec<(&str, &str, &str)> = ids
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str(), "KE"))
+        .collect();
     let prog = csv_programme(&dir, &partners);
     let p = prog.to_str().unwrap();
     let mut seen: Vec<String> = Vec::new();
@@ -495,7 +846,10 @@ fn shards_are_disjoint_and_together_build_the_whole_batch() {
         let out = dir.join(format!("out-{k}"));
         let r = batch(&out, &[p, "--shard", &format!("{k}/3")]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let mine: Vec<String> = files(&out).into_iter().filter(|f| f.ends_with(".md")).collect();
+        let mine: Vec<String> = files(&out)
+            .into_iter()
+            .filter(|f| f.ends_with(".md"))
+            .collect();
         assert!((2..=3).contains(&mine.len()), "balanced shards: {mine:?}");
         seen.extend(mine);
         // The same shards into one folder: the manifest keeps every shard's entries.
@@ -518,20 +872,44 @@ fn shards_are_disjoint_and_together_build_the_whole_batch() {
 #[test]
 fn batch_builds_ordinary_configs_too() {
     let out = scratch("ordinary");
-    let r = batch(&out, &["examples/mno-displacement.toml", "examples/ngo-survey.toml", "--jobs", "2"]);
+    let r = batch(
+        &out,
+        &[
+            "examples/mno-displacement.toml",
+            "examples/ngo-survey.toml",
+            "--jobs",
+            "2",
+        ],
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_summary(&r.stderr, 2, 0, 0);
     for config in ["examples/mno-displacement.toml", "examples/ngo-survey.toml"] {
         let p = datapact::pipeline::prepare(Path::new(config), None).unwrap();
         let reference = &p.model.config().agreement.reference;
-        assert_eq!(std::fs::read_to_string(out.join(format!("{reference}.md"))).unwrap(), p.rendered.markdown, "{config}: same as generate");
-        assert!(result_of(&r.stderr, Path::new(config).file_stem().unwrap().to_str().unwrap()).contains(reference.as_str()));
+        assert_eq!(
+            std::fs::read_to_string(out.join(format!("{reference}.md"))).unwrap(),
+            p.rendered.markdown,
+            "{config}: same as generate"
+        );
+        assert!(
+            result_of(
+                &r.stderr,
+                Path::new(config).file_stem().unwrap().to_str().unwrap()
+            )
+            .contains(reference.as_str())
+        );
     }
-    let r = batch(&out, &["examples/mno-displacement.toml", "examples/ngo-survey.toml"]);
+    let r = batch(
+        &out,
+        &["examples/mno-displacement.toml", "examples/ngo-survey.toml"],
+    );
     assert_summary(&r.stderr, 0, 2, 0);
 
     // A file that cannot be read is a failed job, not the end of the run.
-    let r = batch(&out, &["examples/mno-displacement.toml", "does-not-exist.toml"]);
+    let r = batch(
+        &out,
+        &["examples/mno-displacement.toml", "does-not-exist.toml"],
+    );
     assert_eq!(r.code, 1);
     assert_summary(&r.stderr, 0, 1, 1);
     assert!(result_of(&r.stderr, "does-not-exist").contains("cannot read does-not-exist.toml"));
@@ -540,24 +918,61 @@ fn batch_builds_ordinary_configs_too() {
 #[test]
 fn generate_writes_every_partner_of_a_programme() {
     let out = scratch("generate");
-    let o = datapact().args(["generate", PROGRAMME, "examples/ngo-survey.toml", "--format", "md", "-o"]).arg(&out).output().unwrap();
+    let o = datapact()
+        .args([
+            "generate",
+            PROGRAMME,
+            "examples/ngo-survey.toml",
+            "--format",
+            "md",
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
     let jobs = datapact::batch::plan(&[PathBuf::from(PROGRAMME)]);
     for j in &jobs {
-        assert!(out.join(format!("{}.md", j.reference)).is_file(), "{}", j.reference);
+        assert!(
+            out.join(format!("{}.md", j.reference)).is_file(),
+            "{}",
+            j.reference
+        );
         assert!(stderr.contains(&format!("{}.md", j.reference)));
     }
-    let md: Vec<String> = files(&out).into_iter().filter(|f| f.ends_with(".md")).collect();
+    let md: Vec<String> = files(&out)
+        .into_iter()
+        .filter(|f| f.ends_with(".md"))
+        .collect();
     assert_eq!(md.len(), jobs.len() + 1);
-    assert!(!out.join("manifest.json").exists(), "generate is not incremental");
+    assert!(
+        !out.join("manifest.json").exists(),
+        "generate is not incremental"
+    );
 
     // A bad partner: the others are still generated; exit 2 (bad input).
     let dir = scratch("generate-bad");
-    let prog = programme(&dir, "", &[partner_table("ke-good", "Good Telecom", "KE", ""), partner_table("../bad", "Bad Telecom", "KE", "")].concat());
-    let o = datapact().args(["generate", "--format", "md", "-o"]).arg(dir.join("out")).arg(&prog).output().unwrap();
+    let prog = programme(
+        &dir,
+        "",
+        &[
+            partner_table("ke-good", "Good Telecom", "KE", ""),
+            partner_table("../bad", "Bad Telecom", "KE", ""),
+        ]
+        .concat(),
+    );
+    let o = datapact()
+        .args(["generate", "--format", "md", "-o"])
+        .arg(dir.join("out"))
+        .arg(&prog)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("partner id `../bad` cannot be used in a file name"));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("partner id `../bad` cannot be used in a file name")
+    );
     assert!(dir.join("out/IOMS-MNO-2026-KE-GOOD.md").is_file());
 }
 
@@ -566,7 +981,8 @@ fn generate_writes_every_partner_of_a_programme() {
 
 #[test]
 fn pdf_batch_starts_no_typst_on_a_rerun_and_one_for_a_changed_partner() {
-    let typst = datapact::pdf::Typst::locate(None).expect("typst 0.15.1 is needed: run `bash .ci/setup`");
+    let typst =
+        datapact::pdf::Typst::locate(None).expect("typst 0.15.1 is needed: run `bash .ci/setup`");
     let dir = scratch("pdf");
     let log = dir.join("typst.log");
     let wrapper = dir.join("typst-wrapper.sh");
@@ -588,12 +1004,26 @@ fn pdf_batch_starts_no_typst_on_a_rerun_and_one_for_a_changed_partner() {
     let partners = dir.join("partners");
     std::fs::create_dir_all(&partners).unwrap();
     for f in ["de-funknetz.toml", "fr-hexacom.toml"] {
-        std::fs::copy(Path::new("examples/programme/partners").join(f), partners.join(f)).unwrap();
+        std::fs::copy(
+            Path::new("examples/programme/partners").join(f),
+            partners.join(f),
+        )
+        .unwrap();
     }
     let prog = programme(&dir, "partners_dir = \"partners\"", "");
     let out = dir.join("out");
-    let args = [prog.to_str().unwrap(), "--format", "md,pdf", "--typst", wrapper.to_str().unwrap()];
-    let log_lines = || std::fs::read_to_string(&log).map(|t| t.lines().count()).unwrap_or(0);
+    let args = [
+        prog.to_str().unwrap(),
+        "--format",
+        "md,pdf",
+        "--typst",
+        wrapper.to_str().unwrap(),
+    ];
+    let log_lines = || {
+        std::fs::read_to_string(&log)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
 
     let r = batch(&out, &args);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -601,7 +1031,11 @@ fn pdf_batch_starts_no_typst_on_a_rerun_and_one_for_a_changed_partner() {
     assert_eq!(log_lines(), 2, "one typst compile per agreement");
     let m = Manifest::read(&out);
     for e in &m.agreements {
-        let pdf = e.outputs.iter().find(|o| o.file.ends_with(".pdf")).unwrap_or_else(|| panic!("{}: no PDF in the manifest", e.reference));
+        let pdf = e
+            .outputs
+            .iter()
+            .find(|o| o.file.ends_with(".pdf"))
+            .unwrap_or_else(|| panic!("{}: no PDF in the manifest", e.reference));
         assert_eq!(pdf.file, format!("{}.pdf", e.reference));
         let bytes = std::fs::read(out.join(&pdf.file)).unwrap();
         assert!(bytes.starts_with(b"%PDF-"));
@@ -612,11 +1046,19 @@ fn pdf_batch_starts_no_typst_on_a_rerun_and_one_for_a_changed_partner() {
     let r = batch(&out, &args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_summary(&r.stderr, 0, 2, 0);
-    assert_eq!(log_lines(), 2, "a rerun with nothing changed starts no typst process");
+    assert_eq!(
+        log_lines(),
+        2,
+        "a rerun with nothing changed starts no typst process"
+    );
 
     // One partner changed: one compile.
     let f = partners.join("fr-hexacom.toml");
-    let text = std::fs::read_to_string(&f).unwrap().replacen("Hexacom Mobile SAS", "Hexacom Mobile France SAS", 1);
+    let text = std::fs::read_to_string(&f).unwrap().replacen(
+        "Hexacom Mobile SAS",
+        "Hexacom Mobile France SAS",
+        1,
+    );
     std::fs::write(&f, text).unwrap();
     let r = batch(&out, &args);
     assert_summary(&r.stderr, 1, 1, 0);

@@ -15,7 +15,12 @@ fn fixtures_dir() -> PathBuf {
 
 fn toml_files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -26,9 +31,12 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
 fn expected_with_severity(path: &Path) -> BTreeMap<String, Option<String>> {
     let text = std::fs::read_to_string(path).expect("read fixture");
     let first = text.lines().next().unwrap_or_default();
-    let list = first
-        .strip_prefix("# expect:")
-        .unwrap_or_else(|| panic!("{}: first line must be `# expect: ID, ID` (or `# expect:` for none)", path.display()));
+    let list = first.strip_prefix("# expect:").unwrap_or_else(|| {
+        panic!(
+            "{}: first line must be `# expect: ID, ID` (or `# expect:` for none)",
+            path.display()
+        )
+    });
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -58,7 +66,11 @@ fn fired(path: &Path) -> Result<BTreeMap<String, Severity>, String> {
 #[test]
 fn every_fixture_fires_exactly_the_expected_rules() {
     let files = toml_files(&fixtures_dir());
-    assert!(!files.is_empty(), "no fixtures in {}", fixtures_dir().display());
+    assert!(
+        !files.is_empty(),
+        "no fixtures in {}",
+        fixtures_dir().display()
+    );
     let mut failures = Vec::new();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -88,7 +100,12 @@ fn every_fixture_fires_exactly_the_expected_rules() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} fixture(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} fixture(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -101,12 +118,18 @@ fn every_rule_has_a_firing_and_a_passing_fixture() {
         if !fires.exists() {
             failures.push(format!("{}: no {}", r.id, fires.display()));
         } else if !expected(&fires).contains(r.id) {
-            failures.push(format!("{}: {}-fires.toml does not expect {}", r.id, r.id, r.id));
+            failures.push(format!(
+                "{}: {}-fires.toml does not expect {}",
+                r.id, r.id, r.id
+            ));
         }
         if !passes.exists() {
             failures.push(format!("{}: no {}", r.id, passes.display()));
         } else if expected(&passes).contains(r.id) {
-            failures.push(format!("{}: {}-passes.toml expects {} to fire", r.id, r.id, r.id));
+            failures.push(format!(
+                "{}: {}-passes.toml expects {} to fire",
+                r.id, r.id, r.id
+            ));
         }
     }
     // Fixtures are `<ID>-fires[-variant].toml`, `<ID>-passes[-variant].toml`, or `base-*.toml`;
@@ -118,7 +141,10 @@ fn every_rule_has_a_firing_and_a_passing_fixture() {
         }
         let parts: Vec<&str> = stem.splitn(3, '-').collect();
         let id = parts[..parts.len().min(2)].join("-");
-        let kind = parts.get(2).map(|k| k.split('-').next().unwrap_or_default()).unwrap_or_default();
+        let kind = parts
+            .get(2)
+            .map(|k| k.split('-').next().unwrap_or_default())
+            .unwrap_or_default();
         if lint::rule(&id).is_none() || !["fires", "passes"].contains(&kind) {
             failures.push(format!("{stem}.toml: not <RULE-ID>-fires|passes[-variant]"));
         } else if kind == "fires" && !expected(&path).contains(&id) {
@@ -136,12 +162,24 @@ fn rule_ids_are_unique_and_well_formed() {
     for r in lint::rules() {
         assert!(seen.insert(r.id), "duplicate id {}", r.id);
         let (fam, num) = r.id.split_once('-').expect("FAMILY-NNN");
-        assert!(!fam.is_empty() && fam.chars().all(|c| c.is_ascii_uppercase()), "{}", r.id);
-        assert!(num.len() == 3 && num.chars().all(|c| c.is_ascii_digit()), "{}", r.id);
+        assert!(
+            !fam.is_empty() && fam.chars().all(|c| c.is_ascii_uppercase()),
+            "{}",
+            r.id
+        );
+        assert!(
+            num.len() == 3 && num.chars().all(|c| c.is_ascii_digit()),
+            "{}",
+            r.id
+        );
         assert_eq!(lint::rule(r.id).map(|x| x.id), Some(r.id));
         assert!(!r.title.contains('\n'), "{}: title is one line", r.id);
     }
-    assert!(lint::rules().len() >= 40, "only {} rules", lint::rules().len());
+    assert!(
+        lint::rules().len() >= 40,
+        "only {} rules",
+        lint::rules().len()
+    );
 }
 
 #[test]
@@ -149,7 +187,10 @@ fn findings_carry_code_help_and_position() {
     let path = fixtures_dir().join("SEC-001-fires.toml");
     let model = datapact::pipeline::load_model(&path).expect("loads");
     let diags = lint::run(&model);
-    let d = diags.iter().find(|d| d.code == "SEC-001").expect("SEC-001 fires");
+    let d = diags
+        .iter()
+        .find(|d| d.code == "SEC-001")
+        .expect("SEC-001 fires");
     assert!(d.help.is_some());
     assert!(d.field.is_some());
     assert!(d.location.is_some());
@@ -162,9 +203,16 @@ fn coverage_always_has_seven_safeguards() {
     let diags = lint::run(&model);
     let cov = lint::coverage(&model, &diags);
     assert_eq!(cov.len(), 7);
-    assert_eq!(cov.iter().map(|c| c.number).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(
+        cov.iter().map(|c| c.number).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4, 5, 6, 7]
+    );
     // The starter states its purpose and indicators, but records no due diligence.
-    assert!(cov[0].fields.iter().any(|f| f == "purposes[0].indicators"), "{:?}", cov[0].fields);
+    assert!(
+        cov[0].fields.iter().any(|f| f == "purposes[0].indicators"),
+        "{:?}",
+        cov[0].fields
+    );
     assert_eq!(cov[1].status, lint::Coverage::Missing);
     assert!(cov[1].open_findings.contains(&"GOV-004".to_owned()));
     // A clean config addresses every safeguard it touches.
@@ -185,15 +233,25 @@ fn examples_have_no_error_findings() {
     for path in toml_files(&dir) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         match datapact::pipeline::load_model(&path) {
-            Err(ds) => failures.push(format!("{name}: does not load: {}", ds.iter().map(|d| d.short()).collect::<Vec<_>>().join("; "))),
+            Err(ds) => failures.push(format!(
+                "{name}: does not load: {}",
+                ds.iter().map(|d| d.short()).collect::<Vec<_>>().join("; ")
+            )),
             Ok(model) => {
-                for d in lint::run(&model).iter().filter(|d| d.severity == Severity::Error) {
+                for d in lint::run(&model)
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                {
                     failures.push(format!("{name}: {}", d.short()));
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "examples with errors:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "examples with errors:\n{}",
+        failures.join("\n")
+    );
 }
 
 /// `DATAPACT_LINT=path cargo test --test check_rules dump -- --ignored --nocapture` prints
@@ -201,7 +259,9 @@ fn examples_have_no_error_findings() {
 #[test]
 #[ignore]
 fn dump() {
-    let Ok(path) = std::env::var("DATAPACT_LINT") else { return };
+    let Ok(path) = std::env::var("DATAPACT_LINT") else {
+        return;
+    };
     for p in path.split(',') {
         match datapact::pipeline::load_model(Path::new(p)) {
             Err(ds) => ds.iter().for_each(|d| println!("LOAD {}", d.short())),
@@ -211,7 +271,10 @@ fn dump() {
                     println!("{}", d.short());
                 }
                 for c in lint::coverage(&model, &diags) {
-                    println!("safeguard {} {}: {} {:?} {:?}", c.number, c.name, c.status, c.fields, c.open_findings);
+                    println!(
+                        "safeguard {} {}: {} {:?} {:?}",
+                        c.number, c.name, c.status, c.fields, c.open_findings
+                    );
                 }
             }
         }

@@ -42,12 +42,28 @@ fn config(c: Case) -> String {
     match c.module {
         Module::C2c => {}
         Module::Joint => {
-            t = replace_once(&t, "kind = \"company\"", "kind = \"company\"\nrole = \"joint_controller\"");
-            t = replace_once(&t, "kind = \"research_body\"", "kind = \"research_body\"\nrole = \"joint_controller\"");
+            t = replace_once(
+                &t,
+                "kind = \"company\"",
+                "kind = \"company\"\nrole = \"joint_controller\"",
+            );
+            t = replace_once(
+                &t,
+                "kind = \"research_body\"",
+                "kind = \"research_body\"\nrole = \"joint_controller\"",
+            );
         }
         Module::C2p | Module::P2p | Module::P2c => {
-            t = replace_once(&t, "kind = \"research_body\"", "kind = \"research_body\"\nrole = \"processor\"");
-            t = replace_once(&t, "encryption_in_transit = \"SFTP with key-based authentication\"", "encryption_in_transit = \"SFTP with key-based authentication\"\non_behalf_of = \"provider\"\ninstructions = \"Annex: processing instructions of 1 March 2026\"");
+            t = replace_once(
+                &t,
+                "kind = \"research_body\"",
+                "kind = \"research_body\"\nrole = \"processor\"",
+            );
+            t = replace_once(
+                &t,
+                "encryption_in_transit = \"SFTP with key-based authentication\"",
+                "encryption_in_transit = \"SFTP with key-based authentication\"\non_behalf_of = \"provider\"\ninstructions = \"Annex: processing instructions of 1 March 2026\"",
+            );
         }
     }
     if c.module == Module::P2p {
@@ -61,13 +77,20 @@ fn config(c: Case) -> String {
         );
     }
     if c.special {
-        t = replace_once(&t, "data_categories = [\"mobility\"]\nidentifiability = \"aggregated\"\nmin_cell_size = 15\nprovenance = { original_controller = \"provider\", original_purpose = \"network operation and billing\" }",
-            "data_categories = [\"mobility\", \"health\"]\nidentifiability = \"pseudonymised\"\nprovenance = { original_controller = \"provider\", original_purpose = \"network operation and billing\" }");
+        t = replace_once(
+            &t,
+            "data_categories = [\"mobility\"]\nidentifiability = \"aggregated\"\nmin_cell_size = 15\nprovenance = { original_controller = \"provider\", original_purpose = \"network operation and billing\" }",
+            "data_categories = [\"mobility\", \"health\"]\nidentifiability = \"pseudonymised\"\nprovenance = { original_controller = \"provider\", original_purpose = \"network operation and billing\" }",
+        );
         t.push_str("\n[[legal_bases]]\nparty = \"provider\"\npurpose = \"displacement\"\nbasis = \"public_task\"\nspecial_category_condition = \"substantial_public_interest\"\nreference = \"Public Health Act, section 12\"\n");
     }
     if c.transfer {
         // The recipient sits outside the EEA, with standard contractual clauses.
-        t = replace_once(&t, "country = \"BE\"\naddress = \"2 Example Street, 9000 Ghent\"", "country = \"KE\"\naddress = \"2 Example Street, Nairobi\"");
+        t = replace_once(
+            &t,
+            "country = \"BE\"\naddress = \"2 Example Street, 9000 Ghent\"",
+            "country = \"KE\"\naddress = \"2 Example Street, Nairobi\"",
+        );
         t.push_str("\n[[transfers]]\nimporter = \"institute\"\nmechanism = \"standard_contractual_clauses\"\ntia_reference = \"TIA-2026-01\"\n");
     }
     if c.subprocessor {
@@ -84,7 +107,10 @@ fn clauses_of(c: Case) -> BTreeSet<String> {
     let path = dir.path().join("case.toml");
     std::fs::write(&path, config(c)).unwrap();
     let p = datapact::pipeline::prepare(&path, None).unwrap_or_else(|d| {
-        panic!("{c:?} does not generate:\n{}", datapact::diag::render(&d, datapact::diag::DiagnosticFormat::Short))
+        panic!(
+            "{c:?} does not generate:\n{}",
+            datapact::diag::render(&d, datapact::diag::DiagnosticFormat::Short)
+        )
     });
     p.rendered.selection.included().map(str::to_owned).collect()
 }
@@ -110,8 +136,14 @@ fn expectations(c: Case) -> Vec<(&'static str, bool)> {
         ("legal-basis-special-categories", c.special),
         ("security-sensitive-data", c.special),
         // Transfers.
-        ("transfers-register", c.transfer || c.subprocessor && c.module == Module::C2c),
-        ("transfers-none", !(c.transfer || c.subprocessor && c.module == Module::C2c)),
+        (
+            "transfers-register",
+            c.transfer || c.subprocessor && c.module == Module::C2c,
+        ),
+        (
+            "transfers-none",
+            !(c.transfer || c.subprocessor && c.module == Module::C2c),
+        ),
         // Consent.
         ("transparency-consent", c.consent),
         ("transparency-no-consent", !c.consent),
@@ -127,18 +159,35 @@ fn expectations(c: Case) -> Vec<(&'static str, bool)> {
 
 #[test]
 fn every_module_and_overlay_combination_holds_exactly_the_expected_clauses() {
-    let modules = [Module::C2c, Module::Joint, Module::C2p, Module::P2p, Module::P2c];
+    let modules = [
+        Module::C2c,
+        Module::Joint,
+        Module::C2p,
+        Module::P2p,
+        Module::P2c,
+    ];
     let mut checked = 0;
     for module in modules {
         for bits in 0..16u8 {
-            let case = Case { module, special: bits & 1 != 0, transfer: bits & 2 != 0, subprocessor: bits & 4 != 0, consent: bits & 8 != 0 };
+            let case = Case {
+                module,
+                special: bits & 1 != 0,
+                transfer: bits & 2 != 0,
+                subprocessor: bits & 4 != 0,
+                consent: bits & 8 != 0,
+            };
             // A sub-processor needs a processor to engage it.
             if case.subprocessor && matches!(module, Module::C2c | Module::Joint) {
                 continue;
             }
             let got = clauses_of(case);
             for (id, want) in expectations(case) {
-                assert_eq!(got.contains(id), want, "{case:?}: clause `{id}` should {}be included", if want { "" } else { "not " });
+                assert_eq!(
+                    got.contains(id),
+                    want,
+                    "{case:?}: clause `{id}` should {}be included",
+                    if want { "" } else { "not " }
+                );
             }
             checked += 1;
         }
@@ -149,41 +198,100 @@ fn every_module_and_overlay_combination_holds_exactly_the_expected_clauses() {
 #[test]
 fn every_example_holds_its_module_clauses() {
     let has = |ex: &str, id: &str| {
-        datapact::pipeline::prepare(Path::new(ex), None).unwrap().rendered.selection.included().any(|c| c == id)
+        datapact::pipeline::prepare(Path::new(ex), None)
+            .unwrap()
+            .rendered
+            .selection
+            .included()
+            .any(|c| c == id)
     };
     // An operator → international organisation → cloud processor chain with a backup sub-processor.
-    assert!(has("examples/mno-displacement.toml", "roles-independent-controllers"));
-    assert!(has("examples/mno-displacement.toml", "roles-processor-obligations"));
-    assert!(has("examples/mno-displacement.toml", "disputes-privileges-immunities"));
-    assert!(has("examples/mno-displacement.toml", "transfers-international-organisations"));
+    assert!(has(
+        "examples/mno-displacement.toml",
+        "roles-independent-controllers"
+    ));
+    assert!(has(
+        "examples/mno-displacement.toml",
+        "roles-processor-obligations"
+    ));
+    assert!(has(
+        "examples/mno-displacement.toml",
+        "disputes-privileges-immunities"
+    ));
+    assert!(has(
+        "examples/mno-displacement.toml",
+        "transfers-international-organisations"
+    ));
     // An NGO and its survey company, with health data and consent.
-    assert!(has("examples/ngo-survey.toml", "roles-processor-obligations"));
+    assert!(has(
+        "examples/ngo-survey.toml",
+        "roles-processor-obligations"
+    ));
     assert!(has("examples/ngo-survey.toml", "data-special-categories"));
     assert!(has("examples/ngo-survey.toml", "transparency-consent"));
     assert!(!has("examples/ngo-survey.toml", "roles-joint-controllers"));
     // A bank and a university: two independent controllers, research only.
-    assert!(has("examples/bank-remittances.toml", "roles-independent-controllers"));
-    assert!(!has("examples/bank-remittances.toml", "roles-processor-obligations"));
-    assert!(has("examples/bank-remittances.toml", "use-research-commercial"));
+    assert!(has(
+        "examples/bank-remittances.toml",
+        "roles-independent-controllers"
+    ));
+    assert!(!has(
+        "examples/bank-remittances.toml",
+        "roles-processor-obligations"
+    ));
+    assert!(has(
+        "examples/bank-remittances.toml",
+        "use-research-commercial"
+    ));
 }
 
 #[test]
 fn library_is_complete_and_every_clause_is_documented() {
     let lib = datapact::library::Library::builtin().unwrap();
-    assert!(lib.clauses.len() >= 80, "at least 80 clauses, found {}", lib.clauses.len());
+    assert!(
+        lib.clauses.len() >= 80,
+        "at least 80 clauses, found {}",
+        lib.clauses.len()
+    );
     for s in &lib.sections {
-        assert!(lib.clauses.iter().any(|c| c.meta.section == s.id), "section `{}` has no clause", s.id);
+        assert!(
+            lib.clauses.iter().any(|c| c.meta.section == s.id),
+            "section `{}` has no clause",
+            s.id
+        );
     }
     for c in &lib.clauses {
-        assert!(!c.meta.sources.is_empty(), "clause `{}` names no source", c.meta.id);
-        assert!(c.meta.version.split('.').count() == 3, "clause `{}`: version is MAJOR.MINOR.PATCH", c.meta.id);
-        for bad in ["TODO", "TBD", "[insert", "industry-standard", "industry standard", "lorem"] {
-            assert!(!c.body.contains(bad), "clause `{}` contains {bad:?}", c.meta.id);
+        assert!(
+            !c.meta.sources.is_empty(),
+            "clause `{}` names no source",
+            c.meta.id
+        );
+        assert!(
+            c.meta.version.split('.').count() == 3,
+            "clause `{}`: version is MAJOR.MINOR.PATCH",
+            c.meta.id
+        );
+        for bad in [
+            "TODO",
+            "TBD",
+            "[insert",
+            "industry-standard",
+            "industry standard",
+            "lorem",
+        ] {
+            assert!(
+                !c.body.contains(bad),
+                "clause `{}` contains {bad:?}",
+                c.meta.id
+            );
         }
     }
     // Each of the seven safeguards is served by some clause.
     for n in 1..=7u8 {
-        assert!(lib.clauses.iter().any(|c| c.meta.safeguards.contains(&n)), "no clause serves safeguard {n}");
+        assert!(
+            lib.clauses.iter().any(|c| c.meta.safeguards.contains(&n)),
+            "no clause serves safeguard {n}"
+        );
     }
 }
 
@@ -198,21 +306,46 @@ fn alternatives_follow_the_config() {
     let courts = with("");
     assert!(courts.selection.included().any(|c| c == "disputes-courts"));
     let arb = with("[disputes]\nmechanism = \"arbitration\"\nseat = \"Geneva\"\n");
-    assert!(arb.selection.included().any(|c| c == "disputes-arbitration"));
+    assert!(
+        arb.selection
+            .included()
+            .any(|c| c == "disputes-arbitration")
+    );
     assert!(!arb.selection.included().any(|c| c == "disputes-courts"));
     let capped = with("[liability]\nmodel = \"mutual_cap\"\ncap = \"EUR 250,000\"\n");
-    assert!(capped.markdown.contains("EUR 250,000"), "the cap appears in the liability clause");
+    assert!(
+        capped.markdown.contains("EUR 250,000"),
+        "the cap appears in the liability clause"
+    );
     let protocol = datapact::pipeline::prepare(
         &{
             let p = dir.path().join("protocol.toml");
-            std::fs::write(&p, STARTER.replacen("effective_date = 2026-03-01", "effective_date = 2026-03-01\nbinding = false", 1)).unwrap();
+            std::fs::write(
+                &p,
+                STARTER.replacen(
+                    "effective_date = 2026-03-01",
+                    "effective_date = 2026-03-01\nbinding = false",
+                    1,
+                ),
+            )
+            .unwrap();
             p
         },
         None,
     )
     .unwrap()
     .rendered;
-    assert!(protocol.selection.included().any(|c| c == "general-non-binding"));
-    assert!(!protocol.selection.included().any(|c| c == "liability-allocation"));
+    assert!(
+        protocol
+            .selection
+            .included()
+            .any(|c| c == "general-non-binding")
+    );
+    assert!(
+        !protocol
+            .selection
+            .included()
+            .any(|c| c == "liability-allocation")
+    );
     assert!(protocol.markdown.contains("protocol"));
 }

@@ -13,10 +13,19 @@ fn init_writes_a_starter_that_generates_as_is() {
     let o = datapact().arg("init").arg(&cfg).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&cfg).unwrap();
-    assert!(text.starts_with("#:schema ./datapact.schema.json\n"), "editors find the schema");
+    assert!(
+        text.starts_with("#:schema ./datapact.schema.json\n"),
+        "editors find the schema"
+    );
     assert!(dir.path().join("datapact.schema.json").is_file());
     assert!(text.lines().count() <= 80, "a starter stays short");
-    let o = datapact().arg("generate").arg(&cfg).args(["--format", "md", "-o"]).arg(dir.path().join("out")).output().unwrap();
+    let o = datapact()
+        .arg("generate")
+        .arg(&cfg)
+        .args(["--format", "md", "-o"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // Running init again does not overwrite.
     let o = datapact().arg("init").arg(&cfg).output().unwrap();
@@ -30,7 +39,15 @@ fn the_schema_validates_the_examples_it_describes() {
     assert!(o.status.success());
     let schema: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let props = schema["properties"].as_object().unwrap();
-    for key in ["agreement", "parties", "purposes", "datasets", "flows", "retention", "dpia"] {
+    for key in [
+        "agreement",
+        "parties",
+        "purposes",
+        "datasets",
+        "flows",
+        "retention",
+        "dpia",
+    ] {
         assert!(props.contains_key(key), "{key}");
     }
     // Field docs become descriptions that editors show.
@@ -42,13 +59,19 @@ fn completions_for_common_shells() {
     for shell in ["bash", "zsh", "fish"] {
         let o = datapact().args(["completions", shell]).output().unwrap();
         assert!(o.status.success(), "{shell}");
-        assert!(String::from_utf8_lossy(&o.stdout).contains("generate"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("generate"),
+            "{shell}"
+        );
     }
 }
 
 #[test]
 fn clauses_lists_the_library_in_table_and_json() {
-    let o = datapact().args(["clauses", "--format", "json"]).output().unwrap();
+    let o = datapact()
+        .args(["clauses", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let list = v["clauses"].as_array().unwrap();
@@ -60,14 +83,31 @@ fn clauses_lists_the_library_in_table_and_json() {
     }
     let o = datapact().arg("clauses").output().unwrap();
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("roles-processor-obligations") && text.contains("when:") && text.contains("sources:"));
+    assert!(
+        text.contains("roles-processor-obligations")
+            && text.contains("when:")
+            && text.contains("sources:")
+    );
 }
 
 #[test]
 fn check_exit_codes_and_json_shape() {
     // Examples have no errors: exit 0.
-    let o = datapact().args(["check", "examples/bank-remittances.toml", "--format", "json"]).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = datapact()
+        .args([
+            "check",
+            "examples/bank-remittances.toml",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["version"], 1);
     assert_eq!(v["configs"][0]["coverage"].as_array().unwrap().len(), 7);
@@ -79,7 +119,10 @@ fn check_exit_codes_and_json_shape() {
     let o = datapact().arg("check").arg(&cfg).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("safeguards in") && err.contains("error"), "{err}");
+    assert!(
+        err.contains("safeguards in") && err.contains("error"),
+        "{err}"
+    );
     // A config that cannot be read: exit 2.
     let o = datapact().args(["check", "no/such.toml"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
@@ -87,14 +130,26 @@ fn check_exit_codes_and_json_shape() {
 
 #[test]
 fn check_lists_and_explains_rules() {
-    let o = datapact().args(["check", "--list-rules", "--format", "json"]).output().unwrap();
+    let o = datapact()
+        .args(["check", "--list-rules", "--format", "json"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["rules"].as_array().unwrap().len() >= 40);
-    let o = datapact().args(["check", "--explain", "RET-001"]).output().unwrap();
+    let o = datapact()
+        .args(["check", "--explain", "RET-001"])
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("RET-001") && text.contains("Source:"), "{text}");
-    let o = datapact().args(["check", "--explain", "RET-01"]).output().unwrap();
+    assert!(
+        text.contains("RET-001") && text.contains("Source:"),
+        "{text}"
+    );
+    let o = datapact()
+        .args(["check", "--explain", "RET-01"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean"));
 }
@@ -104,15 +159,36 @@ fn a_final_agreement_with_errors_is_refused_and_a_draft_lists_them() {
     let dir = tempfile::tempdir().unwrap();
     let starter = include_str!("../src/starter.toml");
     let final_cfg = dir.path().join("final.toml");
-    std::fs::write(&final_cfg, starter.replacen("status = \"draft\"", "status = \"final\"", 1)).unwrap();
+    std::fs::write(
+        &final_cfg,
+        starter.replacen("status = \"draft\"", "status = \"final\"", 1),
+    )
+    .unwrap();
     let out = dir.path().join("out");
-    let o = datapact().arg("generate").arg(&final_cfg).args(["--format", "md", "-o"]).arg(&out).output().unwrap();
-    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = datapact()
+        .arg("generate")
+        .arg(&final_cfg)
+        .args(["--format", "md", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("status is \"final\""));
     assert!(!out.join("DSA-2026-001.md").exists());
     let draft_cfg = dir.path().join("draft.toml");
     std::fs::write(&draft_cfg, starter).unwrap();
-    let o = datapact().arg("generate").arg(&draft_cfg).args(["--format", "md", "-o"]).arg(&out).output().unwrap();
+    let o = datapact()
+        .arg("generate")
+        .arg(&draft_cfg)
+        .args(["--format", "md", "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
     assert!(o.status.success());
     let md = std::fs::read_to_string(out.join("DSA-2026-001.md")).unwrap();
     assert!(md.contains("Findings to resolve before signature"));

@@ -22,12 +22,18 @@ fn case(text: &str) -> Case {
 /// Replace exactly one occurrence, so a fixture cannot silently stop testing anything.
 #[track_caller]
 fn edit(from: &str, to: &str) -> String {
-    assert_eq!(STARTER.matches(from).count(), 1, "`{from}` must occur once in the starter");
+    assert_eq!(
+        STARTER.matches(from).count(),
+        1,
+        "`{from}` must occur once in the starter"
+    );
     STARTER.replacen(from, to, 1)
 }
 
 fn line_of(text: &str, needle: &str) -> usize {
-    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in config"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in config"));
     text[..at].matches('\n').count() + 1
 }
 
@@ -36,15 +42,29 @@ fn line_of(text: &str, needle: &str) -> usize {
 fn generate_fails(c: &Case) -> String {
     let out = Command::cargo_bin("datapact")
         .expect("binary")
-        .args(["generate", "--format", "md", "--diagnostic-format", "short", "-o"])
+        .args([
+            "generate",
+            "--format",
+            "md",
+            "--diagnostic-format",
+            "short",
+            "-o",
+        ])
         .arg(c.dir.path().join("out"))
         .arg(&c.config)
         .output()
         .expect("run");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(2), "expected exit 2, stderr:\n{stderr}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "expected exit 2, stderr:\n{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!c.dir.path().join("out").exists(), "no output may be written on failure");
+    assert!(
+        !c.dir.path().join("out").exists(),
+        "no output may be written on failure"
+    );
     stderr
 }
 
@@ -52,7 +72,9 @@ fn generate_fails(c: &Case) -> String {
 fn assert_points_at(stderr: &str, config: &Path, line: usize, code: &str) {
     let prefix = format!("{}:{line}:", config.display());
     assert!(
-        stderr.lines().any(|l| l.starts_with(&prefix) && l.contains(&format!("[{code}]"))),
+        stderr
+            .lines()
+            .any(|l| l.starts_with(&prefix) && l.contains(&format!("[{code}]"))),
         "expected a `{code}` diagnostic at {prefix}, got:\n{stderr}"
     );
 }
@@ -67,7 +89,12 @@ fn starter_config_generates() {
         .arg(&c.config)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(c.dir.path().join("out/DSA-2026-001.md").is_file());
 }
 
@@ -76,16 +103,35 @@ fn malformed_toml() {
     let text = edit("[agreement]", "[agreement");
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "[agreement"), "config::syntax");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "[agreement"),
+        "config::syntax",
+    );
 }
 
 #[test]
 fn unknown_keys_are_all_reported_with_suggestions() {
-    let text = edit("title = \"Sharing of", "titel = \"Sharing of").replacen("frequency = \"periodic\"", "frequncy = \"periodic\"", 1);
+    let text = edit("title = \"Sharing of", "titel = \"Sharing of").replacen(
+        "frequency = \"periodic\"",
+        "frequncy = \"periodic\"",
+        1,
+    );
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "titel"), "config::unknown-key");
-    assert_points_at(&err, &c.config, line_of(&text, "frequncy"), "config::unknown-key");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "titel"),
+        "config::unknown-key",
+    );
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "frequncy"),
+        "config::unknown-key",
+    );
     assert!(err.contains("did you mean `title`?"), "{err}");
     assert!(err.contains("did you mean `frequency`?"), "{err}");
     // The renamed keys also leave required fields missing: reported in the same run.
@@ -97,7 +143,12 @@ fn wrong_type() {
     let text = edit("min_cell_size = 15", "min_cell_size = \"fifteen\"");
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "min_cell_size"), "config::wrong-type");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "min_cell_size"),
+        "config::wrong-type",
+    );
     assert!(err.contains("datasets[0].min_cell_size"), "{err}");
 }
 
@@ -106,7 +157,10 @@ fn missing_required_field_names_table_and_help() {
     let text = edit("address = \"2 Example Street, 9000 Ghent\"\n", "");
     let c = case(&text);
     let err = generate_fails(&c);
-    assert!(err.contains("missing required field `address` in `parties[1]`"), "{err}");
+    assert!(
+        err.contains("missing required field `address` in `parties[1]`"),
+        "{err}"
+    );
     assert!(err.contains("help: add `address = …`"), "{err}");
 }
 
@@ -115,25 +169,46 @@ fn bad_enum_value_suggests() {
     let text = edit("kind = \"research_body\"", "kind = \"research-body\"");
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "research-body"), "config::invalid-value");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "research-body"),
+        "config::invalid-value",
+    );
     assert!(err.contains("did you mean \"research_body\"?"), "{err}");
 }
 
 #[test]
 fn bad_country_code() {
-    let text = edit("country = \"BE\"                       # ISO", "country = \"UK\"                       # ISO");
+    let text = edit(
+        "country = \"BE\"                       # ISO",
+        "country = \"UK\"                       # ISO",
+    );
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "\"UK\""), "config::bad-country");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "\"UK\""),
+        "config::bad-country",
+    );
     assert!(err.contains("\"GB\""), "{err}");
 }
 
 #[test]
 fn bad_date() {
-    let text = edit("effective_date = 2026-03-01", "effective_date = \"2026-02-30\"");
+    let text = edit(
+        "effective_date = 2026-03-01",
+        "effective_date = \"2026-02-30\"",
+    );
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "2026-02-30"), "config::bad-date");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "2026-02-30"),
+        "config::bad-date",
+    );
     assert!(err.contains("agreement.effective_date"), "{err}");
 }
 
@@ -142,7 +217,12 @@ fn bad_duration() {
     let text = edit("period = \"P24M\"", "period = \"24 months\"");
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "24 months"), "config::bad-duration");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "24 months"),
+        "config::bad-duration",
+    );
     assert!(err.contains("\"P24M\""), "{err}");
 }
 
@@ -151,7 +231,12 @@ fn undeclared_party_reference() {
     let text = edit("to = \"institute\"", "to = \"instiute\"");
     let c = case(&text);
     let err = generate_fails(&c);
-    assert_points_at(&err, &c.config, line_of(&text, "instiute"), "config::unknown-reference");
+    assert_points_at(
+        &err,
+        &c.config,
+        line_of(&text, "instiute"),
+        "config::unknown-reference",
+    );
     assert!(err.contains("did you mean \"institute\"?"), "{err}");
     assert!(err.contains("flows[0].to"), "{err}");
 }
@@ -159,12 +244,23 @@ fn undeclared_party_reference() {
 #[test]
 fn every_semantic_problem_is_reported_in_one_run() {
     let text = edit("to = \"institute\"", "to = \"nobody\"")
-        .replacen("country = \"BE\"\naddress = \"2 Example", "country = \"XX\"\naddress = \"2 Example", 1)
+        .replacen(
+            "country = \"BE\"\naddress = \"2 Example",
+            "country = \"XX\"\naddress = \"2 Example",
+            1,
+        )
         .replacen("interval = \"P7D\"", "interval = \"weekly\"", 1);
     let c = case(&text);
     let err = generate_fails(&c);
-    for code in ["config::unknown-reference", "config::bad-country", "config::bad-duration"] {
-        assert!(err.contains(&format!("[{code}]")), "missing {code} in:\n{err}");
+    for code in [
+        "config::unknown-reference",
+        "config::bad-country",
+        "config::bad-duration",
+    ] {
+        assert!(
+            err.contains(&format!("[{code}]")),
+            "missing {code} in:\n{err}"
+        );
     }
 }
 
@@ -184,7 +280,10 @@ fn human_format_shows_source_line_and_help() {
     assert_eq!(out.status.code(), Some(2));
     let line = line_of(&text, "instiute");
     assert!(err.contains(&format!("bad.toml:{line}:")), "{err}");
-    assert!(err.contains("to = \"instiute\""), "the source line is shown:\n{err}");
+    assert!(
+        err.contains("to = \"instiute\""),
+        "the source line is shown:\n{err}"
+    );
     assert!(err.contains("help: did you mean"), "{err}");
 }
 
@@ -202,7 +301,11 @@ fn not_utf8() {
 
 #[test]
 fn missing_file() {
-    let out = Command::cargo_bin("datapact").unwrap().args(["generate", "--format", "md", "no/such/file.toml"]).output().unwrap();
+    let out = Command::cargo_bin("datapact")
+        .unwrap()
+        .args(["generate", "--format", "md", "no/such/file.toml"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.toml"));
 }

@@ -286,13 +286,33 @@ const ATTACKS: &[&str] = &[
 
 /// Characters `config::forbidden-character` must refuse (one of each class).
 const FORBIDDEN: &[char] = &[
-    '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', // embeddings and overrides
-    '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', // isolates
-    '\u{200E}', '\u{200F}', '\u{061C}', // direction marks
-    '\u{200B}', '\u{2060}', '\u{FEFF}', '\u{180E}', '\u{2062}', // zero-width
+    '\u{202A}',
+    '\u{202B}',
+    '\u{202C}',
+    '\u{202D}',
+    '\u{202E}', // embeddings and overrides
+    '\u{2066}',
+    '\u{2067}',
+    '\u{2068}',
+    '\u{2069}', // isolates
+    '\u{200E}',
+    '\u{200F}',
+    '\u{061C}', // direction marks
+    '\u{200B}',
+    '\u{2060}',
+    '\u{FEFF}',
+    '\u{180E}',
+    '\u{2062}', // zero-width
     '\u{00AD}', // soft hyphen
-    '\u{FFF9}', '\u{E0041}', // invisible format
-    '\0', '\u{7}', '\u{1B}', '\u{7F}', '\u{85}', '\t', '\r', // control characters
+    '\u{FFF9}',
+    '\u{E0041}', // invisible format
+    '\0',
+    '\u{7}',
+    '\u{1B}',
+    '\u{7F}',
+    '\u{85}',
+    '\t',
+    '\r', // control characters
 ];
 
 // ---------------------------------------------------------------------------
@@ -323,7 +343,15 @@ fn config_with(values: &[(&str, String)]) -> String {
     let loaded = datapact::load::load_str(Path::new("base.toml"), BASE).expect("base config loads");
     let mut edits: Vec<(std::ops::Range<usize>, String)> = values
         .iter()
-        .map(|(p, v)| (loaded.spans.value_span(p).unwrap_or_else(|| panic!("no span for {p}")), toml_string(v)))
+        .map(|(p, v)| {
+            (
+                loaded
+                    .spans
+                    .value_span(p)
+                    .unwrap_or_else(|| panic!("no span for {p}")),
+                toml_string(v),
+            )
+        })
         .collect();
     edits.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
     let mut text = BASE.to_owned();
@@ -353,7 +381,9 @@ fn parse(md: &str) -> (Vec<String>, String) {
         match ev {
             Event::Text(t) => text.push_str(&t),
             Event::SoftBreak | Event::HardBreak => text.push(' '),
-            Event::Start(Tag::Heading { level, id, .. }) => skeleton.push(format!("heading {level:?} {id:?}")),
+            Event::Start(Tag::Heading { level, id, .. }) => {
+                skeleton.push(format!("heading {level:?} {id:?}"))
+            }
             Event::Start(Tag::Link { dest_url, .. }) => skeleton.push(format!("link {dest_url}")),
             Event::Start(Tag::Paragraph) | Event::End(_) => {}
             Event::Start(tag) => *counts.entry(variant(&format!("{tag:?}"))).or_default() += 1,
@@ -365,11 +395,18 @@ fn parse(md: &str) -> (Vec<String>, String) {
 }
 
 fn variant(debug: &str) -> String {
-    debug.split(['(', ' ', '{']).next().unwrap_or(debug).to_owned()
+    debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or(debug)
+        .to_owned()
 }
 
 fn headings(skeleton: &[String]) -> Vec<&String> {
-    skeleton.iter().filter(|s| s.starts_with("heading ")).collect()
+    skeleton
+        .iter()
+        .filter(|s| s.starts_with("heading "))
+        .collect()
 }
 
 /// The base agreement's structure.
@@ -382,11 +419,34 @@ fn baseline() -> &'static Vec<String> {
 }
 
 fn first_forbidden(s: &str, pointer: &str) -> Option<(usize, char)> {
-    let key = pointer.rsplit('/').find(|seg| !seg.chars().all(|c| c.is_ascii_digit())).unwrap_or("");
+    let key = pointer
+        .rsplit('/')
+        .find(|seg| !seg.chars().all(|c| c.is_ascii_digit()))
+        .unwrap_or("");
     // The same rule as the loader: single-line fields refuse line breaks too.
-    let single = ["id", "legal_name", "short_name", "name", "title", "reference", "version", "email", "phone", "country", "registration", "address", "effective_date", "date", "recipient", "attribution", "licence"]
-        .contains(&key);
-    s.chars().enumerate().find_map(|(i, c)| datapact::model::forbidden_char(c, !single).map(|_| (i, c)))
+    let single = [
+        "id",
+        "legal_name",
+        "short_name",
+        "name",
+        "title",
+        "reference",
+        "version",
+        "email",
+        "phone",
+        "country",
+        "registration",
+        "address",
+        "effective_date",
+        "date",
+        "recipient",
+        "attribution",
+        "licence",
+    ]
+    .contains(&key);
+    s.chars()
+        .enumerate()
+        .find_map(|(i, c)| datapact::model::forbidden_char(c, !single).map(|_| (i, c)))
 }
 
 /// The property: hostile values either come out literally with the structure unchanged, or are
@@ -395,32 +455,56 @@ fn check_values(values: &[(&str, String)]) -> Result<(), TestCaseError> {
     let text = config_with(values);
     let expected_refusals: Vec<(String, usize, char)> = values
         .iter()
-        .filter_map(|(p, v)| first_forbidden(v, p).map(|(i, c)| (datapact::load::pointer_to_field(p), i, c)))
+        .filter_map(|(p, v)| {
+            first_forbidden(v, p).map(|(i, c)| (datapact::load::pointer_to_field(p), i, c))
+        })
         .collect();
     match render(&text) {
         Err(diags) => {
-            prop_assert!(!expected_refusals.is_empty(), "refused although every value is allowed: {diags:#?}");
+            prop_assert!(
+                !expected_refusals.is_empty(),
+                "refused although every value is allowed: {diags:#?}"
+            );
             for d in &diags {
-                prop_assert_eq!(d.code.as_str(), "config::forbidden-character", "unexpected diagnostic {:#?}", d);
+                prop_assert_eq!(
+                    d.code.as_str(),
+                    "config::forbidden-character",
+                    "unexpected diagnostic {:#?}",
+                    d
+                );
             }
             prop_assert_eq!(diags.len(), expected_refusals.len(), "{:#?}", diags);
             for (field, i, c) in &expected_refusals {
                 let needle = format!("U+{:04X} at character {} of `{field}`", *c as u32, i + 1);
                 prop_assert!(
-                    diags.iter().any(|d| d.message.contains(&needle) && d.field.as_deref() == Some(field.as_str()) && d.location.is_some()),
-                    "no diagnostic says `{}`: {:#?}", needle, diags
+                    diags.iter().any(|d| d.message.contains(&needle)
+                        && d.field.as_deref() == Some(field.as_str())
+                        && d.location.is_some()),
+                    "no diagnostic says `{}`: {:#?}",
+                    needle,
+                    diags
                 );
             }
         }
         Ok(md) => {
-            prop_assert!(expected_refusals.is_empty(), "{expected_refusals:?} were accepted");
+            prop_assert!(
+                expected_refusals.is_empty(),
+                "{expected_refusals:?} were accepted"
+            );
             let (skeleton, body) = parse(&md);
             let base = baseline();
             prop_assert_eq!(headings(&skeleton), headings(base), "headings changed");
-            prop_assert!(&skeleton == base, "the document's structure changed:\n{}", first_difference(base, &skeleton));
+            prop_assert!(
+                &skeleton == base,
+                "the document's structure changed:\n{}",
+                first_difference(base, &skeleton)
+            );
             for (p, v) in values {
                 if !NOT_IN_MARKDOWN.contains(p) {
-                    prop_assert!(body.contains(v.as_str()), "{p} = {v:?} does not come out literally");
+                    prop_assert!(
+                        body.contains(v.as_str()),
+                        "{p} = {v:?} does not come out literally"
+                    );
                 }
             }
         }
@@ -429,7 +513,11 @@ fn check_values(values: &[(&str, String)]) -> Result<(), TestCaseError> {
 }
 
 fn first_difference(a: &[String], b: &[String]) -> String {
-    let i = a.iter().zip(b).position(|(x, y)| x != y).unwrap_or(a.len().min(b.len()));
+    let i = a
+        .iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()));
     format!("at item {i}: expected {:?}, got {:?}", a.get(i), b.get(i))
 }
 
@@ -469,20 +557,36 @@ fn value() -> impl Strategy<Value = String> {
 
 /// A value that now and then carries a forbidden character.
 fn maybe_forbidden() -> impl Strategy<Value = String> {
-    (value(), proptest::option::weighted(0.15, (proptest::sample::select(FORBIDDEN), any::<prop::sample::Index>()))).prop_map(
-        |(v, bad)| match bad {
+    (
+        value(),
+        proptest::option::weighted(
+            0.15,
+            (
+                proptest::sample::select(FORBIDDEN),
+                any::<prop::sample::Index>(),
+            ),
+        ),
+    )
+        .prop_map(|(v, bad)| match bad {
             None => v,
             Some((c, at)) => {
                 let chars: Vec<char> = v.chars().collect();
                 let i = at.index(chars.len() + 1);
-                chars[..i].iter().chain([c].iter()).chain(chars[i..].iter()).collect()
+                chars[..i]
+                    .iter()
+                    .chain([c].iter())
+                    .chain(chars[i..].iter())
+                    .collect()
             }
-        },
-    )
+        })
 }
 
 fn runner(cases: u32) -> TestRunner {
-    let config = PropConfig { cases, failure_persistence: None, ..PropConfig::default() };
+    let config = PropConfig {
+        cases,
+        failure_persistence: None,
+        ..PropConfig::default()
+    };
     TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha))
 }
 
@@ -498,23 +602,54 @@ fn free_text_fields_are_classified() {
     fn walk(v: &Value, p: String, out: &mut Vec<String>) {
         match v {
             Value::String(_) => out.push(p),
-            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| walk(x, format!("{p}/{i}"), out)),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, x)| walk(x, format!("{p}/{i}"), out)),
             Value::Object(m) => m.iter().for_each(|(k, x)| walk(x, format!("{p}/{k}"), out)),
             _ => {}
         }
     }
     walk(&loaded.raw, String::new(), &mut all);
     let checked_keys = [
-        "id", "reference", "status", "effective_date", "kind", "country", "date", "scope", "outcome", "category",
-        "data_categories", "identifiability", "original_controller", "provider", "from", "to", "datasets", "purposes",
-        "frequency", "interval", "party", "applies_to", "dataset", "period", "disposal",
+        "id",
+        "reference",
+        "status",
+        "effective_date",
+        "kind",
+        "country",
+        "date",
+        "scope",
+        "outcome",
+        "category",
+        "data_categories",
+        "identifiability",
+        "original_controller",
+        "provider",
+        "from",
+        "to",
+        "datasets",
+        "purposes",
+        "frequency",
+        "interval",
+        "party",
+        "applies_to",
+        "dataset",
+        "period",
+        "disposal",
     ];
     for p in &all {
         if FREE_TEXT.contains(&p.as_str()) || *p == "/flows/0/method" {
             continue;
         }
-        let key = p.rsplit('/').find(|s| !s.chars().all(|c| c.is_ascii_digit())).unwrap();
-        assert!(checked_keys.contains(&key) && *p != "/dpia/reference", "{p} is neither listed as free text nor a checked value");
+        let key = p
+            .rsplit('/')
+            .find(|s| !s.chars().all(|c| c.is_ascii_digit()))
+            .unwrap();
+        assert!(
+            checked_keys.contains(&key) && *p != "/dpia/reference",
+            "{p} is neither listed as free text nor a checked value"
+        );
     }
     for p in FREE_TEXT {
         assert!(all.iter().any(|a| a == p), "{p} is not in the base config");
@@ -550,7 +685,12 @@ fn every_attack_snippet_in_every_field() {
         let values: Vec<(&str, String)> = FREE_TEXT
             .iter()
             .enumerate()
-            .map(|(i, p)| (*p, ATTACKS[(i + round * FREE_TEXT.len()) % ATTACKS.len()].to_owned()))
+            .map(|(i, p)| {
+                (
+                    *p,
+                    ATTACKS[(i + round * FREE_TEXT.len()) % ATTACKS.len()].to_owned(),
+                )
+            })
             .collect();
         check_values(&values).unwrap();
     }
@@ -582,7 +722,10 @@ fn checked_fields_refuse_hostile_text() {
             let text = config_with(&[(field, v.clone())]);
             match render(&text) {
                 // Only a value that is valid there (e.g. a plain reference) is accepted.
-                Ok(md) => prop_assert!(&parse(&md).0 == baseline(), "{field} = {v:?} changed the structure"),
+                Ok(md) => prop_assert!(
+                    &parse(&md).0 == baseline(),
+                    "{field} = {v:?} changed the structure"
+                ),
                 Err(diags) => {
                     prop_assert!(!diags.is_empty());
                     for d in &diags {
@@ -600,8 +743,18 @@ fn checked_fields_refuse_hostile_text() {
 fn defined_term_markup_in_values_stays_literal() {
     // `""Term""` defines a term and `<Term>` uses one in clause templates; in a value they are
     // text.
-    for v in ["\"\"Controller\"\"", "He said \"\"Data Subject\"\" twice", "<Controller> and <Personal Data>", "\"\"\"\"", "\"\"A\"\"B\"\""] {
-        for field in ["/purposes/0/description", "/parties/0/legal_name", "/datasets/0/title"] {
+    for v in [
+        "\"\"Controller\"\"",
+        "He said \"\"Data Subject\"\" twice",
+        "<Controller> and <Personal Data>",
+        "\"\"\"\"",
+        "\"\"A\"\"B\"\"",
+    ] {
+        for field in [
+            "/purposes/0/description",
+            "/parties/0/legal_name",
+            "/datasets/0/title",
+        ] {
             check_values(&[(field, v.to_owned())]).unwrap();
         }
     }
@@ -609,7 +762,8 @@ fn defined_term_markup_in_values_stays_literal() {
 
 #[test]
 fn very_long_value() {
-    let long: String = "Lorem ipsum *dolor* sit {{ amet }}, consectetur #adipiscing elit. ".repeat(1600);
+    let long: String =
+        "Lorem ipsum *dolor* sit {{ amet }}, consectetur #adipiscing elit. ".repeat(1600);
     let long = long.trim().to_owned();
     assert!(long.len() > 100_000);
     check_values(&[("/purposes/0/description", long)]).unwrap();
@@ -617,7 +771,11 @@ fn very_long_value() {
 
 #[test]
 fn every_forbidden_character_is_named_with_field_and_position() {
-    let fields = ["/parties/0/legal_name", "/purposes/0/description", "/datasets/0/data_subjects/0"];
+    let fields = [
+        "/parties/0/legal_name",
+        "/purposes/0/description",
+        "/datasets/0/data_subjects/0",
+    ];
     let values: Vec<(&str, String)> = FORBIDDEN
         .iter()
         .enumerate()
@@ -632,24 +790,64 @@ fn every_forbidden_character_is_named_with_field_and_position() {
         let d = &diags[0];
         assert_eq!(d.code, "config::forbidden-character");
         assert_eq!(d.field.as_deref(), Some(name.as_str()));
-        let pos = v.chars().position(|c| datapact::model::forbidden_char(c, true).is_some()).unwrap() + 1;
+        let pos = v
+            .chars()
+            .position(|c| datapact::model::forbidden_char(c, true).is_some())
+            .unwrap()
+            + 1;
         let c = v.chars().nth(pos - 1).unwrap();
-        assert!(d.message.contains(&format!("U+{:04X} at character {pos} of `{name}`", c as u32)), "{}", d.message);
+        assert!(
+            d.message.contains(&format!(
+                "U+{:04X} at character {pos} of `{name}`",
+                c as u32
+            )),
+            "{}",
+            d.message
+        );
         let loc = d.location.as_ref().expect("location");
-        let line = text[..loaded_span(&text, field).start].matches('\n').count() + 1;
+        let line = text[..loaded_span(&text, field).start]
+            .matches('\n')
+            .count()
+            + 1;
         assert_eq!(loc.line, line, "{d:#?}");
     }
     // A line break: refused in a one-line field, a space in a multi-line one.
-    let d = render(&config_with(&[("/parties/0/legal_name", "Two\nlines".into())])).unwrap_err();
-    assert!(d[0].message.contains("U+000A at character 4 of `parties[0].legal_name`"), "{d:#?}");
-    let md = render(&config_with(&[("/purposes/0/description", "Two\nlines *here*".into())])).unwrap();
+    let d = render(&config_with(&[(
+        "/parties/0/legal_name",
+        "Two\nlines".into(),
+    )]))
+    .unwrap_err();
+    assert!(
+        d[0].message
+            .contains("U+000A at character 4 of `parties[0].legal_name`"),
+        "{d:#?}"
+    );
+    let md = render(&config_with(&[(
+        "/purposes/0/description",
+        "Two\nlines *here*".into(),
+    )]))
+    .unwrap();
     assert!(parse(&md).1.contains("Two lines *here*"));
     // Regression: U+2028/U+2029 were accepted in one-line fields, a space in the Markdown but a
     // forced line break in the PDF's title page.
     for c in ['\u{2028}', '\u{2029}'] {
-        let d = render(&config_with(&[("/parties/0/legal_name", format!("Two{c}lines"))])).unwrap_err();
-        assert!(d[0].message.contains(&format!("line break U+{:04X} at character 4 of `parties[0].legal_name`", c as u32)), "{d:#?}");
-        let md = render(&config_with(&[("/purposes/0/description", format!("Two{c}lines"))])).unwrap();
+        let d = render(&config_with(&[(
+            "/parties/0/legal_name",
+            format!("Two{c}lines"),
+        )]))
+        .unwrap_err();
+        assert!(
+            d[0].message.contains(&format!(
+                "line break U+{:04X} at character 4 of `parties[0].legal_name`",
+                c as u32
+            )),
+            "{d:#?}"
+        );
+        let md = render(&config_with(&[(
+            "/purposes/0/description",
+            format!("Two{c}lines"),
+        )]))
+        .unwrap();
         assert!(parse(&md).1.contains("Two lines"));
     }
 }
@@ -669,8 +867,16 @@ fn loaded_span(text: &str, pointer: &str) -> std::ops::Range<usize> {
 
 #[test]
 fn joiners_are_allowed_and_kept() {
-    for v in ["می\u{200C}خواهم", "क्\u{200D}ष", "ZW\u{200C}NJ and ZW\u{200D}J"] {
-        check_values(&[("/parties/0/legal_name", v.to_owned()), ("/purposes/0/description", v.to_owned())]).unwrap();
+    for v in [
+        "می\u{200C}خواهم",
+        "क्\u{200D}ष",
+        "ZW\u{200C}NJ and ZW\u{200D}J",
+    ] {
+        check_values(&[
+            ("/parties/0/legal_name", v.to_owned()),
+            ("/purposes/0/description", v.to_owned()),
+        ])
+        .unwrap();
     }
 }
 
@@ -678,8 +884,15 @@ fn joiners_are_allowed_and_kept() {
 // (b) PDF
 
 fn pdftotext(pdf: &Path) -> Option<String> {
-    let out = std::process::Command::new("pdftotext").args(["-enc", "UTF-8"]).arg(pdf).arg("-").output().ok()?;
-    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 fn strip_ws(s: &str) -> String {
@@ -688,21 +901,31 @@ fn strip_ws(s: &str) -> String {
 
 /// Right-to-left and Indic text: pdftotext may give it in visual order or split clusters.
 fn reordered(s: &str) -> bool {
-    s.chars().any(|c| ('\u{0590}'..='\u{08FF}').contains(&c) || ('\u{0900}'..='\u{097F}').contains(&c))
+    s.chars()
+        .any(|c| ('\u{0590}'..='\u{08FF}').contains(&c) || ('\u{0900}'..='\u{097F}').contains(&c))
 }
 
 /// The distinct characters, without the direction marks and embeddings pdftotext adds around
 /// right-to-left runs.
 fn char_set(s: &str) -> std::collections::BTreeSet<char> {
     s.chars()
-        .filter(|c| !c.is_whitespace() && !('\u{200B}'..='\u{200F}').contains(c) && !('\u{202A}'..='\u{202E}').contains(c))
+        .filter(|c| {
+            !c.is_whitespace()
+                && !('\u{200B}'..='\u{200F}').contains(c)
+                && !('\u{202A}'..='\u{202E}').contains(c)
+        })
         .collect()
 }
 
 #[test]
 fn pdf_text_is_literal_and_reads_no_files() {
     let bin = env!("CARGO_BIN_EXE_datapact");
-    if std::process::Command::new("typst").arg("--version").output().is_err() && std::env::var_os("DATAPACT_TYPST").is_none() {
+    if std::process::Command::new("typst")
+        .arg("--version")
+        .output()
+        .is_err()
+        && std::env::var_os("DATAPACT_TYPST").is_none()
+    {
         eprintln!("note: typst not installed; skipping the PDF injection test");
         return;
     }
@@ -721,7 +944,11 @@ fn pdf_text_is_literal_and_reads_no_files() {
     ];
 
     // Fields the PDF shows: the body (through Markdown) and the title page (through metadata).
-    let shown: Vec<&str> = FREE_TEXT.iter().copied().filter(|p| !NOT_IN_MARKDOWN.contains(p)).collect();
+    let shown: Vec<&str> = FREE_TEXT
+        .iter()
+        .copied()
+        .filter(|p| !NOT_IN_MARKDOWN.contains(p))
+        .collect();
     let mut runner = runner(1);
     let mut configs = Vec::new();
     let mut expected: Vec<(String, String)> = Vec::new(); // (marker id, value)
@@ -736,11 +963,21 @@ fn pdf_text_is_literal_and_reads_no_files() {
             };
             // Markers around the value find it in the extracted text; the original value keeps
             // the config valid and free of `check` errors (word counts).
-            let base_value = datapact::load::load_str(Path::new("b.toml"), BASE).unwrap().raw.pointer(p).unwrap().as_str().unwrap().to_owned();
+            let base_value = datapact::load::load_str(Path::new("b.toml"), BASE)
+                .unwrap()
+                .raw
+                .pointer(p)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned();
             values.push((*p, format!("{base_value} QZ{id}A {v} QZ{id}B")));
             expected.push((id, v));
         }
-        let text = config_with(&values).replace("reference = \"DSA-2026-001\"", &format!("reference = \"DSA-INJ-{k}\""));
+        let text = config_with(&values).replace(
+            "reference = \"DSA-2026-001\"",
+            &format!("reference = \"DSA-INJ-{k}\""),
+        );
         let path = dir.path().join(format!("inj{k}.toml"));
         std::fs::write(&path, text).unwrap();
         configs.push(path);
@@ -764,7 +1001,10 @@ fn pdf_text_is_literal_and_reads_no_files() {
             eprintln!("note: pdftotext not installed; only compilation was checked");
             return;
         };
-        assert!(!text.contains(secret), "the PDF shows the canary file's content");
+        assert!(
+            !text.contains(secret),
+            "the PDF shows the canary file's content"
+        );
         assert!(!text.contains("root:x:0:0"), "the PDF shows /etc/passwd");
         all_text.push_str(&text);
     }
@@ -784,7 +1024,11 @@ fn pdf_text_is_literal_and_reads_no_files() {
         }
         // pdftotext joins a word split by hyphenation (soft hyphen) and also drops a literal
         // "-" that ends a line: compare without hyphens when the exact text differs.
-        let no_hyphen = |s: &str| s.chars().filter(|c| *c != '-' && *c != '\u{AD}').collect::<String>();
+        let no_hyphen = |s: &str| {
+            s.chars()
+                .filter(|c| *c != '-' && *c != '\u{AD}')
+                .collect::<String>()
+        };
         // Right-to-left runs may be extracted in visual order, which can move the markers past
         // neighbouring text: there, every character of the value must be between the markers.
         let ok = |got: &String| {
@@ -796,7 +1040,9 @@ fn pdf_text_is_literal_and_reads_no_files() {
         };
         match seen.first() {
             None => problems.push(format!("{v:?} (marker {id}) not found")),
-            Some(first) if !seen.iter().any(ok) => problems.push(format!("{v:?} came out as {first:?}")),
+            Some(first) if !seen.iter().any(ok) => {
+                problems.push(format!("{v:?} came out as {first:?}"))
+            }
             Some(_) => {}
         }
     }

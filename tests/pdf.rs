@@ -41,12 +41,17 @@ fn have(tool: &str) -> bool {
 
 fn need_tools() {
     let typst_ok = datapact::pdf::Typst::locate(None).is_ok();
-    assert!(typst_ok && have("pdftotext") && have("pdfinfo"), "typst 0.15.1 and poppler-utils are needed: run `bash .ci/setup`");
+    assert!(
+        typst_ok && have("pdftotext") && have("pdfinfo"),
+        "typst 0.15.1 and poppler-utils are needed: run `bash .ci/setup`"
+    );
 }
 
 /// A fresh folder under cargo's scratch directory for integration tests.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("pdf-tests").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("pdf-tests")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -55,7 +60,10 @@ fn scratch(name: &str) -> PathBuf {
 /// `text` with `from` replaced by `to`, failing when `from` is not there (so a changed
 /// starter cannot make a test silently test nothing).
 fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "the config no longer contains {from:?}");
+    assert!(
+        text.contains(from),
+        "the config no longer contains {from:?}"
+    );
     text.replacen(from, to, 1)
 }
 
@@ -82,7 +90,12 @@ fn pdf_pages(pdf: &Path, raw: bool) -> Vec<String> {
         cmd.arg("-raw");
     }
     let out = cmd.arg(pdf).arg("-").output().expect("pdftotext");
-    assert!(out.status.success(), "pdftotext {}: {}", pdf.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "pdftotext {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).expect("pdftotext writes UTF-8");
     let mut pages: Vec<String> = text.split('\u{0C}').map(str::to_owned).collect();
     if pages.last().is_some_and(|p| p.trim().is_empty()) {
@@ -93,7 +106,11 @@ fn pdf_pages(pdf: &Path, raw: bool) -> Vec<String> {
 
 /// `pdfinfo`'s fields (Title, Author, Keywords, Pages, …).
 fn pdfinfo(pdf: &Path) -> BTreeMap<String, String> {
-    let out = StdCommand::new("pdfinfo").args(["-enc", "UTF-8"]).arg(pdf).output().expect("pdfinfo");
+    let out = StdCommand::new("pdfinfo")
+        .args(["-enc", "UTF-8"])
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo");
     assert!(out.status.success(), "pdfinfo {}", pdf.display());
     String::from_utf8(out.stdout)
         .unwrap()
@@ -131,7 +148,9 @@ fn is_format_mark(c: char) -> bool {
 fn shows(text: &str, s: &str) -> bool {
     if s.chars().any(|c| is_rtl(c) || is_indic(c)) {
         let present: HashSet<char> = text.chars().collect();
-        s.chars().filter(|c| !c.is_whitespace() && !is_format_mark(*c)).all(|c| present.contains(&c))
+        s.chars()
+            .filter(|c| !c.is_whitespace() && !is_format_mark(*c))
+            .all(|c| present.contains(&c))
     } else {
         nows(text).contains(&nows(s))
     }
@@ -151,19 +170,38 @@ struct Generated {
 fn generate(config: &Path, name: &str, extra: &[&str]) -> Generated {
     need_tools();
     let dir = scratch(name);
-    let out = datapact().arg("generate").arg(config).arg("-o").arg(&dir).args(extra).output().unwrap();
-    assert!(out.status.success(), "generate {}: {}", config.display(), String::from_utf8_lossy(&out.stderr));
+    let out = datapact()
+        .arg("generate")
+        .arg(config)
+        .arg("-o")
+        .arg(&dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "generate {}: {}",
+        config.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let p = pipeline::prepare(config, None).unwrap_or_else(|d| panic!("{d:#?}"));
     let reference = p.model.config().agreement.reference.clone();
     let pdf = dir.join(format!("{reference}.pdf"));
     let md = dir.join(format!("{reference}.md"));
     assert!(pdf.is_file(), "no {}", pdf.display());
-    Generated { pages: pdf_pages(&pdf, false), raw_pages: pdf_pages(&pdf, true), dir, pdf, md }
+    Generated {
+        pages: pdf_pages(&pdf, false),
+        raw_pages: pdf_pages(&pdf, true),
+        dir,
+        pdf,
+        md,
+    }
 }
 
 /// The multi-script fixture, as a draft PDF.
 /// With `--emit-typ`, it also writes the exact Typst input (`<reference>.typ`, `.meta.json`).
-static SCRIPTS_PDF: LazyLock<Generated> = LazyLock::new(|| generate(Path::new(SCRIPTS), "scripts", &["--emit-typ"]));
+static SCRIPTS_PDF: LazyLock<Generated> =
+    LazyLock::new(|| generate(Path::new(SCRIPTS), "scripts", &["--emit-typ"]));
 
 /// An example whose status is final and that `check` passes (a final agreement with errors
 /// is refused).
@@ -179,7 +217,8 @@ static FINAL_PDF: LazyLock<Generated> = LazyLock::new(|| {
         .into_iter()
         .find(|ex| {
             pipeline::prepare(ex, None).is_ok_and(|p| {
-                p.model.config().agreement.status == datapact::config::Status::Final && pipeline::final_refusal(&p.model, &p.check).is_none()
+                p.model.config().agreement.status == datapact::config::Status::Final
+                    && pipeline::final_refusal(&p.model, &p.check).is_none()
             })
         })
         .expect("an example with status final and no check errors");
@@ -197,7 +236,11 @@ fn parties_written_in_eight_scripts_reach_the_pdf_text_in_their_own_fonts() {
 
     // The fixture really holds each script, including the letters that set Persian, Pashto
     // and Tigrinya apart from Arabic and Amharic.
-    let names: String = cfg.parties.iter().map(|p| format!("{} {} ", p.legal_name, p.address)).collect();
+    let names: String = cfg
+        .parties
+        .iter()
+        .map(|p| format!("{} {} ", p.legal_name, p.address))
+        .collect();
     for (script, probe) in [
         ("Arabic", "ة"),
         ("Persian", "پژ"),
@@ -208,35 +251,75 @@ fn parties_written_in_eight_scripts_reach_the_pdf_text_in_their_own_fonts() {
         ("Devanagari", "नेपाल"),
         ("Chinese", "北京"),
     ] {
-        assert!(probe.chars().all(|c| names.contains(c)), "the fixture lost its {script} text ({probe})");
+        assert!(
+            probe.chars().all(|c| names.contains(c)),
+            "the fixture lost its {script} text ({probe})"
+        );
     }
 
     let text = g.pages.join("\n");
     for party in &cfg.parties {
-        assert!(shows(&text, &party.legal_name), "legal name {:?} is not in the PDF text", party.legal_name);
-        assert!(shows(&text, &party.address), "address {:?} is not in the PDF text", party.address);
+        assert!(
+            shows(&text, &party.legal_name),
+            "legal name {:?} is not in the PDF text",
+            party.legal_name
+        );
+        assert!(
+            shows(&text, &party.address),
+            "address {:?} is not in the PDF text",
+            party.address
+        );
         for s in &party.signatories {
-            assert!(shows(&text, &s.name), "signatory {:?} is not in the PDF text", s.name);
-            assert!(shows(&text, &s.title), "signatory title {:?} is not in the PDF text", s.title);
+            assert!(
+                shows(&text, &s.name),
+                "signatory {:?} is not in the PDF text",
+                s.name
+            );
+            assert!(
+                shows(&text, &s.title),
+                "signatory title {:?} is not in the PDF text",
+                s.title
+            );
         }
     }
     // The title page alone lists every party.
     for party in &cfg.parties {
-        assert!(shows(&g.pages[0], &party.legal_name), "title page: {:?}", party.legal_name);
+        assert!(
+            shows(&g.pages[0], &party.legal_name),
+            "title page: {:?}",
+            party.legal_name
+        );
     }
 
     // Each script was set in the font chosen for it (not typst's fallback to nothing).
-    let fonts = StdCommand::new("pdffonts").arg(&g.pdf).output().expect("pdffonts");
+    let fonts = StdCommand::new("pdffonts")
+        .arg(&g.pdf)
+        .output()
+        .expect("pdffonts");
     let fonts = String::from_utf8_lossy(&fonts.stdout);
-    for family in ["NotoNaskhArabic", "NotoSerifEthiopic", "NotoSerifDevanagari", "NotoSerifCJK", "LibertinusSerif"] {
+    for family in [
+        "NotoNaskhArabic",
+        "NotoSerifEthiopic",
+        "NotoSerifDevanagari",
+        "NotoSerifCJK",
+        "LibertinusSerif",
+    ] {
         assert!(fonts.contains(family), "{family} is not embedded:\n{fonts}");
     }
 
     // The first page, for a person to look at (`target/tmp/pdf-tests/scripts/page-1.png`).
     let png = g.dir.join("page");
-    let st = StdCommand::new("pdftoppm").args(["-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile"]).arg(&g.pdf).arg(&png).output().expect("pdftoppm");
+    let st = StdCommand::new("pdftoppm")
+        .args(["-r", "60", "-png", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&g.pdf)
+        .arg(&png)
+        .output()
+        .expect("pdftoppm");
     assert!(st.status.success());
-    assert!(std::fs::metadata(png.with_extension("png")).unwrap().len() > 10_000, "page 1 renders to an almost empty image");
+    assert!(
+        std::fs::metadata(png.with_extension("png")).unwrap().len() > 10_000,
+        "page 1 renders to an almost empty image"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -247,20 +330,54 @@ fn a_character_no_font_covers_fails_naming_the_field_and_writes_nothing() {
     need_tools();
     let dir = tempfile::tempdir().unwrap();
     // An Egyptian hieroglyph in the first party's name, Linear B in the second's address.
-    let cfg = replace_once(STARTER, r#"legal_name = "Example Telecom S.A.""#, "legal_name = \"Example \u{13000} Telecom S.A.\"");
-    let cfg = replace_once(&cfg, r#"address = "2 Example Street, 9000 Ghent""#, "address = \"2 Example Street \u{10000}, 9000 Ghent\"");
+    let cfg = replace_once(
+        STARTER,
+        r#"legal_name = "Example Telecom S.A.""#,
+        "legal_name = \"Example \u{13000} Telecom S.A.\"",
+    );
+    let cfg = replace_once(
+        &cfg,
+        r#"address = "2 Example Street, 9000 Ghent""#,
+        "address = \"2 Example Street \u{10000}, 9000 Ghent\"",
+    );
     let path = dir.path().join("glyphless.toml");
     std::fs::write(&path, cfg).unwrap();
     let out_dir = dir.path().join("out");
-    let out = datapact().arg("generate").arg(&path).arg("-o").arg(&out_dir).output().unwrap();
+    let out = datapact()
+        .arg("generate")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    for needle in ["parties[0].legal_name", "U+13000", "\u{13000}", "parties[1].address", "U+10000", "DATAPACT_FONT_PATH"] {
-        assert!(stderr.contains(needle), "stderr lacks {needle:?}:\n{stderr}");
+    for needle in [
+        "parties[0].legal_name",
+        "U+13000",
+        "\u{13000}",
+        "parties[1].address",
+        "U+10000",
+        "DATAPACT_FONT_PATH",
+    ] {
+        assert!(
+            stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{stderr}"
+        );
     }
-    let written: Vec<PathBuf> = std::fs::read_dir(&out_dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default();
-    assert!(written.iter().all(|p| p.extension().is_none_or(|e| e != "pdf")), "a PDF was written: {written:?}");
-    assert!(written.is_empty(), "an agreement that cannot be typeset writes nothing: {written:?}");
+    let written: Vec<PathBuf> = std::fs::read_dir(&out_dir)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(
+        written
+            .iter()
+            .all(|p| p.extension().is_none_or(|e| e != "pdf")),
+        "a PDF was written: {written:?}"
+    );
+    assert!(
+        written.is_empty(),
+        "an agreement that cannot be typeset writes nothing: {written:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -271,8 +388,9 @@ fn a_character_no_font_covers_fails_naming_the_field_and_writes_nothing() {
 /// Devanagari consonants, CJK and typographic punctuation.
 fn name_piece() -> impl Strategy<Value = String> {
     const UNICODE: &[&str] = &[
-        "é", "ü", "ß", "Ł", "ñ", "ç", "ø", "œ", "Ω", "λ", "Ж", "ї", "щ", "ש", "ל", "ח", "ع", "ر", "ب", "ي", "پ", "ش", "中", "文", "字",
-        "ሀ", "መ", "ቐ", "क", "न", "म", "“", "”", "‘", "’", "–", "—", "…", "€", "§", "©", "°", "½",
+        "é", "ü", "ß", "Ł", "ñ", "ç", "ø", "œ", "Ω", "λ", "Ж", "ї", "щ", "ש", "ל", "ח", "ع", "ر",
+        "ب", "ي", "پ", "ش", "中", "文", "字", "ሀ", "መ", "ቐ", "क", "न", "म", "“", "”", "‘", "’",
+        "–", "—", "…", "€", "§", "©", "°", "½",
     ];
     prop_oneof![
         3 => "[A-Za-z]{1,7}",
@@ -301,7 +419,13 @@ fn party_name() -> impl Strategy<Value = String> {
 fn structure(md: &str) -> Vec<String> {
     Parser::new_ext(md, datapact::render::markdown_options())
         .filter_map(|e| match e {
-            Event::Start(tag) => Some(format!("{tag:?}").split(|c: char| !c.is_alphanumeric()).next().unwrap_or("").to_owned()),
+            Event::Start(tag) => Some(
+                format!("{tag:?}")
+                    .split(|c: char| !c.is_alphanumeric())
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+            ),
             Event::Html(_) | Event::InlineHtml(_) => Some("html".to_owned()),
             Event::FootnoteReference(_) => Some("footnote".to_owned()),
             _ => None,
@@ -315,8 +439,12 @@ fn literal_texts(md: &str) -> Vec<String> {
     let mut stack: Vec<String> = Vec::new();
     for e in Parser::new_ext(md, datapact::render::markdown_options()) {
         match e {
-            Event::Start(Tag::Strong | Tag::Heading { .. } | Tag::TableCell) => stack.push(String::new()),
-            Event::End(TagEnd::Strong | TagEnd::Heading(_) | TagEnd::TableCell) => out.push(stack.pop().unwrap_or_default()),
+            Event::Start(Tag::Strong | Tag::Heading { .. } | Tag::TableCell) => {
+                stack.push(String::new())
+            }
+            Event::End(TagEnd::Strong | TagEnd::Heading(_) | TagEnd::TableCell) => {
+                out.push(stack.pop().unwrap_or_default())
+            }
             Event::Text(t) | Event::Code(t) => stack.iter_mut().for_each(|s| s.push_str(&t)),
             Event::SoftBreak | Event::HardBreak => stack.iter_mut().for_each(|s| s.push(' ')),
             _ => {}
@@ -328,8 +456,16 @@ fn literal_texts(md: &str) -> Vec<String> {
 /// The starter with four more parties, named `names` in order (the first two replace the
 /// starter's own names).
 fn config_with_names(names: &[String]) -> String {
-    let mut cfg = replace_once(STARTER, r#"legal_name = "Example Telecom S.A.""#, &format!("legal_name = {}", toml_str(&names[0])));
-    cfg = replace_once(&cfg, r#"legal_name = "Example Migration Research Institute""#, &format!("legal_name = {}", toml_str(&names[1])));
+    let mut cfg = replace_once(
+        STARTER,
+        r#"legal_name = "Example Telecom S.A.""#,
+        &format!("legal_name = {}", toml_str(&names[0])),
+    );
+    cfg = replace_once(
+        &cfg,
+        r#"legal_name = "Example Migration Research Institute""#,
+        &format!("legal_name = {}", toml_str(&names[1])),
+    );
     let mut extra = String::new();
     for (i, n) in names.iter().enumerate().skip(2) {
         extra.push_str(&format!(
@@ -415,11 +551,19 @@ fn missing_typst_is_one_line_naming_the_install_command_and_markdown_still_works
         match how {
             "--typst" => c.args(["--typst", "/nonexistent"]),
             "DATAPACT_TYPST" => c.env("DATAPACT_TYPST", "/nonexistent"),
-            _ => c.env_remove("DATAPACT_TYPST").env("PATH", "/usr/bin:/bin").env("HOME", &empty_home).env("CARGO_HOME", &empty_home),
+            _ => c
+                .env_remove("DATAPACT_TYPST")
+                .env("PATH", "/usr/bin:/bin")
+                .env("HOME", &empty_home)
+                .env("CARGO_HOME", &empty_home),
         };
     };
     for how in ["--typst", "DATAPACT_TYPST", "not on PATH"] {
-        if how == "not on PATH" && ["/usr/bin/typst", "/bin/typst"].iter().any(|p| Path::new(p).exists()) {
+        if how == "not on PATH"
+            && ["/usr/bin/typst", "/bin/typst"]
+                .iter()
+                .any(|p| Path::new(p).exists())
+        {
             continue;
         }
         let out_dir = dir.path().join(format!("out-{}", how.replace(' ', "-")));
@@ -433,18 +577,38 @@ fn missing_typst_is_one_line_naming_the_install_command_and_markdown_still_works
         assert_eq!(lines.len(), 1, "{how}: one line expected:\n{stderr}");
         assert!(lines[0].contains(INSTALL_HINT), "{how}: {stderr}");
         if how != "not on PATH" {
-            assert!(lines[0].contains("/nonexistent"), "{how}: says what was tried: {stderr}");
+            assert!(
+                lines[0].contains("/nonexistent"),
+                "{how}: says what was tried: {stderr}"
+            );
         }
-        assert!(!out_dir.exists() || std::fs::read_dir(&out_dir).unwrap().next().is_none(), "{how}: wrote files");
+        assert!(
+            !out_dir.exists() || std::fs::read_dir(&out_dir).unwrap().next().is_none(),
+            "{how}: wrote files"
+        );
 
         // Markdown needs no typst.
         let mut cmd = datapact();
-        cmd.arg("generate").arg(&cfg).arg("-o").arg(&out_dir).args(["--format", "md"]);
+        cmd.arg("generate")
+            .arg(&cfg)
+            .arg("-o")
+            .arg(&out_dir)
+            .args(["--format", "md"]);
         set(&mut cmd, how);
         let out = cmd.output().unwrap();
-        assert!(out.status.success(), "{how}: --format md: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(out_dir.join("DSA-2026-001.md").is_file(), "{how}: no Markdown");
-        assert!(!out_dir.join("DSA-2026-001.pdf").exists(), "{how}: a PDF without typst?");
+        assert!(
+            out.status.success(),
+            "{how}: --format md: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out_dir.join("DSA-2026-001.md").is_file(),
+            "{how}: no Markdown"
+        );
+        assert!(
+            !out_dir.join("DSA-2026-001.pdf").exists(),
+            "{how}: a PDF without typst?"
+        );
     }
 }
 
@@ -454,9 +618,19 @@ fn missing_typst_is_one_line_naming_the_install_command_and_markdown_still_works
 /// The XMP metadata packet of a PDF (the catalog's /Metadata stream).
 fn xmp(pdf: &Path) -> String {
     let doc = lopdf::Document::load(pdf).expect("a PDF lopdf can read");
-    let id = doc.catalog().unwrap().get(b"Metadata").and_then(|m| m.as_reference()).expect("a /Metadata stream");
+    let id = doc
+        .catalog()
+        .unwrap()
+        .get(b"Metadata")
+        .and_then(|m| m.as_reference())
+        .expect("a /Metadata stream");
     let stream = doc.get_object(id).unwrap().as_stream().unwrap();
-    String::from_utf8_lossy(&stream.get_plain_content().unwrap_or_else(|_| stream.content.clone())).into_owned()
+    String::from_utf8_lossy(
+        &stream
+            .get_plain_content()
+            .unwrap_or_else(|_| stream.content.clone()),
+    )
+    .into_owned()
 }
 
 /// `pdfaid:part` and `pdfaid:conformance`, in either XMP spelling (element or attribute).
@@ -465,7 +639,11 @@ fn pdfa_id(xmp: &str) -> Option<(String, String)> {
         let tag = format!("pdfaid:{name}");
         let at = xmp.find(&tag)? + tag.len();
         let rest = xmp[at..].trim_start_matches(['>', '=', '"', '\'', ' ']);
-        Some(rest.chars().take_while(|c| c.is_ascii_alphanumeric()).collect())
+        Some(
+            rest.chars()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .collect(),
+        )
     };
     Some((field("part")?, field("conformance")?))
 }
@@ -480,11 +658,18 @@ fn pdf_standard_a_2b_produces_a_pdf_a() {
     let subtype_says_pdfa = info.get("PDF subtype").is_some_and(|s| s.contains("PDF/A"));
     let id = pdfa_id(&xmp(&g.pdf));
     assert!(
-        subtype_says_pdfa || id.as_ref().is_some_and(|(part, conf)| part == "2" && conf.eq_ignore_ascii_case("B")),
+        subtype_says_pdfa
+            || id
+                .as_ref()
+                .is_some_and(|(part, conf)| part == "2" && conf.eq_ignore_ascii_case("B")),
         "not PDF/A-2b: pdfinfo {info:?}, XMP pdfaid {id:?}"
     );
     // An ordinary PDF does not claim it.
-    assert_eq!(pdfa_id(&xmp(&SCRIPTS_PDF.pdf)), None, "a PDF generated without --pdf-standard claims PDF/A");
+    assert_eq!(
+        pdfa_id(&xmp(&SCRIPTS_PDF.pdf)),
+        None,
+        "a PDF generated without --pdf-standard claims PDF/A"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -504,8 +689,16 @@ fn package_imports(text: &str) -> Vec<String> {
 
 #[test]
 fn no_template_or_generated_typst_imports_a_package() {
-    assert_eq!(package_imports("#import \"@preview/tablex:0.0.8\": tablex").len(), 1, "the detector finds an import");
-    assert_eq!(package_imports("#{ import  \"@local/x:1.0.0\" }").len(), 1, "the detector finds an import in code");
+    assert_eq!(
+        package_imports("#import \"@preview/tablex:0.0.8\": tablex").len(),
+        1,
+        "the detector finds an import"
+    );
+    assert_eq!(
+        package_imports("#{ import  \"@local/x:1.0.0\" }").len(),
+        1,
+        "the detector finds an import in code"
+    );
     assert!(package_imports("#import \"util.typ\": *").is_empty());
 
     let mut checked = 0;
@@ -518,27 +711,67 @@ fn no_template_or_generated_typst_imports_a_package() {
             checked += 1;
         }
     }
-    assert!(checked >= 2, "templates/ holds the Typst layout and the Markdown templates");
-    assert!(package_imports(datapact::pdf::AGREEMENT_TEMPLATE).is_empty(), "the built-in layout imports a package");
+    assert!(
+        checked >= 2,
+        "templates/ holds the Typst layout and the Markdown templates"
+    );
+    assert!(
+        package_imports(datapact::pdf::AGREEMENT_TEMPLATE).is_empty(),
+        "the built-in layout imports a package"
+    );
 
     // The Typst generated for every example and the multi-script fixture.
-    let mut configs: Vec<PathBuf> = std::fs::read_dir("examples").unwrap().filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "toml")).collect();
+    let mut configs: Vec<PathBuf> = std::fs::read_dir("examples")
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
     configs.push(PathBuf::from(SCRIPTS));
     for cfg in &configs {
-        let p = pipeline::prepare(cfg, None).unwrap_or_else(|d| panic!("{}: {d:#?}", cfg.display()));
-        let body = datapact::pdf::markdown_to_typst(&format!("{}\n{}", p.rendered.pdf_body, p.rendered.pdf_annexes)).unwrap();
-        let template = p.library.template_files.get("agreement.typ").map(String::as_str).unwrap_or(datapact::pdf::AGREEMENT_TEMPLATE);
-        assert!(package_imports(template).is_empty(), "{}: the library's layout imports a package", cfg.display());
+        let p =
+            pipeline::prepare(cfg, None).unwrap_or_else(|d| panic!("{}: {d:#?}", cfg.display()));
+        let body = datapact::pdf::markdown_to_typst(&format!(
+            "{}\n{}",
+            p.rendered.pdf_body, p.rendered.pdf_annexes
+        ))
+        .unwrap();
+        let template = p
+            .library
+            .template_files
+            .get("agreement.typ")
+            .map(String::as_str)
+            .unwrap_or(datapact::pdf::AGREEMENT_TEMPLATE);
+        assert!(
+            package_imports(template).is_empty(),
+            "{}: the library's layout imports a package",
+            cfg.display()
+        );
         let (main, _) = datapact::pdf::main_typ(&body);
         let hits = package_imports(&main);
-        assert!(hits.is_empty(), "{}: the generated Typst imports a package: {hits:?}", cfg.display());
+        assert!(
+            hits.is_empty(),
+            "{}: the generated Typst imports a package: {hits:?}",
+            cfg.display()
+        );
     }
 
     // The file typst actually compiled (written by the hidden `generate --emit-typ`).
-    let emitted = std::fs::read_to_string(SCRIPTS_PDF.dir.join("DSA-SCRIPTS-001.typ")).expect("--emit-typ writes <reference>.typ");
-    assert!(emitted.contains("json(\"meta.json\")") && emitted.contains("dp-end-of-body"), "the emitted Typst is the layout plus the body");
-    assert!(package_imports(&emitted).is_empty(), "the compiled Typst imports a package: {:?}", package_imports(&emitted));
-    let meta: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(SCRIPTS_PDF.dir.join("DSA-SCRIPTS-001.meta.json")).unwrap()).unwrap();
+    let emitted = std::fs::read_to_string(SCRIPTS_PDF.dir.join("DSA-SCRIPTS-001.typ"))
+        .expect("--emit-typ writes <reference>.typ");
+    assert!(
+        emitted.contains("json(\"meta.json\")") && emitted.contains("dp-end-of-body"),
+        "the emitted Typst is the layout plus the body"
+    );
+    assert!(
+        package_imports(&emitted).is_empty(),
+        "the compiled Typst imports a package: {:?}",
+        package_imports(&emitted)
+    );
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(SCRIPTS_PDF.dir.join("DSA-SCRIPTS-001.meta.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(meta["reference"], "DSA-SCRIPTS-001");
 }
 
@@ -551,23 +784,52 @@ fn pdf_metadata_carries_title_parties_reference_and_provenance() {
     let p = pipeline::prepare(Path::new(SCRIPTS), None).unwrap();
     let cfg = p.model.config();
     let info = pdfinfo(&g.pdf);
-    assert_eq!(info.get("Title").map(String::as_str), Some(cfg.agreement.title.as_str()));
+    assert_eq!(
+        info.get("Title").map(String::as_str),
+        Some(cfg.agreement.title.as_str())
+    );
     let authors: Vec<&str> = cfg.parties.iter().map(|p| p.legal_name.as_str()).collect();
-    assert_eq!(info.get("Author").map(String::as_str), Some(authors.join(", ").as_str()), "every party is an author, in order");
+    assert_eq!(
+        info.get("Author").map(String::as_str),
+        Some(authors.join(", ").as_str()),
+        "every party is an author, in order"
+    );
     let keywords = info.get("Keywords").cloned().unwrap_or_default();
     let kw: Vec<&str> = keywords.split(", ").collect();
-    assert_eq!(kw.first().copied(), Some(cfg.agreement.reference.as_str()), "the reference is the first keyword");
+    assert_eq!(
+        kw.first().copied(),
+        Some(cfg.agreement.reference.as_str()),
+        "the reference is the first keyword"
+    );
     let provenance = datapact::emit::provenance(&p.model, &p.library);
     for part in provenance.split("; ") {
-        assert!(kw.contains(&part), "keyword {part:?} missing from {keywords:?}");
+        assert!(
+            kw.contains(&part),
+            "keyword {part:?} missing from {keywords:?}"
+        );
     }
-    assert!(provenance.contains(&datapact::twin::config_hash(&p.model)) && provenance.contains(&p.library.hash));
+    assert!(
+        provenance.contains(&datapact::twin::config_hash(&p.model))
+            && provenance.contains(&p.library.hash)
+    );
 
     // The provenance line is at the foot of the last page, and only there.
-    let pages = info.get("Pages").and_then(|n| n.parse::<usize>().ok()).unwrap();
+    let pages = info
+        .get("Pages")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap();
     assert_eq!(g.pages.len(), pages);
-    assert!(nows(g.pages.last().unwrap()).contains(&nows(&provenance)), "last page lacks {provenance:?}:\n{}", g.pages.last().unwrap());
-    assert!(g.pages[..pages - 1].iter().all(|t| !t.contains("config sha256")), "the provenance line is on an earlier page");
+    assert!(
+        nows(g.pages.last().unwrap()).contains(&nows(&provenance)),
+        "last page lacks {provenance:?}:\n{}",
+        g.pages.last().unwrap()
+    );
+    assert!(
+        g.pages[..pages - 1]
+            .iter()
+            .all(|t| !t.contains("config sha256")),
+        "the provenance line is on an earlier page"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -577,18 +839,41 @@ fn pdf_metadata_carries_title_parties_reference_and_provenance() {
 fn a_draft_says_draft_on_every_page_and_a_final_nowhere() {
     let draft = &*SCRIPTS_PDF;
     for (i, page) in draft.raw_pages.iter().enumerate() {
-        assert!(nows(page).contains("DRAFT"), "draft page {} has no DRAFT mark", i + 1);
+        assert!(
+            nows(page).contains("DRAFT"),
+            "draft page {} has no DRAFT mark",
+            i + 1
+        );
     }
     assert!(draft.pages[0].contains("Draft — not for signature"));
-    assert!(pdfinfo(&draft.pdf)["Keywords"].split(", ").any(|k| k == "draft"));
+    assert!(
+        pdfinfo(&draft.pdf)["Keywords"]
+            .split(", ")
+            .any(|k| k == "draft")
+    );
 
     let fin = &*FINAL_PDF;
     for (i, page) in fin.raw_pages.iter().enumerate() {
-        assert!(!nows(page).contains("DRAFT"), "final page {} says DRAFT", i + 1);
-        assert!(!page.contains("not for signature"), "final page {} is not for signature", i + 1);
+        assert!(
+            !nows(page).contains("DRAFT"),
+            "final page {} says DRAFT",
+            i + 1
+        );
+        assert!(
+            !page.contains("not for signature"),
+            "final page {} is not for signature",
+            i + 1
+        );
     }
-    assert!(fin.pages[0].contains("Final"), "the title page of a final agreement says Final");
-    assert!(pdfinfo(&fin.pdf)["Keywords"].split(", ").any(|k| k == "final"));
+    assert!(
+        fin.pages[0].contains("Final"),
+        "the title page of a final agreement says Final"
+    );
+    assert!(
+        pdfinfo(&fin.pdf)["Keywords"]
+            .split(", ")
+            .any(|k| k == "final")
+    );
     // The Markdown of the draft is what the PDF was made from.
     assert!(draft.md.is_file() && fin.md.is_file());
 }

@@ -18,7 +18,10 @@ fn datapact() -> Command {
 }
 
 fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert!(text.contains(from), "the starter no longer contains {from:?}");
+    assert!(
+        text.contains(from),
+        "the starter no longer contains {from:?}"
+    );
     text.replacen(from, to, 1)
 }
 
@@ -37,10 +40,23 @@ struct Small<'a> {
 
 impl Small<'_> {
     fn toml(&self) -> String {
-        let mut t = replace_once(STARTER, r#"reference = "DSA-2026-001""#, &format!("reference = {:?}", self.reference));
-        t = replace_once(&t, "effective_date = 2026-03-01", &format!("effective_date = {}\nreview_interval = {:?}", self.effective, self.review));
+        let mut t = replace_once(
+            STARTER,
+            r#"reference = "DSA-2026-001""#,
+            &format!("reference = {:?}", self.reference),
+        );
+        t = replace_once(
+            &t,
+            "effective_date = 2026-03-01",
+            &format!(
+                "effective_date = {}\nreview_interval = {:?}",
+                self.effective, self.review
+            ),
+        );
         // The starter's one retention entry is replaced by ours.
-        let at = t.find("[[retention]]").expect("the starter has a retention entry");
+        let at = t
+            .find("[[retention]]")
+            .expect("the starter has a retention entry");
         t.truncate(at);
         for (dataset, period) in self.retention {
             t.push_str(&format!("[[retention]]\ndataset = {dataset:?}\nperiod = {period:?}\ndisposal = \"delete\"\n\n"));
@@ -85,24 +101,44 @@ const LEAP_DAY: Small = Small {
 };
 
 fn run(args: &[&str], configs: &[&Path]) -> (i32, String, String) {
-    let out = datapact().arg("register").args(configs).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap(), String::from_utf8_lossy(&out.stderr).into_owned())
+    let out = datapact()
+        .arg("register")
+        .args(configs)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// `--due` deadlines as (date, reference, kind), from the JSON output.
 fn due(configs: &[&Path], today: &str, window: &str) -> Vec<(String, String, String)> {
-    let (code, stdout, stderr) = run(&["--format", "json", "--today", today, "--due", window], configs);
+    let (code, stdout, stderr) = run(
+        &["--format", "json", "--today", today, "--due", window],
+        configs,
+    );
     assert_eq!(code, 0, "{stderr}");
     let v: Value = serde_json::from_str(&stdout).unwrap();
     v.as_array()
         .unwrap()
         .iter()
-        .map(|d| (d["date"].as_str().unwrap().to_owned(), d["reference"].as_str().unwrap().to_owned(), d["kind"].as_str().unwrap().to_owned()))
+        .map(|d| {
+            (
+                d["date"].as_str().unwrap().to_owned(),
+                d["reference"].as_str().unwrap().to_owned(),
+                d["kind"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect()
 }
 
 fn triples(list: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    list.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())).collect()
+    list.iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect()
 }
 
 fn examples() -> Vec<PathBuf> {
@@ -129,35 +165,70 @@ fn register_of_the_examples_in_table_csv_and_json_agree_with_the_configs() {
     let mut expected: BTreeMap<String, (pipeline::Prepared, PathBuf)> = BTreeMap::new();
     for ex in &exs {
         let p = pipeline::prepare(ex, None).unwrap();
-        expected.insert(p.model.config().agreement.reference.clone(), (p, ex.clone()));
+        expected.insert(
+            p.model.config().agreement.reference.clone(),
+            (p, ex.clone()),
+        );
     }
 
     // JSON: one entry per example, passed as a quoted glob.
-    let (code, stdout, stderr) = run(&["--format", "json", "--today", TODAY], &[Path::new("examples/*.toml")]);
+    let (code, stdout, stderr) = run(
+        &["--format", "json", "--today", TODAY],
+        &[Path::new("examples/*.toml")],
+    );
     assert_eq!(code, 0, "{stderr}");
     let json: Vec<Value> = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json.len(), exs.len());
     let today: jiff::civil::Date = TODAY.parse().unwrap();
     for e in &json {
         let reference = e["reference"].as_str().unwrap();
-        let (p, path) = expected.get(reference).unwrap_or_else(|| panic!("unknown reference {reference}"));
+        let (p, path) = expected
+            .get(reference)
+            .unwrap_or_else(|| panic!("unknown reference {reference}"));
         let cfg = p.model.config();
         assert_eq!(e["title"], cfg.agreement.title.as_str());
         assert_eq!(e["config"], path.display().to_string().as_str());
         assert_eq!(e["effective_date"], cfg.agreement.effective_date.as_str());
         assert_eq!(e["end_date"].as_str(), p.model.derived.dates.end.as_deref());
-        assert_eq!(e["status"], format!("{:?}", cfg.agreement.status).to_lowercase().as_str());
+        assert_eq!(
+            e["status"],
+            format!("{:?}", cfg.agreement.status)
+                .to_lowercase()
+                .as_str()
+        );
         let parties: Vec<&str> = cfg.parties.iter().map(|p| p.legal_name.as_str()).collect();
         assert_eq!(e["parties"], serde_json::json!(parties));
         assert_eq!(e["open_errors"], p.check.errors());
         // The next review is the first effective + k × interval on or after today.
-        let next: jiff::civil::Date = e["next_review"].as_str().expect("every example has a next review").parse().unwrap();
-        assert!(next >= today, "{reference}: next review {next} is before {today}");
+        let next: jiff::civil::Date = e["next_review"]
+            .as_str()
+            .expect("every example has a next review")
+            .parse()
+            .unwrap();
+        assert!(
+            next >= today,
+            "{reference}: next review {next} is before {today}"
+        );
         let effective: jiff::civil::Date = cfg.agreement.effective_date.parse().unwrap();
         let interval: jiff::Span = cfg.agreement.review_interval.parse().unwrap();
-        let occurrences: Vec<jiff::civil::Date> = (1..200).map(|k| effective.checked_add(interval.checked_mul(k).unwrap()).unwrap()).collect();
-        assert!(occurrences.contains(&next), "{reference}: {next} is not a review date");
-        assert!(occurrences.iter().filter(|d| **d >= today).all(|d| *d >= next), "{reference}: an earlier review is due");
+        let occurrences: Vec<jiff::civil::Date> = (1..200)
+            .map(|k| {
+                effective
+                    .checked_add(interval.checked_mul(k).unwrap())
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            occurrences.contains(&next),
+            "{reference}: {next} is not a review date"
+        );
+        assert!(
+            occurrences
+                .iter()
+                .filter(|d| **d >= today)
+                .all(|d| *d >= next),
+            "{reference}: an earlier review is due"
+        );
         for r in e["retention_deadlines"].as_array().unwrap() {
             assert_eq!(r["kind"], "retention");
             assert_eq!(r["reference"], reference);
@@ -165,21 +236,48 @@ fn register_of_the_examples_in_table_csv_and_json_agree_with_the_configs() {
     }
 
     // CSV: the same rows, parsed back.
-    let (code, stdout, stderr) = run(&["--format", "csv", "--today", TODAY], &exs.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    let (code, stdout, stderr) = run(
+        &["--format", "csv", "--today", TODAY],
+        &exs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+    );
     assert_eq!(code, 0, "{stderr}");
     let mut rd = csv::Reader::from_reader(stdout.as_bytes());
     let headers: Vec<String> = rd.headers().unwrap().iter().map(str::to_owned).collect();
     assert_eq!(
         headers,
-        ["reference", "title", "status", "parties", "effective_date", "end_date", "next_review", "retention_deadlines", "open_errors", "open_warnings", "config"]
+        [
+            "reference",
+            "title",
+            "status",
+            "parties",
+            "effective_date",
+            "end_date",
+            "next_review",
+            "retention_deadlines",
+            "open_errors",
+            "open_warnings",
+            "config"
+        ]
     );
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), json.len());
     for (row, e) in rows.iter().zip(&json) {
-        let col = |name: &str| row.get(headers.iter().position(|h| h == name).unwrap()).unwrap();
+        let col = |name: &str| {
+            row.get(headers.iter().position(|h| h == name).unwrap())
+                .unwrap()
+        };
         assert_eq!(col("reference"), e["reference"]);
-        assert_eq!(col("title"), e["title"], "a title with commas or quotes survives CSV");
-        let parties: Vec<&str> = e["parties"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        assert_eq!(
+            col("title"),
+            e["title"],
+            "a title with commas or quotes survives CSV"
+        );
+        let parties: Vec<&str> = e["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
         assert_eq!(col("parties"), parties.join("; "));
         assert_eq!(col("next_review"), e["next_review"]);
         assert_eq!(col("end_date"), e["end_date"].as_str().unwrap_or(""));
@@ -188,24 +286,49 @@ fn register_of_the_examples_in_table_csv_and_json_agree_with_the_configs() {
         let retention = e["retention_deadlines"].as_array().unwrap();
         assert_eq!(col("retention_deadlines").is_empty(), retention.is_empty());
         for d in retention {
-            assert!(col("retention_deadlines").contains(&format!("{} ({})", d["date"].as_str().unwrap(), d["what"].as_str().unwrap())));
+            assert!(col("retention_deadlines").contains(&format!(
+                "{} ({})",
+                d["date"].as_str().unwrap(),
+                d["what"].as_str().unwrap()
+            )));
         }
     }
 
     // Table: a header, and every agreement with its dates and parties.
-    let (code, stdout, _) = run(&["--today", TODAY], &exs.iter().map(PathBuf::as_path).collect::<Vec<_>>());
+    let (code, stdout, _) = run(
+        &["--today", TODAY],
+        &exs.iter().map(PathBuf::as_path).collect::<Vec<_>>(),
+    );
     assert_eq!(code, 0);
     let header = stdout.lines().next().unwrap();
-    for col in ["reference", "status", "effective", "ends", "review", "findings"] {
+    for col in [
+        "reference",
+        "status",
+        "effective",
+        "ends",
+        "review",
+        "findings",
+    ] {
         assert!(header.contains(col), "table header lacks {col}: {header}");
     }
     for e in &json {
-        let line = stdout.lines().find(|l| l.starts_with(e["reference"].as_str().unwrap())).expect("a row per agreement");
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(e["reference"].as_str().unwrap()))
+            .expect("a row per agreement");
         for field in ["status", "effective_date", "next_review"] {
             assert!(line.contains(e[field].as_str().unwrap()), "{line}: {field}");
         }
-        assert!(line.contains(&format!("{}E {}W", e["open_errors"], e["open_warnings"])), "{line}");
-        let parties: Vec<&str> = e["parties"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+        assert!(
+            line.contains(&format!("{}E {}W", e["open_errors"], e["open_warnings"])),
+            "{line}"
+        );
+        let parties: Vec<&str> = e["parties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
         assert!(stdout.contains(&parties.join("; ")));
     }
 }
@@ -234,21 +357,45 @@ fn due_windows_count_across_month_ends() {
     // A day less and the expiry falls outside.
     assert_eq!(due(&c, "2024-02-01", "59d").len(), 4);
     // One month from 31 January ends on 29 February (not 2 March).
-    assert_eq!(due(&c, "2024-01-31", "1m"), triples(&[("2024-02-29", r, "retention"), ("2024-02-29", r, "review")]));
-    assert_eq!(due(&c, "2024-01-31", "P1M"), due(&c, "2024-01-31", "1m"), "an ISO-8601 window is the same window");
-    assert!(due(&c, "2024-01-31", "28d").is_empty(), "28 days end on 28 February");
+    assert_eq!(
+        due(&c, "2024-01-31", "1m"),
+        triples(&[("2024-02-29", r, "retention"), ("2024-02-29", r, "review")])
+    );
+    assert_eq!(
+        due(&c, "2024-01-31", "P1M"),
+        due(&c, "2024-01-31", "1m"),
+        "an ISO-8601 window is the same window"
+    );
+    assert!(
+        due(&c, "2024-01-31", "28d").is_empty(),
+        "28 days end on 28 February"
+    );
     // On the day itself is still due; a day later it is not.
     // A one-day window holds today and tomorrow.
     assert_eq!(
         due(&c, "2024-03-31", "1d"),
-        triples(&[("2024-03-31", r, "review"), ("2024-03-31", r, "termination"), ("2024-04-01", r, "legal-basis-expiry")])
+        triples(&[
+            ("2024-03-31", r, "review"),
+            ("2024-03-31", r, "termination"),
+            ("2024-04-01", r, "legal-basis-expiry")
+        ])
     );
-    assert_eq!(due(&c, "2024-04-01", "1d"), triples(&[("2024-04-01", r, "legal-basis-expiry")]));
-    assert!(due(&c, "2024-04-02", "27d").is_empty(), "the next dates are on 30 April");
+    assert_eq!(
+        due(&c, "2024-04-01", "1d"),
+        triples(&[("2024-04-01", r, "legal-basis-expiry")])
+    );
+    assert!(
+        due(&c, "2024-04-02", "27d").is_empty(),
+        "the next dates are on 30 April"
+    );
     // Monthly reviews go back to the 31st after a short month, and derived data ends on 30 April.
     assert_eq!(
         due(&c, "2024-04-02", "10w"),
-        triples(&[("2024-04-30", r, "retention"), ("2024-04-30", r, "review"), ("2024-05-31", r, "review")])
+        triples(&[
+            ("2024-04-30", r, "retention"),
+            ("2024-04-30", r, "review"),
+            ("2024-05-31", r, "review")
+        ])
     );
     // The register (no window) shows the next review counted from today.
     let (code, stdout, _) = run(&["--format", "json", "--today", "2024-03-01"], &c);
@@ -256,7 +403,12 @@ fn due_windows_count_across_month_ends() {
     let v: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v[0]["next_review"], "2024-03-31");
     assert_eq!(v[0]["end_date"], "2024-03-31");
-    let retention: Vec<&str> = v[0]["retention_deadlines"].as_array().unwrap().iter().map(|d| d["date"].as_str().unwrap()).collect();
+    let retention: Vec<&str> = v[0]["retention_deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["date"].as_str().unwrap())
+        .collect();
     assert_eq!(retention, ["2024-02-29", "2024-04-30"]);
 }
 
@@ -266,12 +418,33 @@ fn due_windows_count_across_leap_years() {
     let cfg = LEAP_DAY.write(dir.path());
     let c = [cfg.as_path()];
     let r = "REG-LEAP-DAY";
-    assert_eq!(due(&c, "2025-01-01", "90d"), triples(&[("2025-02-28", r, "retention"), ("2025-02-28", r, "review")]));
-    assert_eq!(due(&c, "2025-03-01", "1y"), triples(&[("2026-02-28", r, "retention"), ("2026-02-28", r, "review")]));
+    assert_eq!(
+        due(&c, "2025-01-01", "90d"),
+        triples(&[("2025-02-28", r, "retention"), ("2025-02-28", r, "review")])
+    );
+    assert_eq!(
+        due(&c, "2025-03-01", "1y"),
+        triples(&[("2026-02-28", r, "retention"), ("2026-02-28", r, "review")])
+    );
     // Four years on, the review is on 29 February again, not a drifted 28th; so is the end.
-    assert_eq!(due(&c, "2027-03-01", "1y"), triples(&[("2028-02-29", r, "review"), ("2028-02-29", r, "termination")]));
-    assert!(due(&c, "2027-03-01", "P12M").iter().all(|d| d.0 != "2028-02-28"));
-    for (today, next) in [("2024-03-01", "2025-02-28"), ("2025-03-01", "2026-02-28"), ("2027-03-01", "2028-02-29"), ("2028-02-29", "2028-02-29")] {
+    assert_eq!(
+        due(&c, "2027-03-01", "1y"),
+        triples(&[
+            ("2028-02-29", r, "review"),
+            ("2028-02-29", r, "termination")
+        ])
+    );
+    assert!(
+        due(&c, "2027-03-01", "P12M")
+            .iter()
+            .all(|d| d.0 != "2028-02-28")
+    );
+    for (today, next) in [
+        ("2024-03-01", "2025-02-28"),
+        ("2025-03-01", "2026-02-28"),
+        ("2027-03-01", "2028-02-29"),
+        ("2028-02-29", "2028-02-29"),
+    ] {
         let (_, stdout, _) = run(&["--format", "json", "--today", today], &c);
         let v: Value = serde_json::from_str(&stdout).unwrap();
         assert_eq!(v[0]["next_review"], next, "today {today}");
@@ -287,20 +460,40 @@ fn due_in_csv_and_table_and_bad_windows() {
     let json = due(&c, "2024-02-01", "400d");
     // Two agreements, merged in date order.
     assert!(json.windows(2).all(|w| w[0].0 <= w[1].0), "{json:?}");
-    assert!(json.iter().any(|d| d.1 == "REG-LEAP-DAY") && json.iter().any(|d| d.1 == "REG-MONTH-END"));
+    assert!(
+        json.iter().any(|d| d.1 == "REG-LEAP-DAY") && json.iter().any(|d| d.1 == "REG-MONTH-END")
+    );
 
-    let (code, stdout, _) = run(&["--format", "csv", "--today", "2024-02-01", "--due", "400d"], &c);
+    let (code, stdout, _) = run(
+        &["--format", "csv", "--today", "2024-02-01", "--due", "400d"],
+        &c,
+    );
     assert_eq!(code, 0);
     let mut rd = csv::Reader::from_reader(stdout.as_bytes());
-    assert_eq!(rd.headers().unwrap(), vec!["date", "reference", "kind", "what"]);
-    let rows: Vec<(String, String, String)> = rd.records().map(|r| r.unwrap()).map(|r| (r[0].to_owned(), r[1].to_owned(), r[2].to_owned())).collect();
+    assert_eq!(
+        rd.headers().unwrap(),
+        vec!["date", "reference", "kind", "what"]
+    );
+    let rows: Vec<(String, String, String)> = rd
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].to_owned(), r[1].to_owned(), r[2].to_owned()))
+        .collect();
     assert_eq!(rows, json);
 
     let (code, stdout, _) = run(&["--today", "2024-02-01", "--due", "400d"], &c);
     assert_eq!(code, 0);
-    assert!(stdout.starts_with("due within 400d of 2024-02-01:"), "{stdout}");
+    assert!(
+        stdout.starts_with("due within 400d of 2024-02-01:"),
+        "{stdout}"
+    );
     for (date, reference, kind) in &json {
-        assert!(stdout.lines().any(|l| l.starts_with(date.as_str()) && l.contains(reference.as_str()) && l.contains(kind.as_str())), "{date} {reference} {kind}");
+        assert!(
+            stdout.lines().any(|l| l.starts_with(date.as_str())
+                && l.contains(reference.as_str())
+                && l.contains(kind.as_str())),
+            "{date} {reference} {kind}"
+        );
     }
     let (_, stdout, _) = run(&["--today", "2024-01-31", "--due", "28d"], &c);
     assert!(stdout.contains("nothing"), "{stdout}");
@@ -325,26 +518,54 @@ type Event = BTreeMap<String, (String, Vec<(String, Vec<String>)>)>;
 
 fn parse_ics(path: &Path) -> Vec<Event> {
     let reader = std::io::BufReader::new(std::fs::File::open(path).unwrap());
-    let calendars: Vec<ical::parser::ical::component::IcalCalendar> =
-        ical::IcalParser::new(reader).collect::<Result<_, _>>().unwrap_or_else(|e| panic!("{}: not iCalendar: {e}", path.display()));
+    let calendars: Vec<ical::parser::ical::component::IcalCalendar> = ical::IcalParser::new(reader)
+        .collect::<Result<_, _>>()
+        .unwrap_or_else(|e| panic!("{}: not iCalendar: {e}", path.display()));
     assert_eq!(calendars.len(), 1, "one VCALENDAR");
     let cal = &calendars[0];
-    assert!(cal.properties.iter().any(|p| p.name == "VERSION" && p.value.as_deref() == Some("2.0")));
+    assert!(
+        cal.properties
+            .iter()
+            .any(|p| p.name == "VERSION" && p.value.as_deref() == Some("2.0"))
+    );
     assert!(cal.properties.iter().any(|p| p.name == "PRODID"));
     cal.events
         .iter()
-        .map(|e| e.properties.iter().map(|p| (p.name.clone(), (p.value.clone().unwrap_or_default(), p.params.clone().unwrap_or_default()))).collect())
+        .map(|e| {
+            e.properties
+                .iter()
+                .map(|p| {
+                    (
+                        p.name.clone(),
+                        (
+                            p.value.clone().unwrap_or_default(),
+                            p.params.clone().unwrap_or_default(),
+                        ),
+                    )
+                })
+                .collect()
+        })
         .collect()
 }
 
 fn ics(configs: &[&Path], today: &str, window: Option<&str>, file: &Path) -> Vec<Event> {
-    let mut args = vec!["--format", "json", "--today", today, "--ics", file.to_str().unwrap()];
+    let mut args = vec![
+        "--format",
+        "json",
+        "--today",
+        today,
+        "--ics",
+        file.to_str().unwrap(),
+    ];
     if let Some(w) = window {
         args.extend(["--due", w]);
     }
     let (code, _, stderr) = run(&args, configs);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains(&format!("wrote {}", file.display())), "{stderr}");
+    assert!(
+        stderr.contains(&format!("wrote {}", file.display())),
+        "{stderr}"
+    );
     parse_ics(file)
 }
 
@@ -361,23 +582,50 @@ fn ics_parses_with_one_all_day_event_per_deadline_and_stable_uids() {
     assert_eq!(events.len(), expected.len(), "one event per deadline");
     for (ev, (date, reference, kind)) in events.iter().zip(&expected) {
         let (start, params) = &ev["DTSTART"];
-        assert_eq!(start, &date.replace('-', ""), "DTSTART of {reference} {kind}");
-        assert!(params.iter().any(|(k, v)| k == "VALUE" && v == &["DATE"]), "an all-day event: {params:?}");
-        assert_eq!(ev["SUMMARY"].0, format!("{reference}: {}", kind.replace('-', " ")));
+        assert_eq!(
+            start,
+            &date.replace('-', ""),
+            "DTSTART of {reference} {kind}"
+        );
+        assert!(
+            params.iter().any(|(k, v)| k == "VALUE" && v == &["DATE"]),
+            "an all-day event: {params:?}"
+        );
+        assert_eq!(
+            ev["SUMMARY"].0,
+            format!("{reference}: {}", kind.replace('-', " "))
+        );
         assert!(ev["DESCRIPTION"].0.len() > 10);
         assert!(ev.contains_key("DTSTAMP"));
     }
     let uids: Vec<&str> = events.iter().map(|e| e["UID"].0.as_str()).collect();
-    assert_eq!(uids.iter().collect::<BTreeSet<_>>().len(), uids.len(), "UIDs are unique: {uids:?}");
+    assert_eq!(
+        uids.iter().collect::<BTreeSet<_>>().len(),
+        uids.len(),
+        "UIDs are unique: {uids:?}"
+    );
 
     // The same inputs give the same file; a later --today keeps the UIDs of the deadlines
     // still ahead (a subscribed calendar updates them instead of duplicating them).
     let first = std::fs::read(&file).unwrap();
     ics(&c, "2024-02-01", Some("60d"), &file);
-    assert_eq!(std::fs::read(&file).unwrap(), first, "the .ics is reproducible");
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        first,
+        "the .ics is reproducible"
+    );
     let later = ics(&c, "2024-03-15", Some("60d"), &dir.path().join("later.ics"));
-    let key = |e: &Event| (e["DTSTART"].0.clone(), e["SUMMARY"].0.clone(), e["DESCRIPTION"].0.clone());
-    let before: BTreeMap<_, _> = events.iter().map(|e| (key(e), e["UID"].0.clone())).collect();
+    let key = |e: &Event| {
+        (
+            e["DTSTART"].0.clone(),
+            e["SUMMARY"].0.clone(),
+            e["DESCRIPTION"].0.clone(),
+        )
+    };
+    let before: BTreeMap<_, _> = events
+        .iter()
+        .map(|e| (key(e), e["UID"].0.clone()))
+        .collect();
     let mut shared = 0;
     for e in &later {
         if let Some(uid) = before.get(&key(e)) {
@@ -390,23 +638,39 @@ fn ics_parses_with_one_all_day_event_per_deadline_and_stable_uids() {
     // Without --due the feed covers the next two years.
     let two_years = ics(&c, "2024-02-01", None, &dir.path().join("all.ics"));
     let dates: Vec<&str> = two_years.iter().map(|e| e["DTSTART"].0.as_str()).collect();
-    assert!(dates.iter().all(|d| *d >= "20240201" && *d <= "20260201"), "{dates:?}");
-    assert!(dates.contains(&"20260131") && dates.contains(&"20250228"), "{dates:?}");
+    assert!(
+        dates.iter().all(|d| *d >= "20240201" && *d <= "20260201"),
+        "{dates:?}"
+    );
+    assert!(
+        dates.contains(&"20260131") && dates.contains(&"20250228"),
+        "{dates:?}"
+    );
 }
 
 #[test]
 fn ics_uids_stay_distinct_when_two_deadlines_share_a_day() {
     // Two datasets kept for the same period end on the same day: two events, two UIDs.
-    let same_day = Small { reference: "REG-SAME-DAY", retention: &[("od_matrix", "P6M"), ("derived", "P6M")], ..MONTH_END };
+    let same_day = Small {
+        reference: "REG-SAME-DAY",
+        retention: &[("od_matrix", "P6M"), ("derived", "P6M")],
+        ..MONTH_END
+    };
     let dir = tempfile::tempdir().unwrap();
     let cfg = same_day.write(dir.path());
     let file = dir.path().join("same.ics");
     let events = ics(&[cfg.as_path()], "2024-07-01", Some("60d"), &file);
-    let retention: Vec<&Event> = events.iter().filter(|e| e["SUMMARY"].0.ends_with("retention")).collect();
+    let retention: Vec<&Event> = events
+        .iter()
+        .filter(|e| e["SUMMARY"].0.ends_with("retention"))
+        .collect();
     assert_eq!(retention.len(), 2, "{events:#?}");
     assert_eq!(retention[0]["DTSTART"].0, "20240731");
     assert_eq!(retention[1]["DTSTART"].0, "20240731");
-    assert_ne!(retention[0]["UID"].0, retention[1]["UID"].0, "two deadlines on one day must not share a UID");
+    assert_ne!(
+        retention[0]["UID"].0, retention[1]["UID"].0,
+        "two deadlines on one day must not share a UID"
+    );
     // And they keep their UIDs from run to run.
     let again = ics(&[cfg.as_path()], "2024-07-01", Some("60d"), &file);
     assert_eq!(events, again);

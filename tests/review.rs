@@ -19,7 +19,11 @@ struct Out {
 
 fn run(args: &[&str]) -> Out {
     let o = datapact().args(args).output().unwrap();
-    Out { code: o.status.code(), stdout: String::from_utf8_lossy(&o.stdout).into_owned(), stderr: String::from_utf8_lossy(&o.stderr).into_owned() }
+    Out {
+        code: o.status.code(),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
 }
 
 /// A copy of an example in a temp dir, optionally edited.
@@ -60,8 +64,19 @@ fn edit_clause_word(lib: &Path, id: &str) {
     let body_start = text[3..].find("+++").unwrap() + 6;
     let (front, body) = text.split_at(body_start);
     // A word of plain prose: on a line with no template tags or markup.
-    let line = body.lines().find(|l| !l.contains('{') && !l.contains('<') && !l.starts_with('|') && l.split_whitespace().count() > 4).expect("a prose line");
-    let word = line.split_whitespace().find(|w| w.len() > 4 && w.chars().all(|c| c.is_ascii_lowercase())).expect("a plain word");
+    let line = body
+        .lines()
+        .find(|l| {
+            !l.contains('{')
+                && !l.contains('<')
+                && !l.starts_with('|')
+                && l.split_whitespace().count() > 4
+        })
+        .expect("a prose line");
+    let word = line
+        .split_whitespace()
+        .find(|w| w.len() > 4 && w.chars().all(|c| c.is_ascii_lowercase()))
+        .expect("a plain word");
     let edited_line = line.replacen(word, &format!("{word}s"), 1);
     let edited = body.replacen(line, &edited_line, 1);
     std::fs::write(&path, format!("{front}{edited}")).unwrap();
@@ -78,34 +93,106 @@ fn lock_then_generate_locked_passes_and_fails_after_a_clause_edit() {
     let o = run(&["lock", cfg_s, "--library", lib_s]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     let lock = std::fs::read_to_string(dir.path().join("agreement.lock")).unwrap();
-    assert!(lock.contains("[[clause]]") && lock.contains("templates_hash"), "{lock}");
+    assert!(
+        lock.contains("[[clause]]") && lock.contains("templates_hash"),
+        "{lock}"
+    );
 
-    let o = run(&["generate", cfg_s, "--library", lib_s, "--locked", "--format", "md", "-o", out_s.to_str().unwrap()]);
+    let o = run(&[
+        "generate",
+        cfg_s,
+        "--library",
+        lib_s,
+        "--locked",
+        "--format",
+        "md",
+        "-o",
+        out_s.to_str().unwrap(),
+    ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
-    let o = run(&["check", cfg_s, "--library", lib_s, "--locked", "--format", "short"]);
+    let o = run(&[
+        "check",
+        cfg_s,
+        "--library",
+        lib_s,
+        "--locked",
+        "--format",
+        "short",
+    ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
 
     // A pull request edits one word of a clause this agreement uses.
     edit_clause_word(&lib, "retention-schedule");
-    let o = run(&["generate", cfg_s, "--library", lib_s, "--locked", "--format", "md", "-o", out_s.to_str().unwrap()]);
+    let o = run(&[
+        "generate",
+        cfg_s,
+        "--library",
+        lib_s,
+        "--locked",
+        "--format",
+        "md",
+        "-o",
+        out_s.to_str().unwrap(),
+    ]);
     assert_eq!(o.code, Some(1), "{}", o.stderr);
-    assert!(o.stderr.contains("retention-schedule") && o.stderr.contains("changed"), "{}", o.stderr);
-    let o = run(&["check", cfg_s, "--library", lib_s, "--locked", "--format", "short"]);
+    assert!(
+        o.stderr.contains("retention-schedule") && o.stderr.contains("changed"),
+        "{}",
+        o.stderr
+    );
+    let o = run(&[
+        "check",
+        cfg_s,
+        "--library",
+        lib_s,
+        "--locked",
+        "--format",
+        "short",
+    ]);
     assert_eq!(o.code, Some(1), "{}", o.stderr);
     assert!(o.stderr.contains("retention-schedule"), "{}", o.stderr);
 }
 
 #[test]
 fn affected_lists_configs_that_use_a_clause() {
-    let o = run(&["affected", "retention-schedule", "--configs", "examples/*.toml"]);
+    let o = run(&[
+        "affected",
+        "retention-schedule",
+        "--configs",
+        "examples/*.toml",
+    ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
-    assert_eq!(o.stdout.lines().count(), 4, "every example has a retention clause:\n{}", o.stdout);
+    assert_eq!(
+        o.stdout.lines().count(),
+        4,
+        "every example has a retention clause:\n{}",
+        o.stdout
+    );
     // A processor-only clause: only the examples with a processor.
-    let o = run(&["affected", "incident-processor-notice", "--configs", "examples/*.toml", "--format", "json"]);
-    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap_or_else(|_| panic!("{}\n{}", o.stdout, o.stderr));
-    let configs: Vec<&str> = v.as_array().unwrap().iter().map(|e| e["config"].as_str().unwrap()).collect();
-    assert!(configs.iter().any(|c| c.contains("ngo-survey")), "{configs:?}");
-    assert!(!configs.iter().any(|c| c.contains("bank-remittances")), "{configs:?}");
+    let o = run(&[
+        "affected",
+        "incident-processor-notice",
+        "--configs",
+        "examples/*.toml",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value =
+        serde_json::from_str(&o.stdout).unwrap_or_else(|_| panic!("{}\n{}", o.stdout, o.stderr));
+    let configs: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["config"].as_str().unwrap())
+        .collect();
+    assert!(
+        configs.iter().any(|c| c.contains("ngo-survey")),
+        "{configs:?}"
+    );
+    assert!(
+        !configs.iter().any(|c| c.contains("bank-remittances")),
+        "{configs:?}"
+    );
     let o = run(&["affected", "no-such-clause", "--configs", "examples/*.toml"]);
     assert_eq!(o.code, Some(2));
 }
@@ -122,12 +209,19 @@ fn diff_of_one_changed_field_shows_the_clause_and_the_words() {
     let dir = tempfile::tempdir().unwrap();
     let text = std::fs::read_to_string(EXAMPLE).unwrap();
     let (old, new) = ("termination_notice_days = ", "termination_notice_days = 9");
-    assert!(text.contains(old), "the example sets termination_notice_days");
+    assert!(
+        text.contains(old),
+        "the example sets termination_notice_days"
+    );
     let b = copy_example(dir.path(), |t| t.replacen(old, new, 1));
     let o = run(&["diff", EXAMPLE, b.to_str().unwrap()]);
     assert_eq!(o.code, Some(1), "{}{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("changed"), "{}", o.stdout);
-    assert!(o.stdout.contains("[-") && o.stdout.contains("{+"), "word-level diff:\n{}", o.stdout);
+    assert!(
+        o.stdout.contains("[-") && o.stdout.contains("{+"),
+        "word-level diff:\n{}",
+        o.stdout
+    );
 
     let o = run(&["diff", EXAMPLE, b.to_str().unwrap(), "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
@@ -152,8 +246,12 @@ fn diff_reports_added_and_removed_clauses() {
     let (b, removed) = candidates
         .iter()
         .find_map(|id| {
-            let path = copy_example(dir.path(), |t| format!("{t}\n[clauses]\nexclude = [\"{id}\"]\n"));
-            datapact::pipeline::prepare(&path, None).is_ok().then(|| (path, id.clone()))
+            let path = copy_example(dir.path(), |t| {
+                format!("{t}\n[clauses]\nexclude = [\"{id}\"]\n")
+            });
+            datapact::pipeline::prepare(&path, None)
+                .is_ok()
+                .then(|| (path, id.clone()))
         })
         .expect("an optional clause that can be left out");
     let o = run(&["diff", EXAMPLE, b.to_str().unwrap(), "--format", "json"]);
@@ -172,13 +270,19 @@ fn diff_reports_added_and_removed_clauses() {
 fn inserting_a_clause_changes_only_its_own_lines() {
     let dir = tempfile::tempdir().unwrap();
     let lib = export_library(dir.path());
-    let before = datapact::pipeline::prepare(Path::new(EXAMPLE), Some(&lib)).unwrap().rendered.markdown;
+    let before = datapact::pipeline::prepare(Path::new(EXAMPLE), Some(&lib))
+        .unwrap()
+        .rendered
+        .markdown;
     std::fs::write(
         lib.join("clauses/general/general-test-insert.md"),
         "+++\nid = \"general-test-insert\"\nversion = \"1.0.0\"\ntitle = \"Annual meeting\"\nsection = \"general\"\norder = 1\nsources = [\"test\"]\n+++\nThe Parties meet once a year to discuss this arrangement.\nEach Party sends one representative.\n",
     )
     .unwrap();
-    let after = datapact::pipeline::prepare(Path::new(EXAMPLE), Some(&lib)).unwrap().rendered.markdown;
+    let after = datapact::pipeline::prepare(Path::new(EXAMPLE), Some(&lib))
+        .unwrap()
+        .rendered
+        .markdown;
     let diff = similar::TextDiff::from_lines(&before, &after);
     let mut removed = Vec::new();
     let mut inserted = Vec::new();
@@ -189,14 +293,26 @@ fn inserting_a_clause_changes_only_its_own_lines() {
             similar::ChangeTag::Equal => {}
         }
     }
-    assert!(removed.is_empty(), "no existing line may change: {removed:#?}");
+    assert!(
+        removed.is_empty(),
+        "no existing line may change: {removed:#?}"
+    );
     let inserted: String = inserted.concat();
-    assert!(inserted.contains("### Annual meeting {#general-test-insert}"), "{inserted}");
-    assert!(inserted.lines().filter(|l| !l.trim().is_empty()).count() <= 3, "only the new clause's lines: {inserted}");
+    assert!(
+        inserted.contains("### Annual meeting {#general-test-insert}"),
+        "{inserted}"
+    );
+    assert!(
+        inserted.lines().filter(|l| !l.trim().is_empty()).count() <= 3,
+        "only the new clause's lines: {inserted}"
+    );
 
     // Removing it again restores the original byte for byte.
     std::fs::remove_file(lib.join("clauses/general/general-test-insert.md")).unwrap();
-    let restored = datapact::pipeline::prepare(Path::new(EXAMPLE), Some(&lib)).unwrap().rendered.markdown;
+    let restored = datapact::pipeline::prepare(Path::new(EXAMPLE), Some(&lib))
+        .unwrap()
+        .rendered
+        .markdown;
     assert_eq!(before, restored);
 }
 
@@ -205,8 +321,16 @@ fn diff_between_git_revisions() {
     // A throwaway repository with one config at two revisions.
     let dir = tempfile::tempdir().unwrap();
     let git = |args: &[&str]| {
-        let o = std::process::Command::new("git").args(args).current_dir(dir.path()).output().unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        let o = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     git(&["init", "-q"]);
     git(&["config", "user.email", "t@example.com"]);
@@ -215,15 +339,43 @@ fn diff_between_git_revisions() {
     std::fs::write(dir.path().join("a.toml"), &text).unwrap();
     git(&["add", "a.toml"]);
     git(&["commit", "-qm", "one"]);
-    std::fs::write(dir.path().join("a.toml"), text.replacen("termination_notice_days = ", "termination_notice_days = 9", 1)).unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        text.replacen(
+            "termination_notice_days = ",
+            "termination_notice_days = 9",
+            1,
+        ),
+    )
+    .unwrap();
     git(&["commit", "-qam", "two"]);
-    let o = datapact().current_dir(dir.path()).args(["diff", "HEAD~1:a.toml", "HEAD:a.toml"]).output().unwrap();
+    let o = datapact()
+        .current_dir(dir.path())
+        .args(["diff", "HEAD~1:a.toml", "HEAD:a.toml"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout.contains("1 changed") || stdout.contains("changed clause"), "{stdout}");
-    let o = datapact().current_dir(dir.path()).args(["diff", "HEAD:a.toml", "a.toml"]).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("1 changed") || stdout.contains("changed clause"),
+        "{stdout}"
+    );
+    let o = datapact()
+        .current_dir(dir.path())
+        .args(["diff", "HEAD:a.toml", "a.toml"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(0), "the working file equals HEAD");
-    let o = datapact().current_dir(dir.path()).args(["diff", "nosuchrev:a.toml", "a.toml"]).output().unwrap();
+    let o = datapact()
+        .current_dir(dir.path())
+        .args(["diff", "nosuchrev:a.toml", "a.toml"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -232,22 +384,55 @@ fn explain_gives_the_condition_and_values_behind_each_clause() {
     let o = run(&["explain", "examples/ngo-survey.toml"]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     assert!(o.stdout.contains("condition holds"), "{}", o.stdout);
-    assert!(o.stdout.contains("derived.has_controller_to_processor = true"), "{}", o.stdout);
-    assert!(!o.stdout.contains("\n- "), "without --all only included clauses");
+    assert!(
+        o.stdout
+            .contains("derived.has_controller_to_processor = true"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("\n- "),
+        "without --all only included clauses"
+    );
     let all = run(&["explain", "examples/ngo-survey.toml", "--all"]);
-    assert!(all.stdout.contains("condition does not hold"), "{}", all.stdout);
+    assert!(
+        all.stdout.contains("condition does not hold"),
+        "{}",
+        all.stdout
+    );
     assert!(all.stdout.lines().count() > o.stdout.lines().count());
-    let json = run(&["explain", "examples/ngo-survey.toml", "--all", "--format", "json"]);
+    let json = run(&[
+        "explain",
+        "examples/ngo-survey.toml",
+        "--all",
+        "--format",
+        "json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     assert!(v.as_array().unwrap().iter().any(|e| e["included"] == false));
 }
 
 #[test]
 fn markdown_headings_carry_no_numbers() {
-    for ex in ["examples/bank-remittances.toml", "examples/mno-displacement.toml"] {
-        let md = datapact::pipeline::prepare(Path::new(ex), None).unwrap().rendered.markdown;
-        for line in md.lines().filter(|l| l.starts_with("## ") || l.starts_with("### ")) {
-            assert!(!line.trim_start_matches('#').trim().starts_with(|c: char| c.is_ascii_digit()), "numbered heading: {line}");
+    for ex in [
+        "examples/bank-remittances.toml",
+        "examples/mno-displacement.toml",
+    ] {
+        let md = datapact::pipeline::prepare(Path::new(ex), None)
+            .unwrap()
+            .rendered
+            .markdown;
+        for line in md
+            .lines()
+            .filter(|l| l.starts_with("## ") || l.starts_with("### "))
+        {
+            assert!(
+                !line
+                    .trim_start_matches('#')
+                    .trim()
+                    .starts_with(|c: char| c.is_ascii_digit()),
+                "numbered heading: {line}"
+            );
         }
     }
 }
@@ -294,9 +479,16 @@ fn clause_text_has_one_sentence_per_line() {
             let two = line.match_indices(". ").any(|(i, _)| {
                 let next = line[i + 2..].chars().next();
                 let prev_word = line[..i].rsplit(' ').next().unwrap_or("");
-                next.is_some_and(|c| c.is_uppercase()) && prev_word.len() > 3 && !prev_word.contains('.') && prev_word.chars().all(|c| c.is_alphanumeric())
+                next.is_some_and(|c| c.is_uppercase())
+                    && prev_word.len() > 3
+                    && !prev_word.contains('.')
+                    && prev_word.chars().all(|c| c.is_alphanumeric())
             });
-            assert!(!two, "clause `{}` ({}): more than one sentence on a line:\n{line}", c.meta.id, c.path);
+            assert!(
+                !two,
+                "clause `{}` ({}): more than one sentence on a line:\n{line}",
+                c.meta.id, c.path
+            );
         }
     }
 }

@@ -27,14 +27,27 @@ struct Signed {
 }
 
 static SIGNED: LazyLock<Signed> = LazyLock::new(|| {
-    assert!(datapact::pdf::Typst::locate(None).is_ok(), "typst 0.15.1 is needed: run `bash .ci/setup`");
+    assert!(
+        datapact::pdf::Typst::locate(None).is_ok(),
+        "typst 0.15.1 is needed: run `bash .ci/setup`"
+    );
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("verify-tests");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("agreement.toml");
     std::fs::write(&config, STARTER).unwrap();
-    let out = datapact().arg("generate").arg(&config).arg("-o").arg(dir.join("out")).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = datapact()
+        .arg("generate")
+        .arg(&config)
+        .arg("-o")
+        .arg(dir.join("out"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pdf = dir.join("out/DSA-2026-001.pdf");
     assert!(pdf.is_file());
     Signed { dir, config, pdf }
@@ -48,13 +61,20 @@ fn verify(pdf: &Path, config: &Path, library: Option<&Path>) -> (i32, String) {
         cmd.arg("--library").arg(l);
     }
     let out = cmd.output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap_or(-1), text)
 }
 
 /// The lines of verify's report that say what differs (`  - config: …`).
 fn reasons(report: &str) -> Vec<&str> {
-    report.lines().filter_map(|l| l.trim_start().strip_prefix("- ")).collect()
+    report
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("- "))
+        .collect()
 }
 
 #[test]
@@ -68,24 +88,53 @@ fn a_freshly_generated_pdf_verifies() {
 /// Export the built-in library to `dir` and change one prose word in the body of a clause
 /// the agreement uses, so that its text changes. Returns (clause id, old word, new word).
 fn change_one_word(dir: &Path, config: &Path) -> (String, String, String) {
-    let out = datapact().args(["clauses", "--export"]).arg(dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = datapact()
+        .args(["clauses", "--export"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let before = pipeline::prepare(config, None).unwrap();
-    let files: Vec<PathBuf> = glob::glob(&format!("{}/clauses/**/*.md", dir.display())).unwrap().filter_map(Result::ok).collect();
+    let files: Vec<PathBuf> = glob::glob(&format!("{}/clauses/**/*.md", dir.display()))
+        .unwrap()
+        .filter_map(Result::ok)
+        .collect();
     for section in before.rendered.sections.iter().filter(|s| !s.annex) {
         for clause in &section.clauses {
-            let Some(file) = files.iter().find(|f| f.file_stem().is_some_and(|s| s == clause.id.as_str())) else { continue };
+            let Some(file) = files
+                .iter()
+                .find(|f| f.file_stem().is_some_and(|s| s == clause.id.as_str()))
+            else {
+                continue;
+            };
             let original = std::fs::read_to_string(file).unwrap();
             // Front matter between the first two `+++` lines; the body after.
-            let Some(body_at) = original.match_indices("+++").nth(1).map(|(i, _)| i + 3) else { continue };
+            let Some(body_at) = original.match_indices("+++").nth(1).map(|(i, _)| i + 3) else {
+                continue;
+            };
             let body = &original[body_at..];
             // A plain lower-case word of prose, outside template tags, terms and links.
-            let words = body.split(|c: char| c.is_whitespace()).filter(|w| w.len() >= 6 && w.chars().all(|c| c.is_ascii_lowercase()));
+            let words = body
+                .split(|c: char| c.is_whitespace())
+                .filter(|w| w.len() >= 6 && w.chars().all(|c| c.is_ascii_lowercase()));
             for word in words {
-                let replacement = if word == "altered" { "changed" } else { "altered" };
+                let replacement = if word == "altered" {
+                    "changed"
+                } else {
+                    "altered"
+                };
                 let (from, to) = (format!(" {word} "), format!(" {replacement} "));
                 let Some(at) = body.find(&from) else { continue };
-                let changed = format!("{}{}{}", &original[..body_at + at], to, &original[body_at + at + from.len()..]);
+                let changed = format!(
+                    "{}{}{}",
+                    &original[..body_at + at],
+                    to,
+                    &original[body_at + at + from.len()..]
+                );
                 std::fs::write(file, &changed).unwrap();
                 let after = pipeline::prepare(config, Some(dir));
                 if after.is_ok_and(|a| a.rendered.markdown != before.rendered.markdown) {
@@ -105,29 +154,59 @@ fn a_one_word_change_in_a_clause_of_the_library_is_named() {
     let (clause, old, new) = change_one_word(lib.path(), &s.config);
     eprintln!("changed {old:?} to {new:?} in the body of `{clause}`");
     let (code, text) = verify(&s.pdf, &s.config, Some(lib.path()));
-    assert_eq!(code, 1, "after changing {old:?} to {new:?} in {clause}: {text}");
+    assert_eq!(
+        code, 1,
+        "after changing {old:?} to {new:?} in {clause}: {text}"
+    );
     let why = reasons(&text);
-    assert!(why.iter().any(|r| r.starts_with("library")), "the library is named: {text}");
-    assert!(!why.iter().any(|r| r.starts_with("config")), "the config did not change: {text}");
+    assert!(
+        why.iter().any(|r| r.starts_with("library")),
+        "the library is named: {text}"
+    );
+    assert!(
+        !why.iter().any(|r| r.starts_with("config")),
+        "the config did not change: {text}"
+    );
     // The unchanged library copy verifies (the export itself is not a difference).
     let copy = tempfile::tempdir().unwrap();
-    assert!(datapact().args(["clauses", "--export"]).arg(copy.path()).output().unwrap().status.success());
+    assert!(
+        datapact()
+            .args(["clauses", "--export"])
+            .arg(copy.path())
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     let (code, text) = verify(&s.pdf, &s.config, Some(copy.path()));
-    assert_eq!(code, 0, "an unchanged export of the built-in library: {text}");
+    assert_eq!(
+        code, 0,
+        "an unchanged export of the built-in library: {text}"
+    );
 }
 
 #[test]
 fn a_change_to_the_config_is_named() {
     let s = &*SIGNED;
     let changed = s.dir.join("changed.toml");
-    let text = STARTER.replacen("Weekly counts of subscribers", "Weekly totals of subscribers", 1);
+    let text = STARTER.replacen(
+        "Weekly counts of subscribers",
+        "Weekly totals of subscribers",
+        1,
+    );
     assert_ne!(text, STARTER, "the starter changed: pick another word");
     std::fs::write(&changed, text).unwrap();
     let (code, report) = verify(&s.pdf, &changed, None);
     assert_eq!(code, 1, "{report}");
     let why = reasons(&report);
-    assert!(why.iter().any(|r| r.starts_with("config")), "the config is named: {report}");
-    assert!(!why.iter().any(|r| r.starts_with("library")), "the library did not change: {report}");
+    assert!(
+        why.iter().any(|r| r.starts_with("config")),
+        "the config is named: {report}"
+    );
+    assert!(
+        !why.iter().any(|r| r.starts_with("library")),
+        "the library did not change: {report}"
+    );
 }
 
 #[test]
@@ -139,10 +218,18 @@ fn a_pdf_not_made_by_datapact_is_called_so() {
     let typ = dir.path().join("letter.typ");
     std::fs::write(&typ, "#set document(title: \"A letter\", keywords: (\"letter\",))\n= A letter\nNot an agreement.\n").unwrap();
     let pdf = dir.path().join("letter.pdf");
-    let out = std::process::Command::new(typst.path()).arg("compile").arg(&typ).arg(&pdf).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new(typst.path())
+        .arg("compile")
+        .arg(&typ)
+        .arg(&pdf)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let (code, report) = verify(&pdf, &s.config, None);
     assert_eq!(code, 1, "{report}");
     assert!(report.contains("not produced by datapact"), "{report}");
-
 }

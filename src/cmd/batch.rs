@@ -67,7 +67,10 @@ pub fn run(args: BatchArgs, fmt: DiagnosticFormat) -> u8 {
     if args.jobs == Some(0) {
         return fail("--jobs must be at least 1");
     }
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or_else(default_jobs)).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or_else(default_jobs))
+        .build()
+    {
         Ok(p) => p,
         Err(e) => return fail(format_args!("cannot start worker threads: {e}")),
     };
@@ -78,8 +81,17 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     // Temporary files a killed earlier run left in the output folder.
     crate::output::remove_stale_temp_files(&args.output, std::time::SystemTime::now());
     // Read the inputs while finding typst (`typst --version`).
-    let (planned, emitter) =
-        rayon::join(|| batch::plan(&args.inputs), || Emitter::new(&args.format, &args.output, args.typst.as_deref(), args.pdf_standard.is_some()));
+    let (planned, emitter) = rayon::join(
+        || batch::plan(&args.inputs),
+        || {
+            Emitter::new(
+                &args.format,
+                &args.output,
+                args.typst.as_deref(),
+                args.pdf_standard.is_some(),
+            )
+        },
+    );
     let emitter = match emitter {
         Ok(e) => e,
         Err(e) => return fail(e),
@@ -95,17 +107,29 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     let cli_lib = args.library.library.clone();
     let mut fingerprints: HashMap<Option<PathBuf>, Result<String, String>> = HashMap::new();
     for it in &items {
-        fingerprints.entry(lib_key(&cli_lib, &it.planned)).or_insert_with_key(|key| batch::library_fingerprint(key.as_deref()));
+        fingerprints
+            .entry(lib_key(&cli_lib, &it.planned))
+            .or_insert_with_key(|key| batch::library_fingerprint(key.as_deref()));
     }
 
     let manifest = Manifest::read(&args.output);
     let index = manifest.index();
     let progress = Progress::new(items.len() as u64, args.quiet);
     let diag_lock = Mutex::new(());
-    let ctx = Ctx { cli_lib: &cli_lib, emitter: &emitter, fingerprint: emitter.fingerprint(), fmt, diag_lock: &diag_lock, progress: &progress };
+    let ctx = Ctx {
+        cli_lib: &cli_lib,
+        emitter: &emitter,
+        fingerprint: emitter.fingerprint(),
+        fmt,
+        diag_lock: &diag_lock,
+        progress: &progress,
+    };
 
     // 1. What is failed or up to date already; the rest needs building.
-    let triaged: Vec<Triage> = items.into_par_iter().map(|it| ctx.triage(it, &fingerprints, &index)).collect();
+    let triaged: Vec<Triage> = items
+        .into_par_iter()
+        .map(|it| ctx.triage(it, &fingerprints, &index))
+        .collect();
     let mut rows = Vec::new();
     let mut todo = Vec::new();
     for t in triaged {
@@ -116,12 +140,19 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     }
     // 2. Only now load the libraries the agreements to build need (once each), and build.
     if !todo.is_empty() {
-        let keys: HashSet<Option<PathBuf>> = todo.iter().map(|(p, _)| lib_key(&cli_lib, p)).collect();
-        let libraries: Libraries = keys.into_par_iter().map(|key| {
-            let lib = load_library(&key, fmt);
-            (key, lib)
-        }).collect();
-        rows.par_extend(todo.into_par_iter().map(|(p, hash)| ctx.build_one(p, hash, &libraries)));
+        let keys: HashSet<Option<PathBuf>> =
+            todo.iter().map(|(p, _)| lib_key(&cli_lib, p)).collect();
+        let libraries: Libraries = keys
+            .into_par_iter()
+            .map(|key| {
+                let lib = load_library(&key, fmt);
+                (key, lib)
+            })
+            .collect();
+        rows.par_extend(
+            todo.into_par_iter()
+                .map(|(p, hash)| ctx.build_one(p, hash, &libraries)),
+        );
     }
     progress.finish();
     rows.sort_by(|a, b| (&a.name, &a.origin).cmp(&(&b.name, &b.origin)));
@@ -129,17 +160,35 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     // The new manifest: this run's agreements, plus those of other shards; entries of a
     // programme's partners that are gone are dropped.
     let ours: HashSet<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
-    let inputs: HashSet<String> = args.inputs.iter().map(|p| p.display().to_string()).collect();
+    let inputs: HashSet<String> = args
+        .inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut agreements: Vec<ManifestEntry> = manifest
         .agreements
         .iter()
-        .filter(|e| !ours.contains(e.reference.as_str()) && (all_refs.contains(&e.reference) || !inputs.contains(&e.config)))
+        .filter(|e| {
+            !ours.contains(e.reference.as_str())
+                && (all_refs.contains(&e.reference) || !inputs.contains(&e.config))
+        })
         .cloned()
         .collect();
-    agreements.extend(rows.iter().filter(|r| !matches!(r.outcome, Outcome::Failed(_))).filter_map(|r| r.entry.clone()));
+    agreements.extend(
+        rows.iter()
+            .filter(|r| !matches!(r.outcome, Outcome::Failed(_)))
+            .filter_map(|r| r.entry.clone()),
+    );
     agreements.sort_by(|a, b| a.reference.cmp(&b.reference));
-    let new_manifest = Manifest { manifest_version: 1, datapact_version: env!("CARGO_PKG_VERSION").to_owned(), agreements };
-    let text = format!("{}\n", serde_json::to_string_pretty(&new_manifest).unwrap_or_default());
+    let new_manifest = Manifest {
+        manifest_version: 1,
+        datapact_version: env!("CARGO_PKG_VERSION").to_owned(),
+        agreements,
+    };
+    let text = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&new_manifest).unwrap_or_default()
+    );
     let path = args.output.join("manifest.json");
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str())
         && let Err(e) = write_atomic(&path, text.as_bytes())
@@ -148,20 +197,45 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     }
 
     print_summary(&rows, args.quiet, &args.output);
-    if rows.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) { FINDINGS } else { OK }
+    if rows.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) {
+        FINDINGS
+    } else {
+        OK
+    }
 }
 
 /// Mark every planned agreement whose output name another one also claims.
 fn with_collisions(planned: Vec<Planned>) -> Vec<Item> {
-    let refs: Vec<(usize, String)> = planned.iter().enumerate().map(|(i, p)| (i, p.reference.clone())).collect();
+    let refs: Vec<(usize, String)> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, p.reference.clone()))
+        .collect();
     let mut why: HashMap<usize, String> = HashMap::new();
     for (name, idx) in batch::collisions(&refs) {
-        let claimants: Vec<String> = idx.iter().map(|i| format!("{} ({})", planned[*i].name, planned[*i].origin)).collect();
+        let claimants: Vec<String> = idx
+            .iter()
+            .map(|i| format!("{} ({})", planned[*i].name, planned[*i].origin))
+            .collect();
         for i in &idx {
-            why.insert(*i, format!("output name {name} (case-insensitive) is claimed {} times: by {}", idx.len(), claimants.join(", ")));
+            why.insert(
+                *i,
+                format!(
+                    "output name {name} (case-insensitive) is claimed {} times: by {}",
+                    idx.len(),
+                    claimants.join(", ")
+                ),
+            );
         }
     }
-    planned.into_iter().enumerate().map(|(i, p)| Item { planned: p, collision: why.remove(&i) }).collect()
+    planned
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Item {
+            planned: p,
+            collision: why.remove(&i),
+        })
+        .collect()
 }
 
 fn lib_key(cli_lib: &Option<PathBuf>, p: &Planned) -> Option<PathBuf> {
@@ -176,7 +250,10 @@ fn load_library(key: &Option<PathBuf>, fmt: DiagnosticFormat) -> Result<Library,
     lib.map_err(|ds| {
         report(&ds, fmt);
         match key {
-            Some(dir) => format!("the clause library in {} could not be loaded", dir.display()),
+            Some(dir) => format!(
+                "the clause library in {} could not be loaded",
+                dir.display()
+            ),
             None => "the built-in clause library could not be loaded".to_owned(),
         }
     })
@@ -199,7 +276,13 @@ impl Ctx<'_> {
 
     fn row(&self, p: &Planned, outcome: Outcome, entry: Option<ManifestEntry>) -> Row {
         self.progress.tick(&p.name, &outcome);
-        Row { name: p.name.clone(), origin: p.origin.clone(), reference: p.reference.clone(), outcome, entry }
+        Row {
+            name: p.name.clone(),
+            origin: p.origin.clone(),
+            reference: p.reference.clone(),
+            outcome,
+            entry,
+        }
     }
 
     /// Whether an agreement failed already, is up to date, or needs building.
@@ -225,7 +308,12 @@ impl Ctx<'_> {
         if let Some(e) = index.get(p.reference.as_str())
             && e.is_current(self.emitter.out_dir(), &inputs_hash)
         {
-            let mut entry = ManifestEntry { name: p.name.clone(), origin: p.origin.clone(), config: p.file.display().to_string(), ..(*e).clone() };
+            let mut entry = ManifestEntry {
+                name: p.name.clone(),
+                origin: p.origin.clone(),
+                config: p.file.display().to_string(),
+                ..(*e).clone()
+            };
             // Content verified: remember the files' current size and time for the next run.
             for o in &mut entry.outputs {
                 o.stamp = batch::FileStamp::of(&self.emitter.out_dir().join(&o.file));
@@ -241,12 +329,24 @@ impl Ctx<'_> {
             Some(Err(e)) => return self.row(&p, Outcome::Failed(e.clone()), None),
             None => return self.row(&p, Outcome::Failed("no clause library".into()), None),
         };
-        let inputs_hash = inputs_hash.unwrap_or_else(|| p.inputs_hash(&lib.hash, &self.fingerprint));
-        let (name, origin, config, reference) = (p.name.clone(), p.origin.clone(), p.file.display().to_string(), p.reference.clone());
+        let inputs_hash =
+            inputs_hash.unwrap_or_else(|| p.inputs_hash(&lib.hash, &self.fingerprint));
+        let (name, origin, config, reference) = (
+            p.name.clone(),
+            p.origin.clone(),
+            p.file.display().to_string(),
+            p.reference.clone(),
+        );
         let job = p.build();
         let failed = |why: String| {
             self.progress.tick(&name, &Outcome::Failed(why.clone()));
-            Row { name: name.clone(), origin: origin.clone(), reference: reference.clone(), outcome: Outcome::Failed(why), entry: None }
+            Row {
+                name: name.clone(),
+                origin: origin.clone(),
+                reference: reference.clone(),
+                outcome: Outcome::Failed(why),
+                entry: None,
+            }
         };
         let model = match &job.model {
             Ok(m) => m,
@@ -261,8 +361,21 @@ impl Ctx<'_> {
                     o.stamp = batch::FileStamp::of(&self.emitter.out_dir().join(&o.file));
                 }
                 self.progress.tick(&name, &Outcome::Built);
-                let entry = ManifestEntry { name: name.clone(), reference: reference.clone(), origin: origin.clone(), config, inputs_hash, outputs };
-                Row { name, origin, reference, outcome: Outcome::Built, entry: Some(entry) }
+                let entry = ManifestEntry {
+                    name: name.clone(),
+                    reference: reference.clone(),
+                    origin: origin.clone(),
+                    config,
+                    inputs_hash,
+                    outputs,
+                };
+                Row {
+                    name,
+                    origin,
+                    reference,
+                    outcome: Outcome::Built,
+                    entry: Some(entry),
+                }
             }
             Err(Failure::Diags(why, diags)) => {
                 self.report(&diags);
@@ -280,55 +393,109 @@ enum Failure {
 }
 
 /// Check, render and write one agreement.
-fn produce(model: &Model, lib: &Library, emitter: &Emitter) -> Result<Vec<batch::OutputFile>, Failure> {
+fn produce(
+    model: &Model,
+    lib: &Library,
+    emitter: &Emitter,
+) -> Result<Vec<batch::OutputFile>, Failure> {
     let reference = &model.config().agreement.reference;
     // The model accepts only references that are plain file names; make sure of it here too,
     // before anything is written.
     if !batch::safe_file_name(&format!("{reference}.md")) {
-        return Err(Failure::Message(format!("reference `{reference}` cannot be used as a file name")));
+        return Err(Failure::Message(format!(
+            "reference `{reference}` cannot be used as a file name"
+        )));
     }
     let check = crate::pipeline::Check::run(model);
     if let Some(why) = crate::pipeline::final_refusal(model, &check) {
-        let errors = check.findings.iter().filter(|d| d.severity == Severity::Error).cloned().collect();
+        let errors = check
+            .findings
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .cloned()
+            .collect();
         return Err(Failure::Diags(why, errors));
     }
-    let rendered = crate::render::render(model, lib, &check).map_err(|diags| Failure::Diags(summary(&diags), diags))?;
-    emitter.emit(model, &rendered, lib).map_err(Failure::Message)
+    let rendered = crate::render::render(model, lib, &check)
+        .map_err(|diags| Failure::Diags(summary(&diags), diags))?;
+    emitter
+        .emit(model, &rendered, lib)
+        .map_err(Failure::Message)
 }
 
 fn summary(diags: &[Diagnostic]) -> String {
     let first = diags.first().map(|d| d.short()).unwrap_or_default();
-    if diags.len() > 1 { format!("{first} (+{} more)", diags.len() - 1) } else { first }
+    if diags.len() > 1 {
+        format!("{first} (+{} more)", diags.len() - 1)
+    } else {
+        first
+    }
 }
 
 fn print_summary(rows: &[Row], quiet: bool, out: &Path) {
     let built = rows.iter().filter(|r| r.outcome == Outcome::Built).count();
-    let fresh = rows.iter().filter(|r| r.outcome == Outcome::UpToDate).count();
-    let failed = rows.iter().filter(|r| matches!(r.outcome, Outcome::Failed(_))).count();
-    let shown: Vec<&Row> = rows.iter().filter(|r| !quiet || matches!(r.outcome, Outcome::Failed(_))).collect();
-    let w_name = shown.iter().map(|r| r.name.chars().count()).max().unwrap_or(0).clamp(7, 40);
-    let w_ref = shown.iter().map(|r| r.reference.len()).max().unwrap_or(0).clamp(9, 60);
+    let fresh = rows
+        .iter()
+        .filter(|r| r.outcome == Outcome::UpToDate)
+        .count();
+    let failed = rows
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+        .count();
+    let shown: Vec<&Row> = rows
+        .iter()
+        .filter(|r| !quiet || matches!(r.outcome, Outcome::Failed(_)))
+        .collect();
+    let w_name = shown
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(7, 40);
+    let w_ref = shown
+        .iter()
+        .map(|r| r.reference.len())
+        .max()
+        .unwrap_or(0)
+        .clamp(9, 60);
     let mut s = String::new();
     if !shown.is_empty() {
-        s.push_str(&format!("{:<w_name$}  {:<w_ref$}  result\n", "partner", "reference"));
+        s.push_str(&format!(
+            "{:<w_name$}  {:<w_ref$}  result\n",
+            "partner", "reference"
+        ));
         for r in &shown {
             let result = match &r.outcome {
                 Outcome::Built => "built".to_owned(),
                 Outcome::UpToDate => "up to date".to_owned(),
                 Outcome::Failed(why) => format!("FAILED: {why}"),
             };
-            let reference = if r.reference.is_empty() { "-" } else { &r.reference };
-            s.push_str(&format!("{:<w_name$}  {:<w_ref$}  {result}\n", r.name, reference));
+            let reference = if r.reference.is_empty() {
+                "-"
+            } else {
+                &r.reference
+            };
+            s.push_str(&format!(
+                "{:<w_name$}  {:<w_ref$}  {result}\n",
+                r.name, reference
+            ));
         }
     }
-    s.push_str(&format!("{built} built, {fresh} up to date, {failed} failed ({} agreements in {})\n", rows.len(), out.display()));
+    s.push_str(&format!(
+        "{built} built, {fresh} up to date, {failed} failed ({} agreements in {})\n",
+        rows.len(),
+        out.display()
+    ));
     eprint!("{s}");
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let bad = || format!("--shard `{s}`: write K/N with 1 <= K <= N, e.g. 2/4");
     let (k, n) = s.split_once('/').ok_or_else(bad)?;
-    let (k, n): (usize, usize) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
     if n == 0 || k == 0 || k > n {
         return Err(bad());
     }
@@ -340,9 +507,17 @@ pub fn default_jobs() -> usize {
 }
 
 /// `datapact generate PROGRAMME`: every partner's agreement, not incrementally.
-pub(super) fn generate_programme(config: &Path, args: &GenerateArgs, emitter: &Emitter, fmt: DiagnosticFormat) -> u8 {
+pub(super) fn generate_programme(
+    config: &Path,
+    args: &GenerateArgs,
+    emitter: &Emitter,
+    fmt: DiagnosticFormat,
+) -> u8 {
     if args.locked {
-        eprintln!("error: {}: --locked does not apply to a programme file; generate it without --locked", config.display());
+        eprintln!(
+            "error: {}: --locked does not apply to a programme file; generate it without --locked",
+            config.display()
+        );
         return ERROR;
     }
     let items = with_collisions(batch::plan(&[config.to_path_buf()]));
@@ -357,7 +532,9 @@ pub(super) fn generate_programme(config: &Path, args: &GenerateArgs, emitter: &E
             continue;
         }
         let key = args.library.library.clone().or_else(|| p.library.clone());
-        let lib = libraries.entry(key.clone()).or_insert_with(|| load_library(&key, fmt));
+        let lib = libraries
+            .entry(key.clone())
+            .or_insert_with(|| load_library(&key, fmt));
         let lib = match lib {
             Ok(l) => &*l,
             Err(e) => {
@@ -371,7 +548,11 @@ pub(super) fn generate_programme(config: &Path, args: &GenerateArgs, emitter: &E
             Ok(m) => m,
             Err(diags) => {
                 report(diags, fmt);
-                eprintln!("error: {label}: not generated ({} problem{})", diags.len(), if diags.len() == 1 { "" } else { "s" });
+                eprintln!(
+                    "error: {label}: not generated ({} problem{})",
+                    diags.len(),
+                    if diags.len() == 1 { "" } else { "s" }
+                );
                 worst = worst.max(ERROR);
                 continue;
             }
@@ -406,16 +587,30 @@ struct Progress {
 impl Progress {
     fn new(len: u64, quiet: bool) -> Progress {
         if quiet {
-            return Progress { bar: None, plain: None, len };
+            return Progress {
+                bar: None,
+                plain: None,
+                len,
+            };
         }
         if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new(len);
-            if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+            {
                 bar.set_style(style);
             }
-            Progress { bar: Some(bar), plain: None, len }
+            Progress {
+                bar: Some(bar),
+                plain: None,
+                len,
+            }
         } else {
-            Progress { bar: None, plain: Some(Mutex::new(0)), len }
+            Progress {
+                bar: None,
+                plain: Some(Mutex::new(0)),
+                len,
+            }
         }
     }
 

@@ -30,7 +30,12 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                     reports.push(json!({ "config": config.display().to_string(), "loaded": false, "problems": diags, "findings": [], "coverage": [] }));
                 } else {
                     report(&diags, fmt);
-                    eprintln!("error: {}: cannot be checked ({} problem{})", config.display(), diags.len(), if diags.len() == 1 { "" } else { "s" });
+                    eprintln!(
+                        "error: {}: cannot be checked ({} problem{})",
+                        config.display(),
+                        diags.len(),
+                        if diags.len() == 1 { "" } else { "s" }
+                    );
                 }
                 worst = ERROR;
                 continue;
@@ -38,7 +43,11 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
         };
         let check = &prepared.check;
         let count = |s: Severity| check.findings.iter().filter(|d| d.severity == s).count();
-        let (e, w, i) = (count(Severity::Error), count(Severity::Warning), count(Severity::Info));
+        let (e, w, i) = (
+            count(Severity::Error),
+            count(Severity::Warning),
+            count(Severity::Info),
+        );
         errors += e;
         warnings += w;
         infos += i;
@@ -69,7 +78,11 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                 "summary": { "errors": e, "warnings": w, "info": i },
             })),
             CheckFormat::Human | CheckFormat::Short => {
-                let dfmt = if args.format == CheckFormat::Short { DiagnosticFormat::Short } else { fmt };
+                let dfmt = if args.format == CheckFormat::Short {
+                    DiagnosticFormat::Short
+                } else {
+                    fmt
+                };
                 eprint!("{}", diag::render(&check.findings, dfmt));
                 if args.format == CheckFormat::Human {
                     let mut s = format!("\nsafeguards in {}:\n", config.display());
@@ -79,14 +92,22 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                             lint::Coverage::Partial => "~",
                             lint::Coverage::Missing => "✗",
                         };
-                        s.push_str(&format!("  {mark} {}. {:<36} {}", c.number, c.name, c.status));
+                        s.push_str(&format!(
+                            "  {mark} {}. {:<36} {}",
+                            c.number, c.name, c.status
+                        ));
                         if !c.open_findings.is_empty() {
                             s.push_str(&format!(" (open: {})", c.open_findings.join(", ")));
                         }
                         s.push('\n');
-                        let fields: Vec<&str> = c.fields.iter().map(String::as_str).take(6).collect();
+                        let fields: Vec<&str> =
+                            c.fields.iter().map(String::as_str).take(6).collect();
                         if !fields.is_empty() {
-                            s.push_str(&format!("      through {}{}\n", fields.join(", "), if c.fields.len() > 6 { ", …" } else { "" }));
+                            s.push_str(&format!(
+                                "      through {}{}\n",
+                                fields.join(", "),
+                                if c.fields.len() > 6 { ", …" } else { "" }
+                            ));
                         }
                     }
                     eprint!("{s}");
@@ -94,7 +115,12 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                 for d in &lock_drift {
                     eprintln!("lock: {} {} {}", d.kind, d.clause, d.detail);
                 }
-                eprintln!("{}: {e} error{}, {w} warning{}, {i} info", config.display(), plural(e), plural(w));
+                eprintln!(
+                    "{}: {e} error{}, {w} warning{}, {i} info",
+                    config.display(),
+                    plural(e),
+                    plural(w)
+                );
             }
         }
     }
@@ -104,9 +130,17 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
             "configs": reports,
             "summary": { "errors": errors, "warnings": warnings, "info": infos },
         });
-        out(&format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default()));
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&doc).unwrap_or_default()
+        ));
     } else if args.configs.len() > 1 {
-        eprintln!("total: {errors} error{}, {warnings} warning{}, {infos} info in {} configs", plural(errors), plural(warnings), args.configs.len());
+        eprintln!(
+            "total: {errors} error{}, {warnings} warning{}, {infos} info in {} configs",
+            plural(errors),
+            plural(warnings),
+            args.configs.len()
+        );
     }
     worst
 }
@@ -136,13 +170,26 @@ fn list_rules(format: CheckFormat) -> u8 {
             .iter()
             .map(|r| json!({"id": r.id, "severity": r.severity, "title": r.title, "help": r.help, "source": r.source, "safeguards": r.safeguards}))
             .collect();
-        out(&format!("{}\n", serde_json::to_string_pretty(&json!({"version": CHECK_JSON_VERSION, "rules": list})).unwrap_or_default()));
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({"version": CHECK_JSON_VERSION, "rules": list}))
+                .unwrap_or_default()
+        ));
     } else {
         let mut s = String::new();
         for r in rules {
-            s.push_str(&format!("{:<9} {:<8} {}\n          source: {}\n", r.id, r.severity.to_string(), r.title, r.source));
+            s.push_str(&format!(
+                "{:<9} {:<8} {}\n          source: {}\n",
+                r.id,
+                r.severity.to_string(),
+                r.title,
+                r.source
+            ));
         }
-        s.push_str(&format!("{} rules; `datapact check --explain ID` explains one\n", rules.len()));
+        s.push_str(&format!(
+            "{} rules; `datapact check --explain ID` explains one\n",
+            rules.len()
+        ));
         out(&s);
     }
     OK
@@ -151,7 +198,11 @@ fn list_rules(format: CheckFormat) -> u8 {
 fn explain(id: &str) -> u8 {
     match lint::rule(id) {
         Some(r) => {
-            let safeguards: Vec<String> = r.safeguards.iter().map(|n| format!("{n}. {}", lint::SAFEGUARDS[(*n - 1) as usize])).collect();
+            let safeguards: Vec<String> = r
+                .safeguards
+                .iter()
+                .map(|n| format!("{n}. {}", lint::SAFEGUARDS[(*n - 1) as usize]))
+                .collect();
             out(&format!(
                 "{} ({}): {}\n\n{}\n\nTo satisfy it: {}\nSource: {}\nSafeguards: {}\n",
                 r.id,
@@ -160,15 +211,23 @@ fn explain(id: &str) -> u8 {
                 r.explain,
                 r.help,
                 r.source,
-                if safeguards.is_empty() { "none".to_owned() } else { safeguards.join("; ") }
+                if safeguards.is_empty() {
+                    "none".to_owned()
+                } else {
+                    safeguards.join("; ")
+                }
             ));
             OK
         }
         None => {
             let ids: Vec<&str> = lint::rules().iter().map(|r| r.id).collect();
             match diag::did_you_mean(&id.to_uppercase(), ids.iter().copied()) {
-                Some(s) => fail(format_args!("no rule has the id `{id}`; did you mean `{s}`?")),
-                None => fail(format_args!("no rule has the id `{id}`; `datapact check --list-rules` lists them")),
+                Some(s) => fail(format_args!(
+                    "no rule has the id `{id}`; did you mean `{s}`?"
+                )),
+                None => fail(format_args!(
+                    "no rule has the id `{id}`; `datapact check --list-rules` lists them"
+                )),
             }
         }
     }

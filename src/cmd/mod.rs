@@ -9,7 +9,10 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 
-use crate::cli::{AffectedArgs, Cli, ClausesArgs, Command, DiffArgs, ExplainArgs, GenerateArgs, InitArgs, ListFormat, LockArgs};
+use crate::cli::{
+    AffectedArgs, ClausesArgs, Cli, Command, DiffArgs, ExplainArgs, GenerateArgs, InitArgs,
+    ListFormat, LockArgs,
+};
 use crate::diag::{self, Diagnostic, DiagnosticFormat};
 use crate::library::Library;
 use crate::output::write_atomic;
@@ -56,7 +59,9 @@ pub fn report(diags: &[Diagnostic], fmt: DiagnosticFormat) {
 /// Print to stdout, treating a closed pipe (e.g. `| head`) as success.
 pub fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|_| stdout.flush());
 }
 
 fn fail(message: impl std::fmt::Display) -> u8 {
@@ -68,7 +73,10 @@ const STARTER: &str = include_str!("../starter.toml");
 
 fn init(args: InitArgs) -> u8 {
     if args.path.exists() && !args.force {
-        return fail(format_args!("{} already exists; pass --force to overwrite it", args.path.display()));
+        return fail(format_args!(
+            "{} already exists; pass --force to overwrite it",
+            args.path.display()
+        ));
     }
     let schema_path = args.path.with_file_name("datapact.schema.json");
     let schema = serde_json::to_string_pretty(crate::load::config_schema()).unwrap_or_default();
@@ -89,14 +97,23 @@ fn init(args: InitArgs) -> u8 {
 }
 
 fn schema(twin: bool) -> u8 {
-    let value = if twin { crate::twin::schema() } else { crate::load::config_schema().clone() };
+    let value = if twin {
+        crate::twin::schema()
+    } else {
+        crate::load::config_schema().clone()
+    };
     let text = serde_json::to_string_pretty(&value).unwrap_or_default();
     out(&format!("{text}\n"));
     OK
 }
 
 fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
-    let emitter = match crate::emit::Emitter::new(&args.format, &args.output, args.typst.as_deref(), args.pdf_standard.is_some()) {
+    let emitter = match crate::emit::Emitter::new(
+        &args.format,
+        &args.output,
+        args.typst.as_deref(),
+        args.pdf_standard.is_some(),
+    ) {
         Ok(e) => e.with_typ_output(args.emit_typ),
         Err(e) => return fail(e),
     };
@@ -111,7 +128,12 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
             Ok(p) => p,
             Err(diags) => {
                 report(&diags, fmt);
-                eprintln!("error: {}: not generated ({} problem{})", config.display(), diags.len(), if diags.len() == 1 { "" } else { "s" });
+                eprintln!(
+                    "error: {}: not generated ({} problem{})",
+                    config.display(),
+                    diags.len(),
+                    if diags.len() == 1 { "" } else { "s" }
+                );
                 worst = worst.max(ERROR);
                 continue;
             }
@@ -121,7 +143,13 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
             continue;
         }
         if let Some(why) = pipeline::final_refusal(&prepared.model, &prepared.check) {
-            let errors: Vec<Diagnostic> = prepared.check.findings.iter().filter(|d| d.severity == crate::diag::Severity::Error).cloned().collect();
+            let errors: Vec<Diagnostic> = prepared
+                .check
+                .findings
+                .iter()
+                .filter(|d| d.severity == crate::diag::Severity::Error)
+                .cloned()
+                .collect();
             report(&errors, fmt);
             eprintln!("error: {}: not generated: {why}", config.display());
             worst = worst.max(FINDINGS);
@@ -149,7 +177,10 @@ fn clauses(args: ClausesArgs, fmt: DiagnosticFormat) -> u8 {
                 eprintln!("wrote {n} files under {}", dest.display());
                 OK
             }
-            Err(e) => fail(format_args!("cannot export the library to {}: {e}", dest.display())),
+            Err(e) => fail(format_args!(
+                "cannot export the library to {}: {e}",
+                dest.display()
+            )),
         };
     }
     let lib = match args.library.library.as_deref() {
@@ -184,23 +215,40 @@ fn clauses(args: ClausesArgs, fmt: DiagnosticFormat) -> u8 {
                 })
                 .collect();
             let doc = serde_json::json!({ "library_version": lib.version, "library_hash": lib.hash, "clauses": list });
-            out(&format!("{}\n", serde_json::to_string_pretty(&doc).unwrap_or_default()));
+            out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            ));
         }
         ListFormat::Table => {
-            let mut s = format!("clause library {} ({} clauses)\n", lib.version, lib.clauses.len());
+            let mut s = format!(
+                "clause library {} ({} clauses)\n",
+                lib.version,
+                lib.clauses.len()
+            );
             let mut current = String::new();
             for c in &lib.clauses {
                 if c.meta.section != current {
                     current = c.meta.section.clone();
-                    let title = lib.section(&current).map(|s| s.title.as_str()).unwrap_or("");
+                    let title = lib
+                        .section(&current)
+                        .map(|s| s.title.as_str())
+                        .unwrap_or("");
                     s.push_str(&format!("\n{title} [{current}]\n"));
                 }
-                s.push_str(&format!("  {:<34} {:<6} {}\n", c.meta.id, c.meta.version, c.meta.title));
+                s.push_str(&format!(
+                    "  {:<34} {:<6} {}\n",
+                    c.meta.id, c.meta.version, c.meta.title
+                ));
                 if c.meta.when != "true" {
                     s.push_str(&format!("  {:<34} when: {}\n", "", c.meta.when));
                 }
                 if !c.meta.sources.is_empty() {
-                    s.push_str(&format!("  {:<34} sources: {}\n", "", c.meta.sources.join("; ")));
+                    s.push_str(&format!(
+                        "  {:<34} sources: {}\n",
+                        "",
+                        c.meta.sources.join("; ")
+                    ));
                 }
             }
             out(&s);
@@ -210,15 +258,26 @@ fn clauses(args: ClausesArgs, fmt: DiagnosticFormat) -> u8 {
 }
 
 /// Compare an agreement with its lock; print what drifted. `false` when anything did.
-pub(crate) fn locked_ok(config: &std::path::Path, prepared: &pipeline::Prepared, fmt: DiagnosticFormat) -> bool {
+pub(crate) fn locked_ok(
+    config: &std::path::Path,
+    prepared: &pipeline::Prepared,
+    fmt: DiagnosticFormat,
+) -> bool {
     match review::check_lock(config, prepared) {
         Ok(drift) if drift.is_empty() => true,
         Ok(drift) => {
-            eprintln!("error: {} no longer matches {}:", config.display(), review::lock_path(config).display());
+            eprintln!(
+                "error: {} no longer matches {}:",
+                config.display(),
+                review::lock_path(config).display()
+            );
             for d in &drift {
                 eprintln!("  {:<9} {:<36} {}", d.kind, d.clause, d.detail);
             }
-            eprintln!("help: review the changed clauses, then run `datapact lock {}` to accept them", config.display());
+            eprintln!(
+                "help: review the changed clauses, then run `datapact lock {}` to accept them",
+                config.display()
+            );
             false
         }
         Err(d) => {
@@ -250,7 +309,10 @@ fn lock(args: LockArgs, fmt: DiagnosticFormat) -> u8 {
     worst
 }
 
-fn prepare_arg(arg: &str, library: Option<&std::path::Path>) -> Result<pipeline::Prepared, Vec<Diagnostic>> {
+fn prepare_arg(
+    arg: &str,
+    library: Option<&std::path::Path>,
+) -> Result<pipeline::Prepared, Vec<Diagnostic>> {
     match crate::git::parse_rev_path(arg) {
         Some((rev, path)) => {
             let text = crate::git::show(rev, path).map_err(|d| vec![d])?;
@@ -273,11 +335,17 @@ fn diff(args: DiffArgs, fmt: DiagnosticFormat) -> u8 {
     };
     let rep = review::diff(&args.a, &a, &args.b, &b);
     match args.format {
-        ListFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&rep).unwrap_or_default())),
+        ListFormat::Json => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&rep).unwrap_or_default()
+        )),
         ListFormat::Table => {
             let mut s = String::new();
             if rep.identical {
-                s.push_str(&format!("{} and {} produce identical agreements\n", rep.a, rep.b));
+                s.push_str(&format!(
+                    "{} and {} produce identical agreements\n",
+                    rep.a, rep.b
+                ));
             } else {
                 s.push_str(&format!(
                     "{} → {}: {} added, {} removed, {} changed clause{}{}\n",
@@ -287,7 +355,11 @@ fn diff(args: DiffArgs, fmt: DiagnosticFormat) -> u8 {
                     rep.removed,
                     rep.changed,
                     if rep.changed == 1 { "" } else { "s" },
-                    if rep.frame_changed { "; cover, parties or signatures changed" } else { "" }
+                    if rep.frame_changed {
+                        "; cover, parties or signatures changed"
+                    } else {
+                        ""
+                    }
                 ));
                 for c in &rep.clauses {
                     let mark = match c.change {
@@ -299,7 +371,13 @@ fn diff(args: DiffArgs, fmt: DiagnosticFormat) -> u8 {
                 }
                 for c in rep.clauses.iter().filter(|c| c.word_diff.is_some()) {
                     s.push_str(&format!("\n~ {} ({})\n", c.id, c.title));
-                    for line in c.word_diff.as_deref().unwrap_or("").lines().filter(|l| l.contains("[-") || l.contains("{+")) {
+                    for line in c
+                        .word_diff
+                        .as_deref()
+                        .unwrap_or("")
+                        .lines()
+                        .filter(|l| l.contains("[-") || l.contains("{+"))
+                    {
                         s.push_str(&format!("  {line}\n"));
                     }
                 }
@@ -318,20 +396,38 @@ fn explain(args: ExplainArgs, fmt: DiagnosticFormat) -> u8 {
             return ERROR;
         }
     };
-    let items: Vec<review::Explanation> = review::explain(&p).into_iter().filter(|e| args.all || e.included).collect();
+    let items: Vec<review::Explanation> = review::explain(&p)
+        .into_iter()
+        .filter(|e| args.all || e.included)
+        .collect();
     match args.format {
-        ListFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(&items).unwrap_or_default())),
+        ListFormat::Json => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&items).unwrap_or_default()
+        )),
         ListFormat::Table => {
             let mut s = String::new();
             for e in &items {
-                s.push_str(&format!("{} {:<36} {}\n", if e.included { "+" } else { "-" }, e.id, e.title));
+                s.push_str(&format!(
+                    "{} {:<36} {}\n",
+                    if e.included { "+" } else { "-" },
+                    e.id,
+                    e.title
+                ));
                 s.push_str(&format!("    {}\n", e.reason));
                 for v in &e.values {
                     s.push_str(&format!("      {v}\n"));
                 }
             }
             let n = items.iter().filter(|e| e.included).count();
-            s.push_str(&format!("\n{n} clauses included{}\n", if args.all { format!(", {} left out", items.len() - n) } else { String::new() }));
+            s.push_str(&format!(
+                "\n{n} clauses included{}\n",
+                if args.all {
+                    format!(", {} left out", items.len() - n)
+                } else {
+                    String::new()
+                }
+            ));
             out(&s);
         }
     }
@@ -364,11 +460,17 @@ fn affected(args: AffectedArgs, fmt: DiagnosticFormat) -> u8 {
             return ERROR;
         }
     }
-    let hits = review::affected(&args.clauses, prepared.iter().map(|(c, p)| (c.as_path(), p)));
+    let hits = review::affected(
+        &args.clauses,
+        prepared.iter().map(|(c, p)| (c.as_path(), p)),
+    );
     match args.format {
         ListFormat::Json => {
             let v: Vec<serde_json::Value> = hits.iter().map(|(p, ids)| serde_json::json!({"config": p.display().to_string(), "clauses": ids})).collect();
-            out(&format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default()));
+            out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            ));
         }
         ListFormat::Table => {
             let mut s = String::new();
@@ -376,7 +478,12 @@ fn affected(args: AffectedArgs, fmt: DiagnosticFormat) -> u8 {
                 s.push_str(&format!("{}\t{}\n", p.display(), ids.join(", ")));
             }
             out(&s);
-            eprintln!("{} of {} configs include {}", hits.len(), configs.len(), args.clauses.join(", "));
+            eprintln!(
+                "{} of {} configs include {}",
+                hits.len(),
+                configs.len(),
+                args.clauses.join(", ")
+            );
         }
     }
     worst

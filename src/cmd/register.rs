@@ -46,7 +46,12 @@ pub fn run(args: RegisterArgs, fmt: DiagnosticFormat) -> u8 {
             }
         };
         let check = pipeline::Check::run(&model);
-        entries.push(register::entry(&c.display().to_string(), &model, today, &check.findings));
+        entries.push(register::entry(
+            &c.display().to_string(),
+            &model,
+            today,
+            &check.findings,
+        ));
         due.extend(register::deadlines(&model, today, until));
     }
     due.sort_by(|a, b| a.date.cmp(&b.date).then(a.reference.cmp(&b.reference)));
@@ -55,7 +60,12 @@ pub fn run(args: RegisterArgs, fmt: DiagnosticFormat) -> u8 {
         if let Err(e) = write_atomic(path, register::ics(&due, today).as_bytes()) {
             return fail(e);
         }
-        eprintln!("wrote {} ({} deadline{})", path.display(), due.len(), if due.len() == 1 { "" } else { "s" });
+        eprintln!(
+            "wrote {} ({} deadline{})",
+            path.display(),
+            due.len(),
+            if due.len() == 1 { "" } else { "s" }
+        );
     }
 
     if window.is_some() {
@@ -68,14 +78,31 @@ pub fn run(args: RegisterArgs, fmt: DiagnosticFormat) -> u8 {
 
 fn print_entries(entries: &[Entry], format: RegisterFormat) {
     match format {
-        RegisterFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(entries).unwrap_or_default())),
+        RegisterFormat::Json => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(entries).unwrap_or_default()
+        )),
         RegisterFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let _ = w.write_record([
-                "reference", "title", "status", "parties", "effective_date", "end_date", "next_review", "retention_deadlines", "open_errors", "open_warnings", "config",
+                "reference",
+                "title",
+                "status",
+                "parties",
+                "effective_date",
+                "end_date",
+                "next_review",
+                "retention_deadlines",
+                "open_errors",
+                "open_warnings",
+                "config",
             ]);
             for e in entries {
-                let ret: Vec<String> = e.retention_deadlines.iter().map(|d| format!("{} ({})", d.date, d.what)).collect();
+                let ret: Vec<String> = e
+                    .retention_deadlines
+                    .iter()
+                    .map(|d| format!("{} ({})", d.date, d.what))
+                    .collect();
                 let _ = w.write_record([
                     e.reference.as_str(),
                     &e.title,
@@ -94,7 +121,10 @@ fn print_entries(entries: &[Entry], format: RegisterFormat) {
             out(&String::from_utf8_lossy(&bytes));
         }
         RegisterFormat::Table => {
-            let mut s = format!("{:<24} {:<6} {:<11} {:<11} {:<11} {:<8} {}\n", "reference", "status", "effective", "ends", "review", "findings", "title / parties");
+            let mut s = format!(
+                "{:<24} {:<6} {:<11} {:<11} {:<11} {:<8} {}\n",
+                "reference", "status", "effective", "ends", "review", "findings", "title / parties"
+            );
             for e in entries {
                 s.push_str(&format!(
                     "{:<24} {:<6} {:<11} {:<11} {:<11} {:<8} {}\n",
@@ -108,7 +138,10 @@ fn print_entries(entries: &[Entry], format: RegisterFormat) {
                 ));
                 s.push_str(&format!("{:<24} {}\n", "", e.parties.join("; ")));
                 for d in &e.retention_deadlines {
-                    s.push_str(&format!("{:<24} retention ends {}: {}\n", "", d.date, d.what));
+                    s.push_str(&format!(
+                        "{:<24} retention ends {}: {}\n",
+                        "", d.date, d.what
+                    ));
                 }
             }
             out(&s);
@@ -116,21 +149,34 @@ fn print_entries(entries: &[Entry], format: RegisterFormat) {
     }
 }
 
-fn print_deadlines(due: &[Deadline], format: RegisterFormat, today: jiff::civil::Date, window: &str) {
+fn print_deadlines(
+    due: &[Deadline],
+    format: RegisterFormat,
+    today: jiff::civil::Date,
+    window: &str,
+) {
     match format {
-        RegisterFormat::Json => out(&format!("{}\n", serde_json::to_string_pretty(due).unwrap_or_default())),
+        RegisterFormat::Json => out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(due).unwrap_or_default()
+        )),
         RegisterFormat::Csv => {
             let mut w = csv::Writer::from_writer(Vec::new());
             let _ = w.write_record(["date", "reference", "kind", "what"]);
             for d in due {
                 let _ = w.write_record([d.date.as_str(), &d.reference, &d.kind, &d.what]);
             }
-            out(&String::from_utf8_lossy(&w.into_inner().unwrap_or_default()));
+            out(&String::from_utf8_lossy(
+                &w.into_inner().unwrap_or_default(),
+            ));
         }
         RegisterFormat::Table => {
             let mut s = format!("due within {window} of {today}:\n");
             for d in due {
-                s.push_str(&format!("{}  {:<24} {:<19} {}\n", d.date, d.reference, d.kind, d.what));
+                s.push_str(&format!(
+                    "{}  {:<24} {:<19} {}\n",
+                    d.date, d.reference, d.kind, d.what
+                ));
             }
             if due.is_empty() {
                 s.push_str("nothing\n");
@@ -177,7 +223,10 @@ fn pdf_keywords(bytes: &[u8]) -> Option<String> {
     };
     let raw = info.as_dict().ok()?.get(b"Keywords").ok()?.as_str().ok()?;
     Some(if raw.starts_with(&[0xFE, 0xFF]) {
-        let units: Vec<u16> = raw[2..].chunks(2).map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+        let units: Vec<u16> = raw[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
         String::from_utf16_lossy(&units)
     } else {
         raw.iter().map(|b| *b as char).collect()
@@ -200,7 +249,12 @@ pub fn verify(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
         Ok(t) => t,
         Err(e) => return fail(format_args!("cannot create a temporary folder: {e}")),
     };
-    let emitter = match crate::emit::Emitter::new(&[OutputFormat::Pdf], tmp.path(), args.typst.as_deref(), false) {
+    let emitter = match crate::emit::Emitter::new(
+        &[OutputFormat::Pdf],
+        tmp.path(),
+        args.typst.as_deref(),
+        false,
+    ) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
@@ -216,10 +270,16 @@ pub fn verify(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
         Err(e) => return fail(format_args!("cannot read the regenerated PDF: {e}")),
     };
     if fresh == given {
-        out(&format!("{} matches {} exactly\n", args.pdf.display(), args.config.display()));
+        out(&format!(
+            "{} matches {} exactly\n",
+            args.pdf.display(),
+            args.config.display()
+        ));
         return OK;
     }
-    let recorded = pdf_keywords(&given).map(|k| parse_provenance(&k)).unwrap_or_default();
+    let recorded = pdf_keywords(&given)
+        .map(|k| parse_provenance(&k))
+        .unwrap_or_default();
     let now = Provenance {
         config: Some(crate::twin::config_hash(&prepared.model)),
         library_version: Some(prepared.library.version.clone()),
@@ -231,9 +291,15 @@ pub fn verify(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
         reasons.push("the PDF carries no datapact provenance: it was not produced by datapact, or its metadata was removed".to_owned());
     } else {
         if recorded.config != now.config {
-            reasons.push(format!("config: the PDF was made from config sha256 {}, this config is {}", show(&recorded.config), show(&now.config)));
+            reasons.push(format!(
+                "config: the PDF was made from config sha256 {}, this config is {}",
+                show(&recorded.config),
+                show(&now.config)
+            ));
         }
-        if recorded.library_hash != now.library_hash || recorded.library_version != now.library_version {
+        if recorded.library_hash != now.library_hash
+            || recorded.library_version != now.library_version
+        {
             reasons.push(format!(
                 "library: the PDF was made with library {} (sha256 {}), the library now is {} (sha256 {})",
                 show(&recorded.library_version),
@@ -243,13 +309,21 @@ pub fn verify(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
             ));
         }
         if recorded.datapact != now.datapact {
-            reasons.push(format!("datapact version: the PDF was made by datapact {}, this is {}", show(&recorded.datapact), show(&now.datapact)));
+            reasons.push(format!(
+                "datapact version: the PDF was made by datapact {}, this is {}",
+                show(&recorded.datapact),
+                show(&now.datapact)
+            ));
         }
         if reasons.is_empty() {
             reasons.push("config, library and datapact version all match, so the PDF was changed after it was generated (or another typst or font set produced it)".to_owned());
         }
     }
-    let mut s = format!("{} does NOT match {}:\n", args.pdf.display(), args.config.display());
+    let mut s = format!(
+        "{} does NOT match {}:\n",
+        args.pdf.display(),
+        args.config.display()
+    );
     for r in &reasons {
         s.push_str(&format!("  - {r}\n"));
     }

@@ -120,7 +120,10 @@ must say so, so that those rules can apply.",
 }
 
 fn non_personal(id: Identifiability) -> bool {
-    matches!(id, Identifiability::Anonymised | Identifiability::Aggregated)
+    matches!(
+        id,
+        Identifiability::Anonymised | Identifiability::Aggregated
+    )
 }
 
 fn data_001(m: &Model, f: &mut Findings) {
@@ -137,7 +140,12 @@ fn data_001(m: &Model, f: &mut Findings) {
         if !direct.is_empty() {
             f.at(
                 format!("/datasets/{i}/identifiability"),
-                format!("dataset `{}` is declared {} but holds {}", ds.id, ident_name(ds.identifiability), and_list(&direct)),
+                format!(
+                    "dataset `{}` is declared {} but holds {}",
+                    ds.id,
+                    ident_name(ds.identifiability),
+                    and_list(&direct)
+                ),
             );
         }
     }
@@ -153,7 +161,14 @@ fn data_002(m: &Model, f: &mut Findings) {
             missing.push("collection_period");
         }
         if !missing.is_empty() {
-            f.at(format!("/datasets/{i}/provenance"), format!("the provenance of `{}` has no {}", ds.id, and_list(&missing)));
+            f.at(
+                format!("/datasets/{i}/provenance"),
+                format!(
+                    "the provenance of `{}` has no {}",
+                    ds.id,
+                    and_list(&missing)
+                ),
+            );
         }
     }
 }
@@ -165,12 +180,22 @@ fn data_004(m: &Model, f: &mut Findings) {
         }
         match ds.min_cell_size {
             None => {
-                f.at(format!("/datasets/{i}"), format!("{} dataset `{}` has no min_cell_size", ident_name(ds.identifiability), ds.id));
+                f.at(
+                    format!("/datasets/{i}"),
+                    format!(
+                        "{} dataset `{}` has no min_cell_size",
+                        ident_name(ds.identifiability),
+                        ds.id
+                    ),
+                );
             }
             Some(n) if n < 5 => {
                 f.at(
                     format!("/datasets/{i}/min_cell_size"),
-                    format!("dataset `{}` suppresses only cells under {n}, which can single out people", ds.id),
+                    format!(
+                        "dataset `{}` suppresses only cells under {n}, which can single out people",
+                        ds.id
+                    ),
                 )
                 .help("suppress cells under 10 (at least 5)");
             }
@@ -186,22 +211,44 @@ fn data_005(m: &Model, f: &mut Findings) {
             continue;
         }
         // Accessed only inside the provider's environment: the copy never leaves it.
-        let flows: Vec<_> = c.flows.iter().filter(|fl| fl.datasets.contains(&ds.id)).collect();
+        let flows: Vec<_> = c
+            .flows
+            .iter()
+            .filter(|fl| fl.datasets.contains(&ds.id))
+            .collect();
         let enclave = !flows.is_empty()
-            && flows.iter().all(|fl| matches!(fl.method, TransferMethod::RemoteDesktop | TransferMethod::SecureEnclave | TransferMethod::Federated));
+            && flows.iter().all(|fl| {
+                matches!(
+                    fl.method,
+                    TransferMethod::RemoteDesktop
+                        | TransferMethod::SecureEnclave
+                        | TransferMethod::Federated
+                )
+            });
         if enclave {
             continue;
         }
         let loc: Vec<String> = ds
             .data_categories
             .iter()
-            .filter(|c| matches!(c, DataCategory::Location | DataCategory::Mobility | DataCategory::CommunicationsMetadata))
+            .filter(|c| {
+                matches!(
+                    c,
+                    DataCategory::Location
+                        | DataCategory::Mobility
+                        | DataCategory::CommunicationsMetadata
+                )
+            })
             .map(|c| format!("`{}`", category_name(*c)))
             .collect();
         if !loc.is_empty() {
             f.at(
                 format!("/datasets/{i}/identifiability"),
-                format!("dataset `{}` holds pseudonymised {} data, which is readily re-identifiable", ds.id, and_list(&loc)),
+                format!(
+                    "dataset `{}` holds pseudonymised {} data, which is readily re-identifiable",
+                    ds.id,
+                    and_list(&loc)
+                ),
             );
         }
     }
@@ -211,7 +258,10 @@ fn data_006(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, ds) in c.datasets.iter().enumerate() {
         if !c.flows.iter().any(|fl| fl.datasets.contains(&ds.id)) {
-            f.at(format!("/datasets/{i}/id"), format!("no flow carries dataset `{}`", ds.id));
+            f.at(
+                format!("/datasets/{i}/id"),
+                format!("no flow carries dataset `{}`", ds.id),
+            );
         }
     }
 }
@@ -219,7 +269,13 @@ fn data_006(m: &Model, f: &mut Findings) {
 fn data_008(m: &Model, f: &mut Findings) {
     for (i, ds) in cfg(m).datasets.iter().enumerate() {
         if ds.known_limitations.iter().all(|s| s.trim().is_empty()) {
-            f.at(format!("/datasets/{i}"), format!("dataset `{}` states no known limitations of coverage or representativeness", ds.id));
+            f.at(
+                format!("/datasets/{i}"),
+                format!(
+                    "dataset `{}` states no known limitations of coverage or representativeness",
+                    ds.id
+                ),
+            );
         }
     }
 }
@@ -246,12 +302,17 @@ fn data_009(m: &Model, f: &mut Findings) {
 /// The vulnerable groups (TOML spelling) a description of data subjects names.
 pub(crate) fn vulnerable_mentions(text: &str) -> Vec<&'static str> {
     let lower = text.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
     let mut groups: Vec<&'static str> = Vec::new();
     for (stem, group) in VULNERABLE_WORDS {
         let hit = match *stem {
             // Short words match whole words only ("minority" is not "minor").
-            "idp" | "minor" => words.iter().any(|w| *w == *stem || w.strip_suffix('s') == Some(stem)),
+            "idp" | "minor" => words
+                .iter()
+                .any(|w| *w == *stem || w.strip_suffix('s') == Some(stem)),
             s if s.contains(' ') => lower.contains(s),
             s => words.iter().any(|w| w.starts_with(s)),
         };
@@ -264,7 +325,10 @@ pub(crate) fn vulnerable_mentions(text: &str) -> Vec<&'static str> {
 
 /// The TOML spelling of a data category.
 pub(crate) fn category_name(c: DataCategory) -> String {
-    serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(c)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn ident_name(i: Identifiability) -> &'static str {
@@ -282,10 +346,19 @@ mod tests {
 
     #[test]
     fn vulnerable_groups_named_in_text() {
-        assert_eq!(vulnerable_mentions("Refugees and IDPs in camps"), vec!["refugees", "internally_displaced"]);
-        assert_eq!(vulnerable_mentions("unaccompanied minors"), vec!["children"]);
+        assert_eq!(
+            vulnerable_mentions("Refugees and IDPs in camps"),
+            vec!["refugees", "internally_displaced"]
+        );
+        assert_eq!(
+            vulnerable_mentions("unaccompanied minors"),
+            vec!["children"]
+        );
         assert!(vulnerable_mentions("speakers of minority languages").is_empty());
         assert!(vulnerable_mentions("mobile subscribers").is_empty());
-        assert_eq!(vulnerable_mentions("older people living alone"), vec!["elderly"]);
+        assert_eq!(
+            vulnerable_mentions("older people living alone"),
+            vec!["elderly"]
+        );
     }
 }

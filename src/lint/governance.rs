@@ -1,7 +1,9 @@
 //! Governance, lifecycle and document quality (safeguards 2 and 6): review, term, audit, due
 //! diligence, law and forum, outputs, and readiness to sign.
 
-use crate::config::{DisputeMechanism, DueDiligenceOutcome, DueDiligenceScope, LiabilityModel, Status};
+use crate::config::{
+    DisputeMechanism, DueDiligenceOutcome, DueDiligenceScope, LiabilityModel, Status,
+};
 use crate::diag::Severity;
 use crate::model::{Model, Relationship, add_duration, parse_date};
 
@@ -135,23 +137,54 @@ fn gov_001(m: &Model, f: &mut Findings) {
     let a = &cfg(m).agreement;
     let start = &a.effective_date;
     if longer(start, &a.review_interval, "P5Y") {
-        f.at("/agreement/review_interval", format!("the agreement is reviewed every {}, more than 5 years", a.review_interval));
+        f.at(
+            "/agreement/review_interval",
+            format!(
+                "the agreement is reviewed every {}, more than 5 years",
+                a.review_interval
+            ),
+        );
     } else if longer(start, &a.review_interval, "P24M") {
-        f.at("/agreement/review_interval", format!("the agreement is reviewed every {}, more than 24 months", a.review_interval)).warning();
+        f.at(
+            "/agreement/review_interval",
+            format!(
+                "the agreement is reviewed every {}, more than 24 months",
+                a.review_interval
+            ),
+        )
+        .warning();
     }
 }
 
 fn gov_002(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    if let (Some(end), Some(limit)) =
-        (m.derived.dates.end.as_deref().and_then(|e| parse_date(e).ok()), date_plus(&c.agreement.effective_date, "P5Y"))
-        && end > limit
+    if let (Some(end), Some(limit)) = (
+        m.derived
+            .dates
+            .end
+            .as_deref()
+            .and_then(|e| parse_date(e).ok()),
+        date_plus(&c.agreement.effective_date, "P5Y"),
+    ) && end > limit
     {
-        let at = if c.term.end_date.is_some() { "/term/end_date" } else { "/term/duration" };
-        f.at(at, format!("the agreement runs until {end}, more than 5 years"));
+        let at = if c.term.end_date.is_some() {
+            "/term/end_date"
+        } else {
+            "/term/duration"
+        };
+        f.at(
+            at,
+            format!("the agreement runs until {end}, more than 5 years"),
+        );
     }
     if c.term.exit_days > 90 {
-        f.at("/term/exit_days", format!("data may be kept {} days after the agreement ends", c.term.exit_days));
+        f.at(
+            "/term/exit_days",
+            format!(
+                "data may be kept {} days after the agreement ends",
+                c.term.exit_days
+            ),
+        );
     }
 }
 
@@ -160,11 +193,23 @@ fn gov_003(m: &Model, f: &mut Findings) {
     if cfg(m).audit.max_per_year > 0 {
         return;
     }
-    let processor = d.flows.iter().any(|x| matches!(x.relationship, Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor));
+    let processor = d.flows.iter().any(|x| {
+        matches!(
+            x.relationship,
+            Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor
+        )
+    });
     if processor {
-        f.at("/audit/max_per_year", "processors act for a controller, but the agreement allows no audit");
+        f.at(
+            "/audit/max_per_year",
+            "processors act for a controller, but the agreement allows no audit",
+        );
     } else {
-        f.at("/audit/max_per_year", "the agreement allows no audit or compliance review").warning();
+        f.at(
+            "/audit/max_per_year",
+            "the agreement allows no audit or compliance review",
+        )
+        .warning();
     }
 }
 
@@ -189,10 +234,18 @@ fn gov_004(m: &Model, f: &mut Findings) {
                 f.at(format!("{base}/outcome"), format!("due diligence on `{}` was rejected", p.id))
                     .help("do not share data with a partner that failed due diligence; remove the party or redo the assessment");
             }
-            DueDiligenceOutcome::ApprovedWithConditions if dd.conditions.iter().all(|s| s.trim().is_empty()) => {
-                f.at(base.clone(), format!("due diligence on `{}` was approved with conditions, but none are listed", p.id))
-                    .warning()
-                    .help("add conditions = [\"…\"] to the due diligence");
+            DueDiligenceOutcome::ApprovedWithConditions
+                if dd.conditions.iter().all(|s| s.trim().is_empty()) =>
+            {
+                f.at(
+                    base.clone(),
+                    format!(
+                        "due diligence on `{}` was approved with conditions, but none are listed",
+                        p.id
+                    ),
+                )
+                .warning()
+                .help("add conditions = [\"…\"] to the due diligence");
             }
             _ => {}
         }
@@ -208,8 +261,12 @@ fn gov_004(m: &Model, f: &mut Findings) {
                     .help("complete due diligence before data is shared");
             }
         }
-        let only_processor = m.derived.processors.contains(&p.id) && !m.derived.controllers.contains(&p.id);
-        if only_processor && !dd.scope.contains(&DueDiligenceScope::SecurityPractices) && p.certifications.is_empty() {
+        let only_processor =
+            m.derived.processors.contains(&p.id) && !m.derived.controllers.contains(&p.id);
+        if only_processor
+            && !dd.scope.contains(&DueDiligenceScope::SecurityPractices)
+            && p.certifications.is_empty()
+        {
             f.at(format!("{base}/scope"), format!("processor `{}` has no certification and its security practices were not assessed", p.id))
                 .warning()
                 .help("add \"security_practices\" to the due-diligence scope, or list the processor's certifications");
@@ -233,13 +290,22 @@ fn gov_005(m: &Model, f: &mut Findings) {
         f.at("/agreement", format!("[agreement] has no {}", and_list(&missing)))
             .help(format!("add {} to [agreement], e.g. governing_law = \"the laws of Belgium\", forum = \"the courts of Brussels\"", and_list(&missing)));
     }
-    let immune: Vec<&str> = c.parties.iter().filter(|p| p.privileges_and_immunities).map(|p| p.id.as_str()).collect();
+    let immune: Vec<&str> = c
+        .parties
+        .iter()
+        .filter(|p| p.privileges_and_immunities)
+        .map(|p| p.id.as_str())
+        .collect();
     if !immune.is_empty() && c.disputes.mechanism == Some(DisputeMechanism::Courts) {
         f.at("/disputes/mechanism", format!("`{}` enjoys privileges and immunities but disputes go to the courts", immune[0]))
             .help("use [disputes] mechanism = \"arbitration\" with a seat; the agreement keeps the no-waiver clause");
     }
     if arbitration && blank(&c.disputes.seat) {
-        let at = if super::written(m, "/disputes") { "/disputes" } else { "" };
+        let at = if super::written(m, "/disputes") {
+            "/disputes"
+        } else {
+            ""
+        };
         f.at(at, "disputes go to arbitration but no seat is named")
             .help("add a [disputes] table with seat = \"Geneva\" (or the seat agreed)");
     }
@@ -251,31 +317,52 @@ fn gov_006(m: &Model, f: &mut Findings) {
         return;
     }
     if o.min_cell_size < 10 {
-        f.at("/outputs/min_cell_size", format!("published outputs may show cells as small as {}", o.min_cell_size));
+        f.at(
+            "/outputs/min_cell_size",
+            format!(
+                "published outputs may show cells as small as {}",
+                o.min_cell_size
+            ),
+        );
     }
     if o.review_days == 0 {
-        f.at("/outputs/review_days", "outputs may be published without review by the provider");
+        f.at(
+            "/outputs/review_days",
+            "outputs may be published without review by the provider",
+        );
     }
 }
 
 fn gov_009(m: &Model, f: &mut Findings) {
     let l = &cfg(m).liability;
     if l.model == LiabilityModel::MutualCap && blank(&l.cap) {
-        f.at("/liability", "liability is capped but the cap is not stated");
+        f.at(
+            "/liability",
+            "liability is capped but the cap is not stated",
+        );
     }
 }
 
 fn gov_010(m: &Model, f: &mut Findings) {
     let d = &m.derived;
     if !d.binding && (d.has_controller_to_processor || d.has_processor_to_processor) {
-        f.at("/agreement/binding", "the agreement is non-binding but has processor flows");
+        f.at(
+            "/agreement/binding",
+            "the agreement is non-binding but has processor flows",
+        );
     }
 }
 
 fn doc_001(m: &Model, f: &mut Findings) {
     let n = f.errors_before();
     if cfg(m).agreement.status == Status::Final && n > 0 {
-        f.at("/agreement/status", format!("the agreement is final but has {n} open error{}", if n == 1 { "" } else { "s" }));
+        f.at(
+            "/agreement/status",
+            format!(
+                "the agreement is final but has {n} open error{}",
+                if n == 1 { "" } else { "s" }
+            ),
+        );
     }
 }
 
@@ -292,7 +379,10 @@ pub(crate) fn placeholder(s: &str) -> Option<&'static str> {
         }
     }
     for w in t.split(|c: char| !c.is_alphanumeric()) {
-        if let Some(p) = ["TODO", "TBD", "TBC", "FIXME", "XXX"].into_iter().find(|p| *p == w) {
+        if let Some(p) = ["TODO", "TBD", "TBC", "FIXME", "XXX"]
+            .into_iter()
+            .find(|p| *p == w)
+        {
             return Some(p);
         }
     }
@@ -325,7 +415,11 @@ fn walk(v: &serde_json::Value, ptr: String, out: &mut Vec<(String, &'static str)
         }
         serde_json::Value::Object(o) => {
             for (k, x) in o {
-                walk(x, format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1")), out);
+                walk(
+                    x,
+                    format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
             }
         }
         _ => {}

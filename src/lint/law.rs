@@ -7,7 +7,9 @@ use crate::config::{Config, Dataset, LawfulBasis, LegalRole, PartyKind, SpecialC
 use crate::diag::Severity;
 use crate::model::{Model, Relationship, parse_date};
 
-use super::{Findings, Rule, blank, cfg, dataset, flow_is_personal, is_personal, party, table_or_root};
+use super::{
+    Findings, Rule, blank, cfg, dataset, flow_is_personal, is_personal, party, table_or_root,
+};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -130,7 +132,10 @@ basis can be checked and the purpose matches the task the law assigns.",
 }
 
 fn controllerish(r: LegalRole) -> bool {
-    matches!(r, LegalRole::Controller | LegalRole::JointController | LegalRole::ThirdPartyRecipient)
+    matches!(
+        r,
+        LegalRole::Controller | LegalRole::JointController | LegalRole::ThirdPartyRecipient
+    )
 }
 
 /// (party, purpose, flow index) for every controller that needs a basis for a purpose.
@@ -149,8 +154,10 @@ pub(crate) fn needed_bases(m: &Model) -> Vec<(String, String, usize)> {
         if controllerish(df.to_role) {
             who.push(&fl.to);
         }
-        if matches!(df.relationship, Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor)
-            && let Some(b) = &fl.on_behalf_of
+        if matches!(
+            df.relationship,
+            Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor
+        ) && let Some(b) = &fl.on_behalf_of
         {
             who.push(b);
         }
@@ -169,7 +176,9 @@ pub(crate) fn needed_bases(m: &Model) -> Vec<(String, String, usize)> {
 fn datasets_for<'a>(c: &'a Config, party_id: &str, purpose: &str) -> Vec<&'a Dataset> {
     let mut out: Vec<&Dataset> = Vec::new();
     for fl in &c.flows {
-        let involved = fl.from == party_id || fl.to == party_id || fl.on_behalf_of.as_deref() == Some(party_id);
+        let involved = fl.from == party_id
+            || fl.to == party_id
+            || fl.on_behalf_of.as_deref() == Some(party_id);
         if !involved || !fl.purposes.iter().any(|p| p == purpose) {
             continue;
         }
@@ -189,7 +198,11 @@ fn law_001(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let at = table_or_root(m, "legal_bases");
     for (p, purpose, i) in needed_bases(m) {
-        if !c.legal_bases.iter().any(|b| b.party == p && b.purpose == purpose) {
+        if !c
+            .legal_bases
+            .iter()
+            .any(|b| b.party == p && b.purpose == purpose)
+        {
             f.at(at.clone(), format!("`{p}` has no legal basis for purpose `{purpose}` (flow `{}`)", c.flows[i].id)).help(format!(
                 "add a [[legal_bases]] entry with party = \"{p}\", purpose = \"{purpose}\" and basis = \"public_task\" (or the basis relied on)"
             ));
@@ -222,7 +235,10 @@ fn law_002(m: &Model, f: &mut Findings) {
 
 fn law_003(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let explicit = c.legal_bases.iter().any(|b| b.special_category_condition == Some(SpecialCondition::ExplicitConsent));
+    let explicit = c
+        .legal_bases
+        .iter()
+        .any(|b| b.special_category_condition == Some(SpecialCondition::ExplicitConsent));
     if !(m.derived.consent_relied_on || explicit) {
         return;
     }
@@ -240,10 +256,23 @@ fn law_003(m: &Model, f: &mut Findings) {
     if k.languages.is_empty() {
         missing.push("languages");
     }
-    let at = if super::written(m, "/consent") { "/consent" } else { "" };
+    let at = if super::written(m, "/consent") {
+        "/consent"
+    } else {
+        ""
+    };
     if !missing.is_empty() {
-        f.at(at, format!("consent is relied on but [consent] has no {}", super::and_list(&missing)))
-            .help(format!("add a [consent] table with {}", super::and_list(&missing)));
+        f.at(
+            at,
+            format!(
+                "consent is relied on but [consent] has no {}",
+                super::and_list(&missing)
+            ),
+        )
+        .help(format!(
+            "add a [consent] table with {}",
+            super::and_list(&missing)
+        ));
     }
     if m.derived.has_vulnerable_groups {
         f.at(at, "consent is relied on for data about vulnerable people, whose consent may not be freely given")
@@ -260,7 +289,11 @@ fn law_004(m: &Model, f: &mut Findings) {
         }
         let special: Vec<String> = datasets_for(c, &b.party, &b.purpose)
             .into_iter()
-            .filter(|d| d.data_categories.iter().any(|cat| crate::model::is_special(*cat)))
+            .filter(|d| {
+                d.data_categories
+                    .iter()
+                    .any(|cat| crate::model::is_special(*cat))
+            })
             .map(|d| format!("`{}`", d.id))
             .collect();
         if !special.is_empty() {
@@ -283,9 +316,10 @@ fn law_005(m: &Model, f: &mut Findings) {
         if !blank(&b.reference) {
             continue;
         }
-        let criminal = datasets_for(c, &b.party, &b.purpose)
-            .into_iter()
-            .any(|d| d.data_categories.contains(&crate::config::DataCategory::Criminal));
+        let criminal = datasets_for(c, &b.party, &b.purpose).into_iter().any(|d| {
+            d.data_categories
+                .contains(&crate::config::DataCategory::Criminal)
+        });
         if criminal {
             f.at(
                 format!("/legal_bases/{i}"),
@@ -298,7 +332,10 @@ fn law_005(m: &Model, f: &mut Findings) {
 fn law_006(m: &Model, f: &mut Findings) {
     for (i, p) in cfg(m).parties.iter().enumerate() {
         if p.kind == PartyKind::PublicAuthority && blank(&p.legal_power) {
-            f.at(format!("/parties/{i}"), format!("public authority `{}` cites no legal power", p.id));
+            f.at(
+                format!("/parties/{i}"),
+                format!("public authority `{}` cites no legal power", p.id),
+            );
         }
     }
 }
@@ -307,16 +344,31 @@ fn law_007(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, b) in c.legal_bases.iter().enumerate() {
         if b.basis == LawfulBasis::InternalRules
-            && party(c, &b.party).is_some_and(|(_, p)| p.kind != PartyKind::InternationalOrganisation)
+            && party(c, &b.party)
+                .is_some_and(|(_, p)| p.kind != PartyKind::InternationalOrganisation)
         {
-            f.at(format!("/legal_bases/{i}/basis"), format!("`{}` is not an international organisation but relies on internal rules", b.party));
+            f.at(
+                format!("/legal_bases/{i}/basis"),
+                format!(
+                    "`{}` is not an international organisation but relies on internal rules",
+                    b.party
+                ),
+            );
         }
     }
 }
 
 fn law_008(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let Some(end) = m.derived.dates.end.as_deref().and_then(|e| parse_date(e).ok()) else { return };
+    let Some(end) = m
+        .derived
+        .dates
+        .end
+        .as_deref()
+        .and_then(|e| parse_date(e).ok())
+    else {
+        return;
+    };
     for (i, b) in c.legal_bases.iter().enumerate() {
         if let Some(exp) = b.expires.as_deref().and_then(|e| parse_date(e).ok())
             && exp < end
@@ -331,8 +383,20 @@ fn law_008(m: &Model, f: &mut Findings) {
 
 fn law_009(m: &Model, f: &mut Findings) {
     for (i, b) in cfg(m).legal_bases.iter().enumerate() {
-        if matches!(b.basis, LawfulBasis::PublicTask | LawfulBasis::LegalObligation) && blank(&b.reference) {
-            f.at(format!("/legal_bases/{i}"), format!("`{}` relies on {} for `{}` without citing the law", b.party, basis_words(b.basis), b.purpose));
+        if matches!(
+            b.basis,
+            LawfulBasis::PublicTask | LawfulBasis::LegalObligation
+        ) && blank(&b.reference)
+        {
+            f.at(
+                format!("/legal_bases/{i}"),
+                format!(
+                    "`{}` relies on {} for `{}` without citing the law",
+                    b.party,
+                    basis_words(b.basis),
+                    b.purpose
+                ),
+            );
         }
     }
 }
@@ -350,7 +414,10 @@ mod tests {
     use super::super::{fired, starter_with};
     use super::*;
 
-    const PSEUDONYMISED: (&str, &str) = ("identifiability = \"aggregated\"", "identifiability = \"pseudonymised\"");
+    const PSEUDONYMISED: (&str, &str) = (
+        "identifiability = \"aggregated\"",
+        "identifiability = \"pseudonymised\"",
+    );
 
     #[test]
     fn bases_follow_the_roles_on_each_flow() {
@@ -361,8 +428,14 @@ mod tests {
         // Controller to processor: only the controller, named by on_behalf_of.
         let m = starter_with(&[
             PSEUDONYMISED,
-            ("kind = \"research_body\"", "kind = \"research_body\"\nrole = \"processor\""),
-            ("method = \"sftp\"", "method = \"sftp\"\non_behalf_of = \"provider\"\ninstructions = \"Annex 2\""),
+            (
+                "kind = \"research_body\"",
+                "kind = \"research_body\"\nrole = \"processor\"",
+            ),
+            (
+                "method = \"sftp\"",
+                "method = \"sftp\"\non_behalf_of = \"provider\"\ninstructions = \"Annex 2\"",
+            ),
         ]);
         let need: Vec<String> = needed_bases(&m).into_iter().map(|(p, _, _)| p).collect();
         assert_eq!(need, vec!["provider"]);

@@ -49,7 +49,10 @@ pub struct Rule {
 
 impl std::fmt::Debug for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rule").field("id", &self.id).field("severity", &self.severity).finish()
+        f.debug_struct("Rule")
+            .field("id", &self.id)
+            .field("severity", &self.severity)
+            .finish()
     }
 }
 
@@ -93,7 +96,11 @@ pub struct Findings {
 
 impl Findings {
     pub fn new(rule: &'static Rule) -> Self {
-        Findings { rule, items: Vec::new(), errors_before: 0 }
+        Findings {
+            rule,
+            items: Vec::new(),
+            errors_before: 0,
+        }
     }
     /// Report a finding at a JSON pointer (`/parties/1/due_diligence`, `/dpia`, `` for the file).
     pub fn at(&mut self, pointer: impl Into<String>, message: impl Into<String>) -> &mut Finding {
@@ -326,7 +333,13 @@ pub fn coverage(model: &Model, findings: &[Diagnostic]) -> Vec<SafeguardCoverage
             } else {
                 Coverage::Partial
             };
-            SafeguardCoverage { number, name: SAFEGUARDS[i as usize], status, fields, open_findings }
+            SafeguardCoverage {
+                number,
+                name: SAFEGUARDS[i as usize],
+                status,
+                fields,
+                open_findings,
+            }
         })
         .collect()
 }
@@ -379,12 +392,17 @@ pub(crate) fn dataset<'a>(cfg: &'a Config, id: &str) -> Option<(usize, &'a Datas
 
 /// Personal data in law: identified or pseudonymised.
 pub(crate) fn is_personal(ds: &Dataset) -> bool {
-    matches!(ds.identifiability, Identifiability::Identified | Identifiability::Pseudonymised)
+    matches!(
+        ds.identifiability,
+        Identifiability::Identified | Identifiability::Pseudonymised
+    )
 }
 
 /// Whether a flow carries any personal dataset.
 pub(crate) fn flow_is_personal(cfg: &Config, flow: &crate::config::Flow) -> bool {
-    flow.datasets.iter().any(|id| dataset(cfg, id).is_some_and(|(_, d)| is_personal(d)))
+    flow.datasets
+        .iter()
+        .any(|id| dataset(cfg, id).is_some_and(|(_, d)| is_personal(d)))
 }
 
 /// Whether a value exists at `pointer` in the file as written (defaults do not count).
@@ -440,7 +458,8 @@ pub(crate) fn table_or_root(model: &Model, table: &str) -> String {
 /// A model from config text, for the unit tests of the rule families.
 #[cfg(test)]
 pub(crate) fn test_model(text: &str) -> Model {
-    let loaded = crate::load::load_str(std::path::Path::new("test.toml"), text).expect("test config loads");
+    let loaded =
+        crate::load::load_str(std::path::Path::new("test.toml"), text).expect("test config loads");
     crate::model::build(loaded).expect("test config checks")
 }
 
@@ -449,7 +468,11 @@ pub(crate) fn test_model(text: &str) -> Model {
 pub(crate) fn starter_with(edits: &[(&str, &str)]) -> Model {
     let mut text = include_str!("../starter.toml").to_owned();
     for (from, to) in edits {
-        assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once in the starter");
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "`{from}` must occur once in the starter"
+        );
         text = text.replacen(from, to, 1);
     }
     test_model(&text)
@@ -472,21 +495,49 @@ mod tests {
         assert!(!fired(&draft).contains("DOC-001"));
         let final_ = starter_with(&[("status = \"draft\"", "status = \"final\"")]);
         let diags = run(&final_);
-        let doc = diags.iter().find(|d| d.code == "DOC-001").expect("DOC-001 fires");
-        let errors = diags.iter().filter(|d| d.severity == Severity::Error && d.code != "DOC-001").count();
-        assert!(doc.message.contains(&format!("{errors} open error")), "{}", doc.message);
-        assert_eq!(diags.last().map(|d| d.code.as_str()), Some("DOC-001"), "DOC-001 runs last");
+        let doc = diags
+            .iter()
+            .find(|d| d.code == "DOC-001")
+            .expect("DOC-001 fires");
+        let errors = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error && d.code != "DOC-001")
+            .count();
+        assert!(
+            doc.message.contains(&format!("{errors} open error")),
+            "{}",
+            doc.message
+        );
+        assert_eq!(
+            diags.last().map(|d| d.code.as_str()),
+            Some("DOC-001"),
+            "DOC-001 runs last"
+        );
     }
 
     #[test]
     fn missing_tables_point_at_the_file_and_say_what_to_add() {
         // Refugees in the data and half a million people: two WP248 criteria, so a DPIA is due.
-        let m = starter_with(&[("data_subjects = [\"mobile subscribers\"]", "data_subjects = [\"mobile subscribers\"]\nvulnerable_groups = [\"refugees\"]\nestimated_people = 500000")]);
+        let m = starter_with(&[(
+            "data_subjects = [\"mobile subscribers\"]",
+            "data_subjects = [\"mobile subscribers\"]\nvulnerable_groups = [\"refugees\"]\nestimated_people = 500000",
+        )]);
         let diags = run(&m);
-        let risk = diags.iter().find(|d| d.code == "RISK-001").expect("this agreement needs a DPIA");
+        let risk = diags
+            .iter()
+            .find(|d| d.code == "RISK-001")
+            .expect("this agreement needs a DPIA");
         assert_eq!(risk.field.as_deref(), Some("(top level)"));
-        assert!(risk.help.as_deref().unwrap_or_default().contains("[dpia] table"));
-        let gov = diags.iter().find(|d| d.code == "GOV-004").expect("no due diligence");
+        assert!(
+            risk.help
+                .as_deref()
+                .unwrap_or_default()
+                .contains("[dpia] table")
+        );
+        let gov = diags
+            .iter()
+            .find(|d| d.code == "GOV-004")
+            .expect("no due diligence");
         assert_eq!(gov.field.as_deref(), Some("parties[0]"));
     }
 
@@ -498,14 +549,34 @@ mod tests {
         for r in rules() {
             let (fam, num) = r.id.split_once('-').expect("FAM-NNN");
             assert!(
-                ["ROLE", "PURP", "DATA", "LAW", "RISK", "TRANS", "SEC", "XFER", "RET", "GOV", "DOC"].contains(&fam),
+                [
+                    "ROLE", "PURP", "DATA", "LAW", "RISK", "TRANS", "SEC", "XFER", "RET", "GOV",
+                    "DOC"
+                ]
+                .contains(&fam),
                 "{}",
                 r.id
             );
-            assert!(num.len() == 3 && num.chars().all(|c| c.is_ascii_digit()), "{}", r.id);
-            assert!(!r.title.is_empty() && !r.help.is_empty() && !r.source.is_empty(), "{}", r.id);
-            assert!(r.explain.len() > 80, "{} needs an explanation paragraph", r.id);
-            assert!(!r.safeguards.is_empty() && r.safeguards.iter().all(|s| (1..=7).contains(s)), "{}", r.id);
+            assert!(
+                num.len() == 3 && num.chars().all(|c| c.is_ascii_digit()),
+                "{}",
+                r.id
+            );
+            assert!(
+                !r.title.is_empty() && !r.help.is_empty() && !r.source.is_empty(),
+                "{}",
+                r.id
+            );
+            assert!(
+                r.explain.len() > 80,
+                "{} needs an explanation paragraph",
+                r.id
+            );
+            assert!(
+                !r.safeguards.is_empty() && r.safeguards.iter().all(|s| (1..=7).contains(s)),
+                "{}",
+                r.id
+            );
         }
         let mut sorted = ids.clone();
         sorted.sort_by_key(|a| id_key(a));
@@ -530,7 +601,10 @@ mod tests {
     #[test]
     fn expand_patterns() {
         let raw = serde_json::json!({"purposes": [{"indicators": ["x"]}, {"indicators": []}], "dpia": {"status": "completed"}});
-        assert_eq!(expand(&raw, "purposes/*/indicators"), vec!["/purposes/0/indicators"]);
+        assert_eq!(
+            expand(&raw, "purposes/*/indicators"),
+            vec!["/purposes/0/indicators"]
+        );
         assert_eq!(expand(&raw, "dpia/status"), vec!["/dpia/status"]);
         assert!(expand(&raw, "storage").is_empty());
     }

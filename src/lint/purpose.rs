@@ -152,7 +152,10 @@ fn purp_001(m: &Model, f: &mut Findings) {
     for (i, p) in cfg(m).purposes.iter().enumerate() {
         let ptr = format!("/purposes/{i}/description");
         if let Some(phrase) = find_phrase(&p.description, VAGUE) {
-            f.at(ptr, format!("purpose `{}` uses the unspecific phrase \"{phrase}\"", p.id));
+            f.at(
+                ptr,
+                format!("purpose `{}` uses the unspecific phrase \"{phrase}\"", p.id),
+            );
         } else if words(&p.description) < MIN_PURPOSE_WORDS {
             f.at(
                 ptr,
@@ -174,7 +177,10 @@ fn purp_002(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, p) in c.purposes.iter().enumerate() {
         if !c.flows.iter().any(|fl| fl.purposes.contains(&p.id)) {
-            f.at(format!("/purposes/{i}/id"), format!("no flow serves purpose `{}`", p.id));
+            f.at(
+                format!("/purposes/{i}/id"),
+                format!("no flow serves purpose `{}`", p.id),
+            );
         }
     }
 }
@@ -184,8 +190,14 @@ fn purp_003(m: &Model, f: &mut Findings) {
     let mut seen = BTreeSet::new();
     for fl in &c.flows {
         for pid in &fl.purposes {
-            let Some((pi, p)) = c.purposes.iter().enumerate().find(|(_, p)| &p.id == pid) else { continue };
-            if !matches!(p.category, PurposeCategory::Research | PurposeCategory::OfficialStatistics) || p.necessity.is_some() {
+            let Some((pi, p)) = c.purposes.iter().enumerate().find(|(_, p)| &p.id == pid) else {
+                continue;
+            };
+            if !matches!(
+                p.category,
+                PurposeCategory::Research | PurposeCategory::OfficialStatistics
+            ) || p.necessity.is_some()
+            {
                 continue;
             }
             for did in &fl.datasets {
@@ -215,10 +227,15 @@ fn purp_004(m: &Model, f: &mut Findings) {
         .into_iter()
         .collect();
     for (i, p) in c.purposes.iter().enumerate() {
-        if p.commercial_use == CommercialUse::PermittedWithConditions && p.commercial_conditions.iter().all(|s| s.trim().is_empty()) {
+        if p.commercial_use == CommercialUse::PermittedWithConditions
+            && p.commercial_conditions.iter().all(|s| s.trim().is_empty())
+        {
             f.at(
                 format!("/purposes/{i}/commercial_use"),
-                format!("purpose `{}` permits commercial use with conditions but lists none", p.id),
+                format!(
+                    "purpose `{}` permits commercial use with conditions but lists none",
+                    p.id
+                ),
             )
             .error()
             .help("add commercial_conditions = [\"…\"], or set commercial_use = \"prohibited\"");
@@ -226,9 +243,14 @@ fn purp_004(m: &Model, f: &mut Findings) {
         }
         let non_commercial = matches!(
             p.category,
-            PurposeCategory::Research | PurposeCategory::HumanitarianOperations | PurposeCategory::OfficialStatistics
+            PurposeCategory::Research
+                | PurposeCategory::HumanitarianOperations
+                | PurposeCategory::OfficialStatistics
         ) || c.agreement.context == Context::Humanitarian;
-        if p.commercial_use != CommercialUse::Prohibited && non_commercial && !company_providers.is_empty() {
+        if p.commercial_use != CommercialUse::Prohibited
+            && non_commercial
+            && !company_providers.is_empty()
+        {
             f.at(
                 format!("/purposes/{i}/commercial_use"),
                 format!(
@@ -249,11 +271,22 @@ fn purp_005(m: &Model, f: &mut Findings) {
         return;
     }
     // A prohibition on sharing with authorities (e.g. immigration authorities) also fences them off.
-    if u.additional_prohibitions.iter().any(|p| p.to_lowercase().contains("authorit")) {
+    if u.additional_prohibitions
+        .iter()
+        .any(|p| p.to_lowercase().contains("authorit"))
+    {
         return;
     }
-    let why = if d.humanitarian { "the context is humanitarian" } else { "the data concerns vulnerable groups" };
-    let ptr = if super::written(m, "/use_restrictions") { "/use_restrictions" } else { "" };
+    let why = if d.humanitarian {
+        "the context is humanitarian"
+    } else {
+        "the data concerns vulnerable groups"
+    };
+    let ptr = if super::written(m, "/use_restrictions") {
+        "/use_restrictions"
+    } else {
+        ""
+    };
     let fd = f
         .at(ptr, format!("{why} but no authorities are excluded from receiving the data or outputs"))
         .help("add a [use_restrictions] table with excluded_authorities = [\"<ISO code>\", …], e.g. the countries of origin people have fled");
@@ -266,7 +299,10 @@ fn purp_005(m: &Model, f: &mut Findings) {
 fn purp_006(m: &Model, f: &mut Findings) {
     for (i, p) in cfg(m).purposes.iter().enumerate() {
         if p.indicators.is_empty() && p.research_questions.is_empty() {
-            f.at(format!("/purposes/{i}"), format!("purpose `{}` has no indicators or research questions", p.id));
+            f.at(
+                format!("/purposes/{i}"),
+                format!("purpose `{}` has no indicators or research questions", p.id),
+            );
         }
     }
 }
@@ -306,7 +342,13 @@ fn purp_008(m: &Model, f: &mut Findings) {
     }
     for (i, p) in c.purposes.iter().enumerate() {
         if p.category == PurposeCategory::Commercial {
-            f.at(format!("/purposes/{i}/category"), format!("purpose `{}` is commercial in a humanitarian agreement", p.id));
+            f.at(
+                format!("/purposes/{i}/category"),
+                format!(
+                    "purpose `{}` is commercial in a humanitarian agreement",
+                    p.id
+                ),
+            );
         }
     }
 }
@@ -318,8 +360,23 @@ mod tests {
 
     #[test]
     fn vague_phrases() {
-        assert_eq!(find_phrase("Data may be used for any purpose the recipient sees fit", VAGUE), Some("any purpose"));
-        assert_eq!(find_phrase("To IMPROVE SERVICES for customers", VAGUE), Some("improve services"));
-        assert!(find_phrase("Estimate weekly movements between provinces after floods, for shelter planning", VAGUE).is_none());
+        assert_eq!(
+            find_phrase(
+                "Data may be used for any purpose the recipient sees fit",
+                VAGUE
+            ),
+            Some("any purpose")
+        );
+        assert_eq!(
+            find_phrase("To IMPROVE SERVICES for customers", VAGUE),
+            Some("improve services")
+        );
+        assert!(
+            find_phrase(
+                "Estimate weekly movements between provinces after floods, for shelter planning",
+                VAGUE
+            )
+            .is_none()
+        );
     }
 }

@@ -4,7 +4,7 @@ use crate::config::{Disposal, Retention, TransferMethod};
 use crate::diag::Severity;
 use crate::model::{Model, parse_date};
 
-use super::{Findings, Rule, blank, cfg, date_plus, dataset, is_personal, longer, table_or_root};
+use super::{Findings, Rule, blank, cfg, dataset, date_plus, is_personal, longer, table_or_root};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -120,8 +120,16 @@ fn ret_001(m: &Model, f: &mut Findings) {
             }
             seen.push(key);
             // With remote access the data stays with the provider: its retention applies.
-            let remote = matches!(fl.method, TransferMethod::RemoteDesktop | TransferMethod::SecureEnclave | TransferMethod::Federated);
-            let covered = c.retention.iter().any(|r| covers(r, ds, &fl.to) || (remote && r.dataset == *ds));
+            let remote = matches!(
+                fl.method,
+                TransferMethod::RemoteDesktop
+                    | TransferMethod::SecureEnclave
+                    | TransferMethod::Federated
+            );
+            let covered = c
+                .retention
+                .iter()
+                .any(|r| covers(r, ds, &fl.to) || (remote && r.dataset == *ds));
             if !covered {
                 let fd = f
                     .at(at.clone(), format!("`{}` receives dataset `{ds}` but no retention applies to it", fl.to))
@@ -134,9 +142,12 @@ fn ret_001(m: &Model, f: &mut Findings) {
         }
     }
     if !c.retention.iter().any(|r| r.dataset == "derived") {
-        f.at(at, "no retention is set for data and outputs derived from the datasets")
-            .warning()
-            .help("add a [[retention]] entry with dataset = \"derived\", a period and disposal");
+        f.at(
+            at,
+            "no retention is set for data and outputs derived from the datasets",
+        )
+        .warning()
+        .help("add a [[retention]] entry with dataset = \"derived\", a period and disposal");
     }
 }
 
@@ -144,18 +155,35 @@ fn ret_002(m: &Model, f: &mut Findings) {
     for (i, r) in cfg(m).retention.iter().enumerate() {
         let what = disposal_name(r.disposal);
         if matches!(r.disposal, Disposal::Delete | Disposal::Anonymise) && blank(&r.method) {
-            f.at(format!("/retention/{i}"), format!("retention of `{}` ends in {what} without a method", r.dataset));
+            f.at(
+                format!("/retention/{i}"),
+                format!(
+                    "retention of `{}` ends in {what} without a method",
+                    r.dataset
+                ),
+            );
         }
         if r.disposal != Disposal::Archive && !r.certification {
-            f.at(format!("/retention/{i}/certification"), format!("the {what} of `{}` is not certified", r.dataset))
-                .help("set certification = true: the holder confirms disposal in writing");
+            f.at(
+                format!("/retention/{i}/certification"),
+                format!("the {what} of `{}` is not certified", r.dataset),
+            )
+            .help("set certification = true: the holder confirms disposal in writing");
         }
     }
 }
 
 fn ret_003(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let Some(end) = m.derived.dates.end.as_deref().and_then(|e| parse_date(e).ok()) else { return };
+    let Some(end) = m
+        .derived
+        .dates
+        .end
+        .as_deref()
+        .and_then(|e| parse_date(e).ok())
+    else {
+        return;
+    };
     for (i, r) in c.retention.iter().enumerate() {
         if !blank(&r.legal_hold) {
             continue;
@@ -166,7 +194,10 @@ fn ret_003(m: &Model, f: &mut Findings) {
         {
             f.at(
                 format!("/retention/{i}"),
-                format!("`{}` may be kept until at least {until}, after the agreement ends on {end}", r.dataset),
+                format!(
+                    "`{}` may be kept until at least {until}, after the agreement ends on {end}",
+                    r.dataset
+                ),
             );
         }
     }
@@ -176,20 +207,31 @@ fn ret_004(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let start = &c.agreement.effective_date;
     for (i, r) in c.retention.iter().enumerate() {
-        let (Some(holder), Some(b)) = (r.party.as_deref(), bound(r)) else { continue };
-        let Some((_, ds)) = dataset(c, &r.dataset) else { continue };
+        let (Some(holder), Some(b)) = (r.party.as_deref(), bound(r)) else {
+            continue;
+        };
+        let Some((_, ds)) = dataset(c, &r.dataset) else {
+            continue;
+        };
         // A processor that collects for the recipient keeps data only until it hands it over.
-        let provider_controls = m.derived.controllers.contains(&ds.provider) || !m.derived.processors.contains(&ds.provider);
+        let provider_controls = m.derived.controllers.contains(&ds.provider)
+            || !m.derived.processors.contains(&ds.provider);
         if holder == ds.provider || !provider_controls {
             continue;
         }
-        let provider_entry = c.retention.iter().find(|p| p.dataset == r.dataset && p.party.as_deref() == Some(ds.provider.as_str()));
+        let provider_entry = c
+            .retention
+            .iter()
+            .find(|p| p.dataset == r.dataset && p.party.as_deref() == Some(ds.provider.as_str()));
         if let Some(pb) = provider_entry.and_then(bound)
             && longer(start, b, pb)
         {
             f.at(
                 format!("/retention/{i}"),
-                format!("`{holder}` keeps `{}` for {b}, longer than its provider `{}` ({pb})", r.dataset, ds.provider),
+                format!(
+                    "`{holder}` keeps `{}` for {b}, longer than its provider `{}` ({pb})",
+                    r.dataset, ds.provider
+                ),
             );
         }
     }
@@ -198,7 +240,13 @@ fn ret_004(m: &Model, f: &mut Findings) {
 fn ret_005(m: &Model, f: &mut Findings) {
     for (i, r) in cfg(m).retention.iter().enumerate() {
         if r.disposal == Disposal::Archive && blank(&r.legal_hold) {
-            f.at(format!("/retention/{i}/disposal"), format!("`{}` is archived without stating the rules and safeguards that allow it", r.dataset));
+            f.at(
+                format!("/retention/{i}/disposal"),
+                format!(
+                    "`{}` is archived without stating the rules and safeguards that allow it",
+                    r.dataset
+                ),
+            );
         }
     }
 }
@@ -209,7 +257,10 @@ fn ret_006(m: &Model, f: &mut Findings) {
         let Some(b) = bound(r) else { continue };
         if longer(&c.agreement.effective_date, b, "P10Y") {
             let key = if r.period.is_some() { "period" } else { "max" };
-            f.at(format!("/retention/{i}/{key}"), format!("`{}` is kept for {b}, more than 10 years", r.dataset));
+            f.at(
+                format!("/retention/{i}/{key}"),
+                format!("`{}` is kept for {b}, more than 10 years", r.dataset),
+            );
         }
     }
 }
@@ -217,15 +268,22 @@ fn ret_006(m: &Model, f: &mut Findings) {
 fn ret_007(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, r) in c.retention.iter().enumerate() {
-        let Some(p) = r.party.as_deref() else { continue };
+        let Some(p) = r.party.as_deref() else {
+            continue;
+        };
         let holds = if r.dataset == "derived" {
             c.flows.iter().any(|fl| fl.to == p) || c.datasets.iter().any(|d| d.provider == p)
         } else {
-            c.flows.iter().any(|fl| fl.datasets.contains(&r.dataset) && (fl.to == p || fl.from == p))
+            c.flows
+                .iter()
+                .any(|fl| fl.datasets.contains(&r.dataset) && (fl.to == p || fl.from == p))
                 || dataset(c, &r.dataset).is_some_and(|(_, d)| d.provider == p)
         };
         if !holds {
-            f.at(format!("/retention/{i}/party"), format!("`{p}` does not hold `{}`", r.dataset));
+            f.at(
+                format!("/retention/{i}/party"),
+                format!("`{p}` does not hold `{}`", r.dataset),
+            );
         }
     }
 }
@@ -245,19 +303,33 @@ mod tests {
     use crate::diag::Severity;
 
     fn ret_001(edits: &[(&str, &str)]) -> Vec<Severity> {
-        run(&starter_with(edits)).into_iter().filter(|d| d.code == "RET-001").map(|d| d.severity).collect()
+        run(&starter_with(edits))
+            .into_iter()
+            .filter(|d| d.code == "RET-001")
+            .map(|d| d.severity)
+            .collect()
     }
 
     #[test]
     fn remote_access_uses_the_providers_retention() {
-        let provider_only = ("dataset = \"od_matrix\"\nperiod", "dataset = \"od_matrix\"\nparty = \"provider\"\nperiod");
-        let personal = ("identifiability = \"aggregated\"", "identifiability = \"pseudonymised\"");
+        let provider_only = (
+            "dataset = \"od_matrix\"\nperiod",
+            "dataset = \"od_matrix\"\nparty = \"provider\"\nperiod",
+        );
+        let personal = (
+            "identifiability = \"aggregated\"",
+            "identifiability = \"pseudonymised\"",
+        );
         // The institute downloads the data: the provider's retention does not bind its copy.
         assert!(ret_001(&[provider_only, personal]).contains(&Severity::Error));
         // The institute works in the provider's enclave: the provider's retention is the one.
         let remote = ("method = \"sftp\"", "method = \"remote_desktop\"");
         assert!(!ret_001(&[provider_only, personal, remote]).contains(&Severity::Error));
         // Aggregated data without retention is a warning, not an error.
-        assert!(ret_001(&[provider_only]).iter().all(|s| *s == Severity::Warning));
+        assert!(
+            ret_001(&[provider_only])
+                .iter()
+                .all(|s| *s == Severity::Warning)
+        );
     }
 }

@@ -131,7 +131,12 @@ fn risk_001(m: &Model, f: &mut Findings) {
         return;
     }
     let dp = &cfg(m).dpia;
-    let why = d.dpia_criteria.iter().map(|c| format!("{} ({})", c.name, c.reason)).collect::<Vec<_>>().join("; ");
+    let why = d
+        .dpia_criteria
+        .iter()
+        .map(|c| format!("{} ({})", c.name, c.reason))
+        .collect::<Vec<_>>()
+        .join("; ");
     match dp.status {
         DpiaStatus::Completed => {
             let mut missing = Vec::new();
@@ -142,17 +147,27 @@ fn risk_001(m: &Model, f: &mut Findings) {
                 missing.push("date");
             }
             if !missing.is_empty() {
-                f.at("/dpia", format!("the DPIA is completed but has no {}", and_list(&missing)))
-                    .help(format!("add {} to [dpia]", and_list(&missing)));
+                f.at(
+                    "/dpia",
+                    format!("the DPIA is completed but has no {}", and_list(&missing)),
+                )
+                .help(format!("add {} to [dpia]", and_list(&missing)));
             }
         }
         DpiaStatus::InProgress => {
-            f.at("/dpia/status", format!("a DPIA is required and still in progress: {why}"))
-                .warning()
-                .help("complete the DPIA, then set status = \"completed\" with its reference and date");
+            f.at(
+                "/dpia/status",
+                format!("a DPIA is required and still in progress: {why}"),
+            )
+            .warning()
+            .help("complete the DPIA, then set status = \"completed\" with its reference and date");
         }
         DpiaStatus::NotStarted | DpiaStatus::NotRequired => {
-            let at = if written(m, "/dpia/status") { "/dpia/status" } else { dpia_at(m) };
+            let at = if written(m, "/dpia/status") {
+                "/dpia/status"
+            } else {
+                dpia_at(m)
+            };
             f.at(at, format!("a DPIA is required: {why}"))
                 .help("carry out the DPIA and add a [dpia] table with status = \"completed\", reference and date");
         }
@@ -185,14 +200,24 @@ fn risk_002(m: &Model, f: &mut Findings) {
 fn risk_003(m: &Model, f: &mut Findings) {
     let dp = &cfg(m).dpia;
     if dp.residual_risk == Some(RiskLevel::High) && blank(&dp.prior_consultation) {
-        f.at("/dpia/residual_risk", "the residual risk is high but no prior consultation is cited");
+        f.at(
+            "/dpia/residual_risk",
+            "the residual risk is high but no prior consultation is cited",
+        );
     }
 }
 
 fn risk_004(m: &Model, f: &mut Findings) {
     if m.derived.has_vulnerable_groups && !cfg(m).dpia.group_harm_assessed {
-        let at = if written(m, "/dpia/group_harm_assessed") { "/dpia/group_harm_assessed" } else { dpia_at(m) };
-        f.at(at, "the data concerns vulnerable groups but harm to groups is not assessed");
+        let at = if written(m, "/dpia/group_harm_assessed") {
+            "/dpia/group_harm_assessed"
+        } else {
+            dpia_at(m)
+        };
+        f.at(
+            at,
+            "the data concerns vulnerable groups but harm to groups is not assessed",
+        );
     }
 }
 
@@ -202,17 +227,32 @@ fn risk_005(m: &Model, f: &mut Findings) {
     }
     let named = cfg(m).dpia.risks.iter().any(|r| {
         let t = format!("{} {}", r.risk, r.measure).to_lowercase();
-        ["mosaic", "linkage", "linking", "combin", "re-identif", "reidentif"].iter().any(|k| t.contains(k))
+        [
+            "mosaic",
+            "linkage",
+            "linking",
+            "combin",
+            "re-identif",
+            "reidentif",
+        ]
+        .iter()
+        .any(|k| t.contains(k))
     });
     if !named {
-        let at = if written(m, "/dpia/risks") { "/dpia/risks" } else { dpia_at(m) };
+        let at = if written(m, "/dpia/risks") {
+            "/dpia/risks"
+        } else {
+            dpia_at(m)
+        };
         f.at(at, "datasets from more than one source are combined or linked, but no DPIA risk addresses re-identification by linkage");
     }
 }
 
 fn risk_006(m: &Model, f: &mut Findings) {
     let dp = &cfg(m).dpia;
-    if matches!(dp.status, DpiaStatus::Completed | DpiaStatus::InProgress) && blank(&dp.risk_benefit_summary) {
+    if matches!(dp.status, DpiaStatus::Completed | DpiaStatus::InProgress)
+        && blank(&dp.risk_benefit_summary)
+    {
         f.at("/dpia", "the DPIA has no risk-benefit summary");
     }
 }
@@ -232,10 +272,16 @@ fn risk_008(m: &Model, f: &mut Findings) {
 
 fn risk_009(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let (Some(date), Ok(eff)) = (c.dpia.date.as_deref().and_then(|d| parse_date(d).ok()), parse_date(&c.agreement.effective_date)) else {
+    let (Some(date), Ok(eff)) = (
+        c.dpia.date.as_deref().and_then(|d| parse_date(d).ok()),
+        parse_date(&c.agreement.effective_date),
+    ) else {
         return;
     };
     if c.dpia.status == DpiaStatus::Completed && date > eff {
-        f.at("/dpia/date", format!("the DPIA is dated {date}, after the agreement takes effect on {eff}"));
+        f.at(
+            "/dpia/date",
+            format!("the DPIA is dated {date}, after the agreement takes effect on {eff}"),
+        );
     }
 }

@@ -96,10 +96,18 @@ subjects can reach them.",
 fn role_001(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, p) in c.parties.iter().enumerate() {
-        let in_flow = c.flows.iter().any(|fl| fl.from == p.id || fl.to == p.id || fl.on_behalf_of.as_deref() == Some(&p.id));
+        let in_flow = c.flows.iter().any(|fl| {
+            fl.from == p.id || fl.to == p.id || fl.on_behalf_of.as_deref() == Some(&p.id)
+        });
         let engages = c.subprocessors.iter().any(|s| s.processor == p.id);
         if !in_flow && !engages {
-            f.at(format!("/parties/{i}/id"), format!("party `{}` neither sends nor receives data on any flow", p.id));
+            f.at(
+                format!("/parties/{i}/id"),
+                format!(
+                    "party `{}` neither sends nor receives data on any flow",
+                    p.id
+                ),
+            );
         }
     }
 }
@@ -137,7 +145,10 @@ fn role_002(m: &Model, f: &mut Findings) {
 fn role_004(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, (fl, df)) in c.flows.iter().zip(&m.derived.flows).enumerate() {
-        if !matches!(df.relationship, Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor) {
+        if !matches!(
+            df.relationship,
+            Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor
+        ) {
             continue;
         }
         let mut missing = Vec::new();
@@ -150,7 +161,12 @@ fn role_004(m: &Model, f: &mut Findings) {
         if !missing.is_empty() {
             f.at(
                 format!("/flows/{i}"),
-                format!("flow `{}` goes to a processor ({}) but has no {}", fl.id, df.relationship_text, and_list(&missing)),
+                format!(
+                    "flow `{}` goes to a processor ({}) but has no {}",
+                    fl.id,
+                    df.relationship_text,
+                    and_list(&missing)
+                ),
             );
         }
         if let Some(b) = &fl.on_behalf_of
@@ -189,16 +205,24 @@ fn role_005(m: &Model, f: &mut Findings) {
     }
     // A processor that stores the data with a hosting company has a sub-processor.
     for (i, st) in c.storage.iter().enumerate() {
-        let Some((_, holder)) = party(c, &st.party) else { continue };
-        let is_processor = m.derived.processors.contains(&holder.id) && !m.derived.controllers.contains(&holder.id);
+        let Some((_, holder)) = party(c, &st.party) else {
+            continue;
+        };
+        let is_processor = m.derived.processors.contains(&holder.id)
+            && !m.derived.controllers.contains(&holder.id);
         if !is_processor {
             continue;
         }
         let host = st.hosted_by.trim();
         let known = party(c, host).is_some()
             || host.eq_ignore_ascii_case(&holder.legal_name)
-            || holder.short_name.as_deref().is_some_and(|s| host.eq_ignore_ascii_case(s))
-            || c.subprocessors.iter().any(|s| s.processor == holder.id && (s.id == host || s.name.eq_ignore_ascii_case(host)));
+            || holder
+                .short_name
+                .as_deref()
+                .is_some_and(|s| host.eq_ignore_ascii_case(s))
+            || c.subprocessors.iter().any(|s| {
+                s.processor == holder.id && (s.id == host || s.name.eq_ignore_ascii_case(host))
+            });
         if !known {
             f.at(
                 format!("/storage/{i}/hosted_by"),
@@ -233,7 +257,11 @@ fn role_008(m: &Model, f: &mut Findings) {
     }
     for (i, p) in c.parties.iter().enumerate() {
         let involved = c.flows.iter().any(|fl| fl.from == p.id || fl.to == p.id);
-        if p.kind == PartyKind::PublicAuthority && p.dpo.is_none() && involved && p.role != LegalRole::SubProcessor {
+        if p.kind == PartyKind::PublicAuthority
+            && p.dpo.is_none()
+            && involved
+            && p.role != LegalRole::SubProcessor
+        {
             f.at(format!("/parties/{i}"), format!("public authority `{}` handles personal data but names no data-protection officer", p.id));
         }
     }

@@ -33,11 +33,20 @@ pub(crate) const MIN_MEASURE_WORDS: usize = 6;
 
 /// The Art. 32(1) and Annex II categories every agreement covers: (name, categories that count).
 const REQUIRED: &[(&str, &[C])] = &[
-    ("pseudonymisation and encryption (Art. 32(1)(a))", &[C::PseudonymisationEncryption]),
-    ("confidentiality and integrity (Art. 32(1)(b))", &[C::ConfidentialityIntegrity, C::Physical, C::Configuration]),
+    (
+        "pseudonymisation and encryption (Art. 32(1)(a))",
+        &[C::PseudonymisationEncryption],
+    ),
+    (
+        "confidentiality and integrity (Art. 32(1)(b))",
+        &[C::ConfidentialityIntegrity, C::Physical, C::Configuration],
+    ),
     ("restore after an incident (Art. 32(1)(c))", &[C::Restore]),
     ("regular testing (Art. 32(1)(d))", &[C::Testing]),
-    ("identification and authorisation (Annex II)", &[C::IdentificationAuthorisation]),
+    (
+        "identification and authorisation (Annex II)",
+        &[C::IdentificationAuthorisation],
+    ),
     ("logging (Annex II)", &[C::Logging]),
 ];
 
@@ -121,7 +130,11 @@ parties (`applies_to`), a recipient left out of all of them has no security comm
 fn sec_001(m: &Model, f: &mut Findings) {
     let s = &cfg(m).security;
     if s.measures.is_empty() {
-        let at = if written(m, "/security") { "/security" } else { "" };
+        let at = if written(m, "/security") {
+            "/security"
+        } else {
+            ""
+        };
         f.at(at, "no security measures are declared")
             .help("add [[security.measures]] entries with category and a concrete description, covering encryption, confidentiality, restore, testing, access control and logging");
         return;
@@ -135,20 +148,35 @@ fn sec_001(m: &Model, f: &mut Findings) {
         .map(|(name, _)| *name)
         .collect();
     if !missing.is_empty() {
-        f.at("/security/measures", format!("no security measure covers {}", and_list(&missing)));
+        f.at(
+            "/security/measures",
+            format!("no security measure covers {}", and_list(&missing)),
+        );
     }
     let mut seen: Vec<String> = Vec::new();
     for (i, x) in s.measures.iter().enumerate() {
-        let norm = x.description.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let norm = x
+            .description
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
         let ptr = format!("/security/measures/{i}/description");
         if let Some(p) = find_phrase(&x.description, GENERIC) {
             f.at(ptr, format!("the measure \"{}\" is generic (\"{p}\")", x.description.trim()))
                 .help("say concretely what is done, by whom and how often, e.g. \"AES-256 encryption of all volumes, keys in a hardware security module held by the Institute\"");
         } else if words(&x.description) < MIN_MEASURE_WORDS {
-            f.at(ptr, format!("the measure \"{}\" is too short to be concrete", x.description.trim()))
-                .help("describe the measure in at least 6 words: what is done, by whom, how often");
+            f.at(
+                ptr,
+                format!(
+                    "the measure \"{}\" is too short to be concrete",
+                    x.description.trim()
+                ),
+            )
+            .help("describe the measure in at least 6 words: what is done, by whom, how often");
         } else if seen.contains(&norm) {
-            f.at(ptr, "this measure repeats an earlier one").help("remove the duplicate or describe a different measure");
+            f.at(ptr, "this measure repeats an earlier one")
+                .help("remove the duplicate or describe a different measure");
         }
         seen.push(norm);
     }
@@ -169,24 +197,46 @@ pub(crate) fn sensitive_reason(m: &Model) -> Option<&'static str> {
 }
 
 fn sec_002(m: &Model, f: &mut Findings) {
-    let Some(why) = sensitive_reason(m) else { return };
+    let Some(why) = sensitive_reason(m) else {
+        return;
+    };
     let c = cfg(m);
     let s = &c.security;
     if blank(&s.encryption_at_rest) {
-        let at = if written(m, "/security") { "/security" } else { "" };
+        let at = if written(m, "/security") {
+            "/security"
+        } else {
+            ""
+        };
         f.at(at, format!("the agreement carries {why} but no encryption at rest is declared"))
             .help("add encryption_at_rest = \"…\" to [security], e.g. \"AES-256, keys held by the recipient's security office\"");
     }
     if !s.measures.iter().any(|x| x.category == C::Logging) {
-        let at = if written(m, "/security/measures") { "/security/measures" } else if written(m, "/security") { "/security" } else { "" };
-        f.at(at, format!("the agreement carries {why} but no measure logs access"))
-            .help("add a [[security.measures]] entry with category = \"logging\"");
+        let at = if written(m, "/security/measures") {
+            "/security/measures"
+        } else if written(m, "/security") {
+            "/security"
+        } else {
+            ""
+        };
+        f.at(
+            at,
+            format!("the agreement carries {why} but no measure logs access"),
+        )
+        .help("add a [[security.measures]] entry with category = \"logging\"");
     }
     for (i, fl) in c.flows.iter().enumerate() {
-        let sensitive = fl.datasets.iter().filter_map(|id| dataset(c, id)).any(|(_, ds)| {
-            !ds.vulnerable_groups.is_empty()
-                || ds.data_categories.iter().any(|cat| crate::model::is_special(*cat) || *cat == crate::config::DataCategory::Criminal)
-        });
+        let sensitive = fl
+            .datasets
+            .iter()
+            .filter_map(|id| dataset(c, id))
+            .any(|(_, ds)| {
+                !ds.vulnerable_groups.is_empty()
+                    || ds.data_categories.iter().any(|cat| {
+                        crate::model::is_special(*cat)
+                            || *cat == crate::config::DataCategory::Criminal
+                    })
+            });
         if sensitive && fl.authorised_personnel.is_empty() {
             f.at(format!("/flows/{i}"), format!("flow `{}` carries {why} but names no authorised personnel", fl.id))
                 .help("add authorised_personnel = [\"…\"] to the flow, e.g. [\"named analysts of the research team\"]");
@@ -197,7 +247,9 @@ fn sec_002(m: &Model, f: &mut Findings) {
 fn sec_003(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let b = &c.breach;
-    if b.processor_to_controller_hours > 72 && (m.derived.has_controller_to_processor || m.derived.has_processor_to_processor) {
+    if b.processor_to_controller_hours > 72
+        && (m.derived.has_controller_to_processor || m.derived.has_processor_to_processor)
+    {
         f.at(
             "/breach/processor_to_controller_hours",
             format!("a processor reports a breach within {} hours, after the controller's 72-hour deadline", b.processor_to_controller_hours),
@@ -206,7 +258,10 @@ fn sec_003(m: &Model, f: &mut Findings) {
     if b.party_to_party_hours > 72 {
         f.at(
             "/breach/party_to_party_hours",
-            format!("parties tell each other of a breach within {} hours, after the 72-hour deadline", b.party_to_party_hours),
+            format!(
+                "parties tell each other of a breach within {} hours, after the 72-hour deadline",
+                b.party_to_party_hours
+            ),
         );
     }
     if m.derived.humanitarian && !b.include_non_personal {
@@ -219,22 +274,44 @@ fn sec_003(m: &Model, f: &mut Findings) {
 fn sec_004(m: &Model, f: &mut Findings) {
     // Only an explicit `false`: the field is documented as defaulting to true.
     if !cfg(m).security.training_required && written(m, "/security/training_required") {
-        f.at("/security/training_required", "staff with access are not required to be trained");
+        f.at(
+            "/security/training_required",
+            "staff with access are not required to be trained",
+        );
     }
 }
 
 /// Whether a flow's `encryption_in_transit` says it is not encrypted (or not yet decided).
 pub(crate) fn unencrypted(text: &str) -> bool {
-    const NONE: &[&str] = &["no encryption", "unencrypted", "not encrypted", "plaintext", "plain text", "cleartext", "clear text", "to be decided", "to be agreed"];
+    const NONE: &[&str] = &[
+        "no encryption",
+        "unencrypted",
+        "not encrypted",
+        "plaintext",
+        "plain text",
+        "cleartext",
+        "clear text",
+        "to be decided",
+        "to be agreed",
+    ];
     let t = text.trim().to_lowercase();
-    let none_word = t.split(|c: char| !c.is_alphanumeric() && c != '/').any(|w| matches!(w, "none" | "n/a" | "na" | "tbd"));
+    let none_word = t
+        .split(|c: char| !c.is_alphanumeric() && c != '/')
+        .any(|w| matches!(w, "none" | "n/a" | "na" | "tbd"));
     t.is_empty() || none_word || find_phrase(&t, NONE).is_some()
 }
 
 fn sec_005(m: &Model, f: &mut Findings) {
     for (i, fl) in cfg(m).flows.iter().enumerate() {
         if unencrypted(&fl.encryption_in_transit) {
-            f.at(format!("/flows/{i}/encryption_in_transit"), format!("flow `{}` is not encrypted in transit (\"{}\")", fl.id, fl.encryption_in_transit.trim()));
+            f.at(
+                format!("/flows/{i}/encryption_in_transit"),
+                format!(
+                    "flow `{}` is not encrypted in transit (\"{}\")",
+                    fl.id,
+                    fl.encryption_in_transit.trim()
+                ),
+            );
         }
     }
 }
@@ -246,7 +323,10 @@ fn sec_006(m: &Model, f: &mut Findings) {
     }
     for r in &m.derived.recipients {
         if !s.measures.iter().any(|x| x.applies_to.contains(r)) {
-            f.at("/security/measures", format!("recipient `{r}` applies none of the security measures"));
+            f.at(
+                "/security/measures",
+                format!("recipient `{r}` applies none of the security measures"),
+            );
         }
     }
 }
@@ -260,7 +340,13 @@ mod tests {
         for t in ["none", "None.", "N/A", "", "plain HTTP, unencrypted", "TBD"] {
             assert!(unencrypted(t), "{t:?}");
         }
-        for t in ["TLS 1.3", "SFTP with key-based authentication", "AES-256 archive with a per-transfer nonce", "courier-delivered encrypted disk", "TLS 1.3; no downloads"] {
+        for t in [
+            "TLS 1.3",
+            "SFTP with key-based authentication",
+            "AES-256 archive with a per-transfer nonce",
+            "courier-delivered encrypted disk",
+            "TLS 1.3; no downloads",
+        ] {
             assert!(!unencrypted(t), "{t:?}");
         }
     }
@@ -268,7 +354,19 @@ mod tests {
     #[test]
     fn generic_measures() {
         assert!(find_phrase("Industry-standard encryption", GENERIC).is_some());
-        assert!(find_phrase("We apply appropriate technical and organisational measures", GENERIC).is_some());
-        assert!(find_phrase("AES-256 encryption of all volumes with keys in an HSM", GENERIC).is_none());
+        assert!(
+            find_phrase(
+                "We apply appropriate technical and organisational measures",
+                GENERIC
+            )
+            .is_some()
+        );
+        assert!(
+            find_phrase(
+                "AES-256 encryption of all volumes with keys in an HSM",
+                GENERIC
+            )
+            .is_none()
+        );
     }
 }

@@ -131,11 +131,17 @@ fn is_art46(m: T) -> bool {
 }
 
 fn is_derogation(m: T) -> bool {
-    matches!(m, T::DerogationPublicInterest | T::DerogationConsent | T::DerogationVitalInterests)
+    matches!(
+        m,
+        T::DerogationPublicInterest | T::DerogationConsent | T::DerogationVitalInterests
+    )
 }
 
 fn mech_name(m: T) -> String {
-    serde_json::to_value(m).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    serde_json::to_value(m)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 fn reason_words(t: &TransferRecord) -> &'static str {
@@ -171,9 +177,19 @@ fn xfer_001(m: &Model, f: &mut Findings) {
         if t.reason == "onward" {
             // [[transfers]] names parties and sub-processors only, so an onward recipient's
             // mechanism cannot be declared yet: say what is needed, as a warning.
-            let Some(i) = c.onward_sharing.permitted.iter().position(|o| o.recipient == t.importer) else { continue };
+            let Some(i) = c
+                .onward_sharing
+                .permitted
+                .iter()
+                .position(|o| o.recipient == t.importer)
+            else {
+                continue;
+            };
             let o = &c.onward_sharing.permitted[i];
-            let personal = o.datasets.iter().any(|d| dataset(c, d).is_some_and(|(_, ds)| is_personal(ds)));
+            let personal = o
+                .datasets
+                .iter()
+                .any(|d| dataset(c, d).is_some_and(|(_, ds)| is_personal(ds)));
             if personal {
                 f.at(
                     format!("/onward_sharing/permitted/{i}/country"),
@@ -212,7 +228,10 @@ fn xfer_002(m: &Model, f: &mut Findings) {
     for t in &m.derived.transfers {
         let Some(i) = t.declared else { continue };
         let decl = &c.transfers[i];
-        if decl.mechanism != T::Adequacy || ADEQUATE.contains(&t.destination.as_str()) || is_eea(&t.destination) {
+        if decl.mechanism != T::Adequacy
+            || ADEQUATE.contains(&t.destination.as_str())
+            || is_eea(&t.destination)
+        {
             continue;
         }
         if t.destination == "US" {
@@ -221,7 +240,14 @@ fn xfer_002(m: &Model, f: &mut Findings) {
                     .help("add reference = \"<the importer's Data Privacy Framework listing>\", or use standard contractual clauses");
             }
         } else {
-            f.at(format!("/transfers/{i}/mechanism"), format!("{} has no EU adequacy decision (as of {})", t.destination_name, crate::model::ADEQUACY_AS_OF));
+            f.at(
+                format!("/transfers/{i}/mechanism"),
+                format!(
+                    "{} has no EU adequacy decision (as of {})",
+                    t.destination_name,
+                    crate::model::ADEQUACY_AS_OF
+                ),
+            );
         }
     }
 }
@@ -231,7 +257,11 @@ fn xfer_003(m: &Model, f: &mut Findings) {
         if is_art46(t.mechanism) && blank(&t.tia_reference) {
             f.at(
                 format!("/transfers/{i}"),
-                format!("the transfer to `{}` relies on {} without a transfer impact assessment", t.importer, mech_name(t.mechanism)),
+                format!(
+                    "the transfer to `{}` relies on {} without a transfer impact assessment",
+                    t.importer,
+                    mech_name(t.mechanism)
+                ),
             );
         }
     }
@@ -244,11 +274,18 @@ fn xfer_004(m: &Model, f: &mut Findings) {
             continue;
         }
         // The flows that bring data to this importer (or to the processor of a sub-processor).
-        let target = c.subprocessors.iter().find(|s| s.id == t.importer).map_or(t.importer.as_str(), |s| s.processor.as_str());
+        let target = c
+            .subprocessors
+            .iter()
+            .find(|s| s.id == t.importer)
+            .map_or(t.importer.as_str(), |s| s.processor.as_str());
         let regular: Vec<&str> = c
             .flows
             .iter()
-            .filter(|fl| fl.to == target && matches!(fl.frequency, Frequency::Periodic | Frequency::Continuous))
+            .filter(|fl| {
+                fl.to == target
+                    && matches!(fl.frequency, Frequency::Periodic | Frequency::Continuous)
+            })
             .map(|fl| fl.id.as_str())
             .collect();
         if !regular.is_empty() {
@@ -258,7 +295,11 @@ fn xfer_004(m: &Model, f: &mut Findings) {
                     "the transfer to `{}` relies on a derogation ({}) but flow {} is regular",
                     t.importer,
                     mech_name(t.mechanism),
-                    regular.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+                    regular
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             );
         }
@@ -283,14 +324,20 @@ fn xfer_004(m: &Model, f: &mut Findings) {
 fn xfer_005(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for t in &m.derived.transfers {
-        let Some((_, p)) = party(c, &t.importer) else { continue };
+        let Some((_, p)) = party(c, &t.importer) else {
+            continue;
+        };
         if p.kind != PartyKind::InternationalOrganisation {
             continue;
         }
         let Some(mech) = t.mechanism else { continue };
         let suitable = matches!(
             mech,
-            T::PublicBodyInstrument | T::AdministrativeArrangement | T::StandardContractualClauses | T::DerogationPublicInterest | T::DerogationVitalInterests
+            T::PublicBodyInstrument
+                | T::AdministrativeArrangement
+                | T::StandardContractualClauses
+                | T::DerogationPublicInterest
+                | T::DerogationVitalInterests
         );
         if !suitable {
             let how = if t.declared.is_none() && mech == T::Adequacy {
@@ -320,13 +367,23 @@ fn xfer_006(m: &Model, f: &mut Findings) {
         if exporter_uk && !uk_adequate(&t.destination) && mech == T::StandardContractualClauses {
             f.at(
                 format!("/transfers/{i}/mechanism"),
-                format!("`{}` exports from the United Kingdom to {} under the EU clauses alone", t.exporter, t.destination_name),
+                format!(
+                    "`{}` exports from the United Kingdom to {} under the EU clauses alone",
+                    t.exporter, t.destination_name
+                ),
             );
         }
-        if !exporter_uk && matches!(mech, T::UkIdta | T::UkAddendum) && party(c, &t.exporter).is_some() {
+        if !exporter_uk
+            && matches!(mech, T::UkIdta | T::UkAddendum)
+            && party(c, &t.exporter).is_some()
+        {
             f.at(
                 format!("/transfers/{i}/mechanism"),
-                format!("`{}` is not in the United Kingdom, so {} does not cover its transfer", t.exporter, mech_name(mech)),
+                format!(
+                    "`{}` is not in the United Kingdom, so {} does not cover its transfer",
+                    t.exporter,
+                    mech_name(mech)
+                ),
             )
             .warning()
             .help("use \"standard_contractual_clauses\" for an exporter under EU law");
@@ -338,7 +395,10 @@ fn xfer_007(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, o) in c.onward_sharing.permitted.iter().enumerate() {
         if o.conditions.iter().all(|s| s.trim().is_empty()) {
-            f.at(format!("/onward_sharing/permitted/{i}"), format!("onward recipient \"{}\" accepts no conditions", o.recipient));
+            f.at(
+                format!("/onward_sharing/permitted/{i}"),
+                format!("onward recipient \"{}\" accepts no conditions", o.recipient),
+            );
         }
         if c.use_restrictions.excluded_authorities.contains(&o.country) {
             f.at(
@@ -355,8 +415,13 @@ fn xfer_008(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for r in &m.derived.recipients {
         if !c.storage.iter().any(|s| &s.party == r) {
-            f.at(table_or_root(m, "storage"), format!("`{r}` receives data but declares no storage"))
-                .help(format!("add a [[storage]] entry with party = \"{r}\", country, location and hosted_by"));
+            f.at(
+                table_or_root(m, "storage"),
+                format!("`{r}` receives data but declares no storage"),
+            )
+            .help(format!(
+                "add a [[storage]] entry with party = \"{r}\", country, location and hosted_by"
+            ));
         }
     }
 }

@@ -120,10 +120,21 @@ fn trans_002(m: &Model, f: &mut Findings) {
     if missing.is_empty() {
         return;
     }
-    let why = if d.consent_relied_on { "consent is relied on" } else { "the context is humanitarian and consent is not relied on" };
-    let at = if written(m, "/consent") { "/consent" } else { "" };
-    f.at(at, format!("{why}, but [consent] has no {}", and_list(&missing)))
-        .help(format!("add a [consent] table with {}", and_list(&missing)));
+    let why = if d.consent_relied_on {
+        "consent is relied on"
+    } else {
+        "the context is humanitarian and consent is not relied on"
+    };
+    let at = if written(m, "/consent") {
+        "/consent"
+    } else {
+        ""
+    };
+    f.at(
+        at,
+        format!("{why}, but [consent] has no {}", and_list(&missing)),
+    )
+    .help(format!("add a [consent] table with {}", and_list(&missing)));
 }
 
 fn trans_003(m: &Model, f: &mut Findings) {
@@ -132,7 +143,10 @@ fn trans_003(m: &Model, f: &mut Findings) {
     if let Some(days) = r.response_days
         && days > 30
     {
-        f.at("/rights/response_days", format!("requests are answered within {days} days; the limit is one month"));
+        f.at(
+            "/rights/response_days",
+            format!("requests are answered within {days} days; the limit is one month"),
+        );
     }
     if let Some(days) = r.forward_within_days
         && days > 10
@@ -155,7 +169,10 @@ fn trans_003(m: &Model, f: &mut Findings) {
 fn trans_004(m: &Model, f: &mut Findings) {
     for (i, n) in cfg(m).transparency.notices.iter().enumerate() {
         if n.languages.is_empty() {
-            f.at(format!("/transparency/notices/{i}"), format!("the notice of `{}` lists no languages", n.party));
+            f.at(
+                format!("/transparency/notices/{i}"),
+                format!("the notice of `{}` lists no languages", n.party),
+            );
         }
     }
 }
@@ -164,6 +181,12 @@ fn trans_005(m: &Model, f: &mut Findings) {
     if let Some(e) = &cfg(m).transparency.exemption
         && words(e) < 10
     {
-        f.at("/transparency/exemption", format!("the Art. 14(5)(b) exemption is stated in {} words", words(e)));
+        f.at(
+            "/transparency/exemption",
+            format!(
+                "the Art. 14(5)(b) exemption is stated in {} words",
+                words(e)
+            ),
+        );
     }
 }

@@ -450,7 +450,10 @@ impl Typst {
         let packages = tmp.path().join("packages");
         std::fs::create_dir(&root).map_err(io_err("creating the compile root"))?;
         std::fs::create_dir(&packages).map_err(io_err("creating the package directory"))?;
-        let (main, offset) = main_typ_with(opts.template.as_deref().unwrap_or(AGREEMENT_TEMPLATE), body_typ);
+        let (main, offset) = main_typ_with(
+            opts.template.as_deref().unwrap_or(AGREEMENT_TEMPLATE),
+            body_typ,
+        );
         std::fs::write(root.join("main.typ"), &main).map_err(io_err("writing main.typ"))?;
         let meta_json =
             serde_json::to_vec_pretty(meta).map_err(|e| PdfError::Meta(e.to_string()))?;
