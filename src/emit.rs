@@ -10,7 +10,7 @@ use crate::batch::OutputFile;
 use crate::cli::OutputFormat;
 use crate::library::{Library, sha256_hex};
 use crate::model::Model;
-use crate::output::write_atomic;
+use crate::output::{Durability, write_atomic, write_atomic_with};
 use crate::pdf::{
     CompileOptions, FontSet, PdfMeta, PdfParty, PdfSignatory, PdfStatus, StagedFonts, Typst,
 };
@@ -45,6 +45,7 @@ pub struct Emitter {
     pdf: Option<PdfSetup>,
     /// Also write each PDF's typst input (`generate --emit-typ`).
     emit_typ: bool,
+    durability: Durability,
 }
 
 impl Emitter {
@@ -71,6 +72,7 @@ impl Emitter {
             out_dir: out_dir.to_path_buf(),
             pdf,
             emit_typ: false,
+            durability: Durability::EachFile,
         })
     }
 
@@ -79,6 +81,12 @@ impl Emitter {
     /// `main.typ` and `meta.json`). Used by `benches/pdf-overhead.sh`.
     pub fn with_typ_output(mut self, on: bool) -> Emitter {
         self.emit_typ = on;
+        self
+    }
+
+    /// Leave flushing the Markdown and JSON files to the caller (see [`Durability::Deferred`]).
+    pub fn with_durability(mut self, durability: Durability) -> Emitter {
+        self.durability = durability;
         self
     }
 
@@ -119,8 +127,12 @@ impl Emitter {
         };
         if self.formats.contains(&OutputFormat::Md) {
             let name = format!("{reference}.md");
-            write_atomic(&self.out_dir.join(&name), rendered.markdown.as_bytes())
-                .map_err(|e| e.to_string())?;
+            write_atomic_with(
+                &self.out_dir.join(&name),
+                rendered.markdown.as_bytes(),
+                self.durability,
+            )
+            .map_err(|e| e.to_string())?;
             outputs.push(OutputFile::new(
                 name,
                 sha256_hex(rendered.markdown.as_bytes()),
@@ -132,7 +144,12 @@ impl Emitter {
             serde_json::to_string_pretty(&twin).unwrap_or_default()
         );
         let name = format!("{reference}.json");
-        write_atomic(&self.out_dir.join(&name), twin_text.as_bytes()).map_err(|e| e.to_string())?;
+        write_atomic_with(
+            &self.out_dir.join(&name),
+            twin_text.as_bytes(),
+            self.durability,
+        )
+        .map_err(|e| e.to_string())?;
         outputs.push(OutputFile::new(name, sha256_hex(twin_text.as_bytes())));
 
         if let (Some(setup), Some((typ, meta, opts))) = (&self.pdf, pdf_input) {

@@ -20,5 +20,6 @@ pub mod pdf;
 pub mod pipeline;
 pub mod register;
 pub mod render;
+pub mod render_cache;
 pub mod review;
 pub mod twin;

@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use crate::render_cache::{Cache, DepIndex, Memo};
 use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -115,6 +116,23 @@ pub struct Library {
     /// sha256 over every clause hash and the templates hash.
     pub hash: String,
     pub tera: tera::Tera,
+    /// Rendered clause bodies and conditions, reused across the agreements of a run.
+    pub(crate) cache: LibraryCache,
+}
+
+/// See [`crate::render_cache`].
+pub(crate) struct LibraryCache {
+    pub(crate) index: DepIndex,
+    pub(crate) bodies: Cache<std::sync::Arc<RenderedBody>>,
+    pub(crate) conditions: Cache<bool>,
+}
+
+/// A clause body after rendering: its Markdown, and the defined terms it defines and uses.
+#[derive(Debug, PartialEq)]
+pub(crate) struct RenderedBody {
+    pub(crate) markdown: String,
+    pub(crate) defined: Vec<String>,
+    pub(crate) used: Vec<String>,
 }
 
 impl std::fmt::Debug for Library {
@@ -329,36 +347,35 @@ impl Library {
                 )
             })
             .collect();
-        // Added together, because templates include one another.
-        if let Err(e) = tera.add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t))) {
-            diags.push(
-                Diagnostic::error("library::bad-template", tera_error_text(&e))
-                    .field(format!("{}/templates", root.display()))
-                    .help("fix the tera syntax in the templates"),
-            );
-        }
-        for c in &clauses {
-            if let Err(e) = tera.add_raw_template(&c.template_name(), &c.body) {
-                diags.push(
-                    Diagnostic::error(
-                        "library::bad-template",
-                        format!("clause `{}`: {}", c.meta.id, tera_error_text(&e)),
-                    )
-                    .field(c.path.clone())
-                    .help("fix the tera syntax in the clause body"),
-                );
-            }
-            let cond = format!(
-                "{{% if {} %}}true{{% else %}}false{{% endif %}}",
-                c.meta.when
-            );
-            if let Err(e) = tera.add_raw_template(&c.condition_name(), &cond) {
-                diags.push(
-                    Diagnostic::error("library::bad-condition", format!("clause `{}` has a condition tera cannot read: {}", c.meta.id, tera_error_text(&e)))
-                        .field(format!("{}: when", c.path))
-                        .help("`when` is a tera expression, e.g. \"derived.has_controller_to_processor\" or \"agreement.context == 'humanitarian'\""),
-                );
-            }
+        let conditions: Vec<String> = clauses
+            .iter()
+            .map(|c| {
+                format!(
+                    "{{% if {} %}}true{{% else %}}false{{% endif %}}",
+                    c.meta.when
+                )
+            })
+            .collect();
+        // Everything is added in one call: tera re-checks every template it holds on each
+        // call, so adding the ~300 clause bodies and conditions one by one costs quadratic time
+        // (it was over half of a one-agreement run). Only when that fails are they added one
+        // by one, to name each template that tera cannot read.
+        let all = named
+            .iter()
+            .map(|(n, t)| (n.clone(), *t))
+            .chain(clauses.iter().zip(&conditions).flat_map(|(c, cond)| {
+                [
+                    (c.template_name(), c.body.as_str()),
+                    (c.condition_name(), cond.as_str()),
+                ]
+            }))
+            .collect::<Vec<_>>();
+        if tera
+            .add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), *t)))
+            .is_err()
+        {
+            tera = markdown_tera();
+            compile_one_by_one(&mut tera, &root, &named, &clauses, &conditions, &mut diags);
         }
         if !diags.is_empty() {
             return Err(diags);
@@ -386,7 +403,15 @@ impl Library {
                 )
             })
             .collect();
+        let mut index = DepIndex::default();
+        let bodies = Cache::new(&mut index, clauses.iter().map(|c| c.body.as_str()));
+        let conditions = Cache::new(&mut index, conditions.iter().map(String::as_str));
         Ok(Library {
+            cache: LibraryCache {
+                index,
+                bodies,
+                conditions,
+            },
             template_files,
             origin,
             version: sections.version,
@@ -410,6 +435,7 @@ impl Library {
     pub fn select(
         &self,
         ctx: &tera::Context,
+        memo: &mut Memo,
         include: &[String],
         exclude: &[String],
     ) -> Result<Selection, Vec<Diagnostic>> {
@@ -436,9 +462,20 @@ impl Library {
             }
         }
         let mut entries = Vec::new();
-        for c in &self.clauses {
-            let cond = match self.tera.render(&c.condition_name(), ctx) {
-                Ok(s) => s == "true",
+        for (i, c) in self.clauses.iter().enumerate() {
+            let rendered = self.cache.conditions.get_or_render(
+                i,
+                &self.cache.index,
+                memo,
+                &c.condition_name(),
+                || {
+                    self.tera
+                        .render(&c.condition_name(), ctx)
+                        .map(|s| s == "true")
+                },
+            );
+            let cond = match rendered {
+                Ok(b) => b,
                 Err(e) => {
                     diags.push(
                         Diagnostic::error(
@@ -676,4 +713,42 @@ pub fn by_section(lib: &Library) -> BTreeMap<String, Vec<&Clause>> {
         map.entry(c.meta.section.clone()).or_default().push(c);
     }
     map
+}
+/// Add the library's templates to `tera` one at a time, with a diagnostic for each that fails.
+/// Slow (tera re-checks all templates on every call): used only to explain a failure.
+fn compile_one_by_one(
+    tera: &mut tera::Tera,
+    root: &Path,
+    named: &[(String, &str)],
+    clauses: &[Clause],
+    conditions: &[String],
+    diags: &mut Vec<Diagnostic>,
+) {
+    // Added together, because templates include one another.
+    if let Err(e) = tera.add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t))) {
+        diags.push(
+            Diagnostic::error("library::bad-template", tera_error_text(&e))
+                .field(format!("{}/templates", root.display()))
+                .help("fix the tera syntax in the templates"),
+        );
+    }
+    for (c, cond) in clauses.iter().zip(conditions) {
+        if let Err(e) = tera.add_raw_template(&c.template_name(), &c.body) {
+            diags.push(
+                Diagnostic::error(
+                    "library::bad-template",
+                    format!("clause `{}`: {}", c.meta.id, tera_error_text(&e)),
+                )
+                .field(c.path.clone())
+                .help("fix the tera syntax in the clause body"),
+            );
+        }
+        if let Err(e) = tera.add_raw_template(&c.condition_name(), cond) {
+            diags.push(
+                Diagnostic::error("library::bad-condition", format!("clause `{}` has a condition tera cannot read: {}", c.meta.id, tera_error_text(&e)))
+                    .field(format!("{}: when", c.path))
+                    .help("`when` is a tera expression, e.g. \"derived.has_controller_to_processor\" or \"agreement.context == 'humanitarian'\""),
+            );
+        }
+    }
 }

@@ -10,7 +10,11 @@
 use std::collections::{BTreeMap, HashSet};
 use std::io::Write;
 
-use pulldown_cmark::{Event, HeadingLevel, LinkType, Options, Parser, Tag};
+use pulldown_cmark::Options;
+use std::sync::Arc;
+
+use crate::library::RenderedBody;
+use crate::render_cache::Memo;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tera::{Kwargs, State};
@@ -192,7 +196,7 @@ pub fn join_words(items: &[String], word: &str) -> String {
 
 fn party_display(state: &State, id: &str) -> String {
     let parties: Option<tera::Value> = state.get::<tera::Value>("party").ok().flatten();
-    parties
+    let shown = parties
         .as_ref()
         .and_then(|p| p.as_map())
         .and_then(|m| m.get(&tera::value::Key::Str(id.into())).cloned())
@@ -202,7 +206,9 @@ fn party_display(state: &State, id: &str) -> String {
                     .map(value_to_text)
             })
         })
-        .unwrap_or_else(|| id.to_owned())
+        .unwrap_or_else(|| id.to_owned());
+    crate::render_cache::note_party_read(id, &shown);
+    shown
 }
 
 fn name_filter(id: &str, _: Kwargs, state: &State) -> String {
@@ -366,7 +372,12 @@ pub fn render(
         .map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
     let cfg = model.config();
     let selection = lib
-        .select(&ctx, &cfg.clauses.include, &cfg.clauses.exclude)
+        .select(
+            &ctx,
+            &mut Memo::new(&ctx_value),
+            &cfg.clauses.include,
+            &cfg.clauses.exclude,
+        )
         .map_err(|ds| {
             ds.into_iter()
                 .map(|d| at_config(model, d))
@@ -390,26 +401,42 @@ pub fn render(
         })
         .collect();
     ctx.insert("safeguard_clauses", &by_safeguard);
+    if let Value::Object(m) = &mut ctx_value {
+        m.insert("safeguard_clauses".into(), Value::Array(by_safeguard));
+    }
+    let mut memo = Memo::new(&ctx_value);
 
     let included: HashSet<&str> = selection.included().collect();
     let mut diags = Vec::new();
     let mut terms = Terms::default();
     let mut sections: Vec<RenderedSection> = Vec::new();
-    for c in lib
-        .clauses
-        .iter()
-        .filter(|c| included.contains(c.meta.id.as_str()))
-    {
-        let body = match lib.tera.render(&c.template_name(), &ctx) {
+    for (i, c) in lib.clauses.iter().enumerate() {
+        if !included.contains(c.meta.id.as_str()) {
+            continue;
+        }
+        let name = c.template_name();
+        let rendered =
+            lib.cache
+                .bodies
+                .get_or_render(i, &lib.cache.index, &mut memo, &name, || {
+                    lib.tera.render(&name, &ctx).map(|b| {
+                        let (markdown, defined, used) = mark_terms(&normalise_body(&b));
+                        Arc::new(RenderedBody {
+                            markdown,
+                            defined,
+                            used,
+                        })
+                    })
+                });
+        let body = match rendered {
             Ok(b) => {
-                let (body, defined, used) = mark_terms(&normalise_body(&b));
-                for t in defined {
-                    terms.define(t, &c.meta.id);
+                for t in &b.defined {
+                    terms.define(t.clone(), &c.meta.id);
                 }
-                for t in used {
-                    terms.use_term(t, &c.meta.id);
+                for t in &b.used {
+                    terms.use_term(t.clone(), &c.meta.id);
                 }
-                body
+                b.markdown.clone()
             }
             Err(e) => {
                 diags.push(
@@ -461,9 +488,9 @@ pub fn render(
     let annex_sections: Vec<&RenderedSection> = sections.iter().filter(|s| s.annex).collect();
     doc_ctx.insert("body_sections", &body_sections);
     doc_ctx.insert("annex_sections", &annex_sections);
-    let render_t = |name: &str| -> Result<String, Diagnostic> {
+    let render_t = |name: &str, doc_ctx: &tera::Context| -> Result<String, Diagnostic> {
         lib.tera
-            .render(name, &doc_ctx)
+            .render(name, doc_ctx)
             .map(|s| normalise_document(&s))
             .map_err(|e| {
                 Diagnostic::error(
@@ -475,9 +502,14 @@ pub fn render(
                 )
             })
     };
-    let markdown = render_t("agreement.md").map_err(|d| vec![d])?;
-    let pdf_body = render_t("body.md").map_err(|d| vec![d])?;
-    let pdf_annexes = render_t("annexes.md").map_err(|d| vec![d])?;
+    // The body and the annexes are rendered once: the PDF typesets them between its own cover
+    // and signature pages, and agreement.md puts them in place as `body_md` and `annexes_md`
+    // (a library whose agreement.md still includes body.md and annexes.md gets the same text).
+    let pdf_body = render_t("body.md", &doc_ctx).map_err(|d| vec![d])?;
+    let pdf_annexes = render_t("annexes.md", &doc_ctx).map_err(|d| vec![d])?;
+    doc_ctx.insert("body_md", &tera::Value::safe_string(&pdf_body));
+    doc_ctx.insert("annexes_md", &tera::Value::safe_string(&pdf_annexes));
+    let markdown = render_t("agreement.md", &doc_ctx).map_err(|d| vec![d])?;
 
     check_cross_references(&markdown)?;
     Ok(Rendered {
@@ -568,17 +600,22 @@ impl Terms {
 /// (rendered as plain text). Values from the config cannot produce this markup: the Markdown
 /// escape turns their `<` into `\<` and `"` is only special when doubled here.
 pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
-    let mut out = String::with_capacity(body.len());
+    let mut out = String::with_capacity(body.len() + 16);
     let mut defined = Vec::new();
     let mut used = Vec::new();
     let mut rest = body;
-    while !rest.is_empty() {
+    // Only a `"` or a `<` can start markup: copy everything up to the next one in one go.
+    while let Some(pos) = rest.find(['"', '<']) {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
         if let Some(after) = rest.strip_prefix("\"\"")
             && let Some(end) = after.find("\"\"")
             && is_term(&after[..end])
         {
             let term = &after[..end];
-            out.push_str(&format!("**“{term}”**"));
+            out.push_str("**“");
+            out.push_str(term);
+            out.push_str("”**");
             defined.push(term.to_owned());
             rest = &after[end + 2..];
             continue;
@@ -594,10 +631,11 @@ pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
             rest = &after[end + 1..];
             continue;
         }
-        let ch = rest.chars().next().unwrap_or(' ');
-        out.push(ch);
-        rest = &rest[ch.len_utf8()..];
+        // A lone `"` or `<` (both one byte): keep it.
+        out.push_str(&rest[..1]);
+        rest = &rest[1..];
     }
+    out.push_str(rest);
     (out, defined, used)
 }
 
@@ -610,32 +648,40 @@ fn is_term(s: &str) -> bool {
 }
 
 /// Every `#id` link must point at a heading in the document.
+///
+/// A line scan rather than a Markdown parse (this runs once per agreement, also in batches of
+/// thousands): headings end in `{#id}` (the `anchor` filter), and a link to one is `](#id)`,
+/// which a config value can never produce because its `]` and `#` are escaped.
 pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
     let mut ids = HashSet::new();
-    let mut links: Vec<(String, String)> = Vec::new();
-    let mut current = String::from("(cover)");
-    for ev in Parser::new_ext(md, markdown_options()) {
-        match ev {
-            Event::Start(Tag::Heading {
-                id: Some(id),
-                level,
-                ..
-            }) => {
-                ids.insert(id.to_string());
-                if level <= HeadingLevel::H3 {
-                    current = id.to_string();
-                }
+    let mut links: Vec<(&str, &str)> = Vec::new();
+    let mut current = "(cover)";
+    for line in md.lines() {
+        if line.starts_with('#')
+            && let Some(open) = line.rfind("{#")
+            && line.ends_with('}')
+        {
+            let level = line.bytes().take_while(|&b| b == b'#').count();
+            let id = line[open + 2..line.len() - 1]
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            ids.insert(id);
+            if level <= 3 {
+                current = id;
             }
-            Event::Start(Tag::Link {
-                link_type: LinkType::Inline,
-                dest_url,
-                ..
-            }) => {
-                if let Some(target) = dest_url.strip_prefix('#') {
-                    links.push((target.to_owned(), current.clone()));
-                }
+        }
+        let mut rest = line;
+        while let Some(p) = rest.find("](#") {
+            let escaped = rest[..p].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1;
+            let after = &rest[p + 3..];
+            let end = after
+                .find(|c: char| c == ')' || c.is_whitespace())
+                .unwrap_or(after.len());
+            if !escaped {
+                links.push((&after[..end], current));
             }
-            _ => {}
+            rest = &after[end..];
         }
     }
     let diags: Vec<Diagnostic> = links
@@ -661,6 +707,7 @@ pub fn clause_ids(r: &Rendered) -> BTreeMap<usize, Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag};
 
     fn md_text(md: &str) -> String {
         let mut s = String::new();
@@ -743,6 +790,48 @@ mod tests {
         assert_eq!(join_words(&s(&["a"]), "and"), "a");
         assert_eq!(join_words(&s(&["a", "b"]), "and"), "a and b");
         assert_eq!(join_words(&s(&["a", "b", "c"]), "or"), "a, b or c");
+    }
+
+    /// The line scan finds exactly the heading ids and `#` links a Markdown parser finds.
+    #[test]
+    fn cross_reference_scan_agrees_with_the_parser() {
+        let md = "# Title\n\n## Section {#sec-a}\n\n### One {#one}\n\nSee [two](#two), \
+                  a value \\](\\#x) and [three](#three \"t\").\n\n- item [one](#one)\n\n\
+                  | a | [b](#one) |\n|---|---|\n\n## Annex {#annex-x .annex}\n\n\
+                  #### Deep {#deep}\n\nBack to [x](#annex-x).\n";
+        let (mut ids, mut links) = (Vec::new(), Vec::new());
+        for ev in Parser::new_ext(md, markdown_options()) {
+            match ev {
+                Event::Start(Tag::Heading {
+                    id: Some(id),
+                    level,
+                    ..
+                }) => {
+                    assert!(level >= HeadingLevel::H2);
+                    ids.push(id.to_string())
+                }
+                Event::Start(Tag::Link {
+                    link_type: LinkType::Inline,
+                    dest_url,
+                    ..
+                }) => {
+                    if let Some(t) = dest_url.strip_prefix('#') {
+                        links.push(t.to_owned())
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(ids, ["sec-a", "one", "annex-x", "deep"]);
+        assert_eq!(links, ["two", "three", "one", "one", "annex-x"]);
+        let e = check_cross_references(md).unwrap_err();
+        let mut dangling: Vec<&str> = e
+            .iter()
+            .map(|d| d.message.split('`').nth(3).unwrap_or(""))
+            .collect();
+        dangling.sort();
+        assert_eq!(dangling, ["three", "two"]);
+        assert!(e.iter().all(|d| d.message.starts_with("clause `one`")));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::diag::{Diagnostic, DiagnosticFormat, Severity};
 use crate::emit::Emitter;
 use crate::library::Library;
 use crate::model::Model;
-use crate::output::write_atomic;
+use crate::output::{Durability, sync_filesystem, write_atomic};
 
 use super::{ERROR, FINDINGS, OK, fail, report};
 
@@ -93,7 +93,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
         },
     );
     let emitter = match emitter {
-        Ok(e) => e,
+        Ok(e) => e.with_durability(Durability::Deferred),
         Err(e) => return fail(e),
     };
     let all_refs: HashSet<String> = planned.iter().map(|p| p.reference.clone()).collect();
@@ -189,6 +189,13 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
         "{}\n",
         serde_json::to_string_pretty(&new_manifest).unwrap_or_default()
     );
+    // The Markdown and JSON were renamed into place unflushed: flush them all at once before
+    // the manifest records them (a PDF is flushed by the runner as it is written).
+    if rows.iter().any(|r| matches!(r.outcome, Outcome::Built))
+        && let Err(e) = sync_filesystem(&args.output)
+    {
+        return fail(e);
+    }
     let path = args.output.join("manifest.json");
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str())
         && let Err(e) = write_atomic(&path, text.as_bytes())

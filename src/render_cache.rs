@@ -1,0 +1,470 @@
+//! Memoised clause rendering, shared by every agreement a run renders with one library.
+//!
+//! The agreements of a programme differ only in the partner's fields and the reference, so most
+//! clauses render to the same text for every partner. Re-rendering ~150 clause templates and
+//! their conditions per partner was most of a batch's time. A clause's output is a pure
+//! function of the context values it reads (templates have no I/O, and the one filter family
+//! that reads the context beyond its arguments, `name`/`names`, is tracked below), so it can be
+//! reused whenever those values are equal.
+//!
+//! Which values a template reads is found by scanning its tags ([`template_deps`]): every
+//! dotted chain of identifiers (`agreement.binding`, `derived.transfers`) is a path it may read;
+//! a chain that is indexed or passed whole (`party[id]`, `set x = datasets`) stops at the part
+//! written out, so the whole value behind it counts. The scan over-approximates: an identifier
+//! that is really a loop variable, a filter or a keyword adds a path that is simply absent.
+//! Templates whose reads cannot be bounded this way (includes, macros, components, `raw`
+//! blocks, `__tera_context`) are never cached.
+//!
+//! The cache key of a clause is the sha256 over the serialised values at its paths. The
+//! `name`/`names` filters look party names up by ids computed inside the template; they record
+//! each lookup while a clause renders, and a cached output is reused only when every recorded
+//! lookup gives the same name in the new context. Debug builds (the test suite) render every
+//! cache hit again and check the outputs agree.
+//!
+//! Memory stays bounded: each template keeps at most [`MAX_ENTRIES`] outputs (clauses that
+//! name the partner differ for every partner and simply stop being stored).
+
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+type Key = [u8; 32];
+
+/// Outputs kept per template.
+pub const MAX_ENTRIES: usize = 32;
+
+/// Tags whose first word is one of these are understood by the scan; any other tag (include,
+/// extends, block, macro, import, component, raw, …) makes a template uncacheable.
+const KNOWN_TAGS: &[&str] = &[
+    "if",
+    "elif",
+    "else",
+    "endif",
+    "for",
+    "endfor",
+    "set",
+    "set_global",
+    "break",
+    "continue",
+    "filter",
+    "endfilter",
+];
+
+/// Words of tera's expression syntax, never context paths.
+const KEYWORDS: &[&str] = &[
+    "and", "or", "not", "in", "is", "if", "else", "true", "false", "True", "False", "none", "None",
+];
+
+/// The context paths a template may read, as dotted strings, or `None` when they cannot be
+/// bounded by a scan.
+pub fn template_deps(src: &str) -> Option<BTreeSet<String>> {
+    let mut deps = BTreeSet::new();
+    let mut rest = src;
+    while let Some(open) = rest
+        .find('{')
+        .map(|i| (i, rest.as_bytes().get(i + 1).copied()))
+    {
+        let (i, next) = open;
+        match next {
+            Some(b'#') => {
+                let end = rest[i + 2..].find("#}")?;
+                rest = &rest[i + 2 + end + 2..];
+            }
+            Some(b'{') | Some(b'%') => {
+                let close = if next == Some(b'{') { "}}" } else { "%}" };
+                let body = &rest[i + 2..];
+                let len = code_len(body, close)?;
+                let code = &body[..len];
+                let mut code = code.trim_start_matches('-').trim_start();
+                if next == Some(b'%') {
+                    let word_len = code
+                        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                        .unwrap_or(code.len());
+                    if !KNOWN_TAGS.contains(&&code[..word_len]) {
+                        return None;
+                    }
+                    code = &code[word_len..];
+                }
+                scan_code(code, &mut deps)?;
+                rest = &body[len + 2..];
+            }
+            _ => rest = &rest[i + 1..],
+        }
+    }
+    Some(deps)
+}
+
+/// Length of the code before `close`, skipping string literals as tera's lexer does
+/// (`"…"`, `'…'` or `` `…` ``, with backslash escapes).
+fn code_len(s: &str, close: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            q @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                loop {
+                    match b.get(i)? {
+                        b'\\' => i += 2,
+                        c if *c == q => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            _ if s[i..].starts_with(close) => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Record every identifier chain in one tag's code.
+fn scan_code(code: &str, deps: &mut BTreeSet<String>) -> Option<()> {
+    let b = code.as_bytes();
+    let ident_start = |c: u8| c.is_ascii_alphabetic() || c == b'_';
+    let ident_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut i = 0;
+    // The last character that was not white space, to tell `x.attr` from a new chain.
+    let mut prev = b' ';
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'"' | b'\'' | b'`' => {
+                i += 1;
+                loop {
+                    match b.get(i)? {
+                        b'\\' => i += 2,
+                        x if *x == c => break,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+                prev = c;
+            }
+            // A component call `<name(…)>` or `</name>`: it renders another template.
+            b'<' if b.get(i + 1).is_some_and(|&n| ident_start(n) || n == b'/') => return None,
+            c if c.is_ascii_digit() => {
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'.')
+                {
+                    i += 1;
+                }
+                prev = b'0';
+            }
+            c if ident_start(c) => {
+                let start = i;
+                while i < b.len() && ident_char(b[i]) {
+                    i += 1;
+                }
+                // Extend over `.ident` segments written out.
+                while i + 1 < b.len() && b[i] == b'.' && ident_start(b[i + 1]) {
+                    i += 1;
+                    while i < b.len() && ident_char(b[i]) {
+                        i += 1;
+                    }
+                }
+                let chain = &code[start..i];
+                if chain.split('.').next() == Some("__tera_context") {
+                    return None;
+                }
+                // After a `.`, this chain is an attribute of something else (`f(x).y`,
+                // `a[i].b`), whose own reads are already recorded.
+                if prev != b'.' && !KEYWORDS.contains(&chain) {
+                    deps.insert(chain.to_owned());
+                }
+                prev = b'a';
+            }
+            c if c.is_ascii_whitespace() => i += 1,
+            c => {
+                prev = c;
+                i += 1;
+            }
+        }
+    }
+    Some(())
+}
+
+/// Interned paths of a library's templates.
+#[derive(Debug, Default)]
+pub struct DepIndex {
+    paths: Vec<Vec<String>>,
+    lookup: HashMap<String, usize>,
+}
+
+impl DepIndex {
+    fn intern(&mut self, deps: &BTreeSet<String>) -> Vec<usize> {
+        deps.iter()
+            .map(|d| {
+                if let Some(&i) = self.lookup.get(d) {
+                    return i;
+                }
+                let i = self.paths.len();
+                self.paths.push(d.split('.').map(str::to_owned).collect());
+                self.lookup.insert(d.clone(), i);
+                i
+            })
+            .collect()
+    }
+}
+
+/// Per-agreement digests of the context values at each path, computed on first use.
+pub struct Memo<'a> {
+    ctx: &'a Value,
+    digests: Vec<Option<Key>>,
+}
+
+impl<'a> Memo<'a> {
+    pub fn new(ctx: &'a Value) -> Memo<'a> {
+        Memo {
+            ctx,
+            digests: Vec::new(),
+        }
+    }
+
+    fn key(&mut self, index: &DepIndex, deps: &[usize]) -> Key {
+        if self.digests.len() < index.paths.len() {
+            self.digests.resize(index.paths.len(), None);
+        }
+        let mut h = Sha256::new();
+        for &d in deps {
+            let digest =
+                *self.digests[d].get_or_insert_with(|| digest_at(self.ctx, &index.paths[d]));
+            h.update(digest);
+        }
+        h.finalize().into()
+    }
+}
+
+/// sha256 of the value at `path`: absent (no such key), or its JSON. A path running into a
+/// value that is not a table stops there, so the whole value counts.
+fn digest_at(ctx: &Value, path: &[String]) -> Key {
+    let mut v = ctx;
+    let mut h = Sha256::new();
+    for seg in path {
+        match v {
+            Value::Object(m) => match m.get(seg) {
+                Some(x) => v = x,
+                None => {
+                    h.update(b"\x00absent");
+                    return h.finalize().into();
+                }
+            },
+            _ => break,
+        }
+    }
+    h.update(b"\x01");
+    // Serialised in one piece, then hashed: far cheaper than feeding the hasher the many
+    // small writes of the serialiser.
+    h.update(serde_json::to_vec(v).unwrap_or_default());
+    h.finalize().into()
+}
+
+thread_local! {
+    static PARTY_READS: RefCell<Option<Vec<(String, String)>>> = const { RefCell::new(None) };
+}
+
+/// Called by the `name`/`names` filters: note that party `id` was shown as `shown`.
+pub fn note_party_read(id: &str, shown: &str) {
+    PARTY_READS.with(|r| {
+        if let Some(v) = r.borrow_mut().as_mut() {
+            v.push((id.to_owned(), shown.to_owned()));
+        }
+    });
+}
+
+/// Run `f`, recording the party lookups it makes.
+fn recording<R>(f: impl FnOnce() -> R) -> (R, Vec<(String, String)>) {
+    struct Stop;
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            PARTY_READS.with(|r| *r.borrow_mut() = None);
+        }
+    }
+    PARTY_READS.with(|r| *r.borrow_mut() = Some(Vec::new()));
+    let stop = Stop;
+    let out = f();
+    let reads = PARTY_READS
+        .with(|r| r.borrow_mut().take())
+        .unwrap_or_default();
+    drop(stop);
+    (out, reads)
+}
+
+/// What the `name` filter shows for `id` in this context (see `render::party_display`), when
+/// it can be told from the JSON alone.
+fn party_name(ctx: &Value, id: &str) -> Option<String> {
+    match ctx
+        .get("party")
+        .and_then(|p| p.get(id))
+        .map(|p| p.get("name"))
+    {
+        None => Some(id.to_owned()),
+        Some(None) => Some(id.to_owned()),
+        Some(Some(Value::String(s))) => Some(s.clone()),
+        Some(Some(_)) => None,
+    }
+}
+
+struct Entry<T> {
+    reads: Vec<(String, String)>,
+    value: T,
+}
+
+struct Slot<T> {
+    entries: HashMap<Key, Vec<Entry<T>>>,
+    stored: usize,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot {
+            entries: HashMap::new(),
+            stored: 0,
+        }
+    }
+}
+
+/// Cached outputs of a list of templates (one slot per template).
+pub struct Cache<T> {
+    deps: Vec<Option<Vec<usize>>>,
+    slots: Vec<Mutex<Slot<T>>>,
+}
+
+impl<T: Clone> Cache<T> {
+    /// A cache for templates with these sources.
+    pub fn new<'s>(index: &mut DepIndex, sources: impl IntoIterator<Item = &'s str>) -> Cache<T> {
+        let deps: Vec<Option<Vec<usize>>> = sources
+            .into_iter()
+            .map(|s| template_deps(s).map(|d| index.intern(&d)))
+            .collect();
+        let slots = deps.iter().map(|_| Mutex::new(Slot::default())).collect();
+        Cache { deps, slots }
+    }
+
+    /// Whether template `i` can be cached at all.
+    pub fn cacheable(&self, i: usize) -> bool {
+        self.deps.get(i).is_some_and(Option::is_some)
+    }
+
+    /// The output of template `i` in the memo's context: from the cache, or from `render`
+    /// (whose result is stored when it succeeds).
+    pub fn get_or_render<E>(
+        &self,
+        i: usize,
+        index: &DepIndex,
+        memo: &mut Memo,
+        what: &str,
+        render: impl Fn() -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        T: PartialEq + std::fmt::Debug,
+    {
+        let Some(Some(deps)) = self.deps.get(i) else {
+            return render();
+        };
+        let key = memo.key(index, deps);
+        let hit = {
+            let slot = self.slots[i].lock().unwrap_or_else(|e| e.into_inner());
+            slot.entries.get(&key).and_then(|entries| {
+                entries
+                    .iter()
+                    .find(|e| {
+                        e.reads
+                            .iter()
+                            .all(|(id, shown)| party_name(memo.ctx, id).as_deref() == Some(shown))
+                    })
+                    .map(|e| e.value.clone())
+            })
+        };
+        if let Some(v) = hit {
+            if cfg!(debug_assertions)
+                && let Ok(fresh) = render()
+            {
+                assert_eq!(fresh, v, "render cache returned a stale output for {what}");
+            }
+            return Ok(v);
+        }
+        let (out, reads) = recording(&render);
+        if let Ok(v) = &out {
+            let mut slot = self.slots[i].lock().unwrap_or_else(|e| e.into_inner());
+            if slot.stored < MAX_ENTRIES {
+                slot.stored += 1;
+                slot.entries.entry(key).or_default().push(Entry {
+                    reads,
+                    value: v.clone(),
+                });
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn deps(src: &str) -> Option<Vec<String>> {
+        template_deps(src).map(|d| d.into_iter().collect())
+    }
+
+    #[test]
+    fn chains_are_found_in_tags_only() {
+        assert_eq!(
+            deps("The agreement {{ agreement.title }} binds {% if agreement.binding and derived.flows | length > 0 %}x{% endif %}.").unwrap(),
+            ["agreement.binding", "agreement.title", "derived.flows", "length"]
+        );
+    }
+
+    #[test]
+    fn indexing_and_whole_values_count_whole() {
+        assert_eq!(
+            deps("{{ party[p.id].name }}{% set x = datasets %}{{ f(a).b }}{{ y . z }}").unwrap(),
+            ["a", "datasets", "f", "p.id", "party", "x", "y"]
+        );
+    }
+
+    #[test]
+    fn strings_and_comments_are_skipped() {
+        assert_eq!(
+            deps("{# agreement.reference #}{{ \"%} }}\\\" agreement.x\" ~ purpose.y }}{% set s = '%}' %}{{ s }}").unwrap(),
+            ["purpose.y", "s"]
+        );
+    }
+
+    #[test]
+    fn unbounded_templates_are_not_cached() {
+        for src in [
+            "{% include \"x\" %}",
+            "{% raw %}{{ a }}{% endraw %}",
+            "{% macro m() %}{% endmacro %}",
+            "{{ __tera_context }}",
+            "{{ <card(title=a)> }}",
+            "{% <card()> %}x{% </card> %}",
+            "{{ unterminated",
+            "{{ \"open }}",
+        ] {
+            assert_eq!(deps(src), None, "{src}");
+        }
+    }
+
+    #[test]
+    fn keys_follow_the_values_read() {
+        let mut index = DepIndex::default();
+        let d = index.intern(&template_deps("{{ agreement.title }}{{ party[x] }}").unwrap());
+        let a =
+            serde_json::json!({"agreement": {"title": "T", "reference": "R1"}, "party": {"x": 1}});
+        let b =
+            serde_json::json!({"agreement": {"title": "T", "reference": "R2"}, "party": {"x": 1}});
+        let c =
+            serde_json::json!({"agreement": {"title": "T", "reference": "R2"}, "party": {"x": 2}});
+        let key = |v: &Value| Memo::new(v).key(&index, &d);
+        assert_eq!(key(&a), key(&b));
+        assert_ne!(key(&b), key(&c));
+        let absent = serde_json::json!({"agreement": {}, "party": {"x": 1}});
+        let null = serde_json::json!({"agreement": {"title": null}, "party": {"x": 1}});
+        assert_ne!(key(&absent), key(&null));
+    }
+}
