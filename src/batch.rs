@@ -72,8 +72,8 @@ pub struct Job {
     pub file: PathBuf,
     /// The agreement reference, which names the output files (empty when unknown).
     pub reference: String,
-    /// The merged config as canonical JSON text: part of the inputs hash.
-    pub canonical: String,
+    /// sha256 of the merged config as canonical JSON text: part of the inputs hash.
+    pub config_digest: String,
     pub model: Result<Model, Vec<Diagnostic>>,
 }
 
@@ -90,8 +90,9 @@ pub struct Planned {
     pub reference: String,
     /// The clause library folder the config names (`library = "…"`, resolved against its file).
     pub library: Option<PathBuf>,
-    /// The merged config as canonical JSON text.
-    pub canonical: String,
+    /// sha256 of the merged config as canonical JSON text (the merged config itself is only
+    /// made again when the agreement is built, so a large programme's plan stays small).
+    pub config_digest: String,
     /// sha256 of the programme or config file's text: the agreement's provenance cites it.
     pub source_hash: Arc<str>,
     state: State,
@@ -105,9 +106,8 @@ enum State {
         spans: Spans,
     },
     Partner {
-        base: Arc<Base>,
+        merger: Arc<Merger>,
         input: PartnerInput,
-        merged: Value,
     },
 }
 
@@ -132,14 +132,14 @@ impl Planned {
     /// templates (`library_hash`, e.g. from [`library_fingerprint`]), what else decides the
     /// outputs (`fingerprint`: formats, typst version) and datapact's version.
     pub fn inputs_hash(&self, library_hash: &str, fingerprint: &str) -> String {
-        let mut text = String::with_capacity(self.canonical.len() + 400);
+        let mut text = String::with_capacity(400);
         for part in [
             &*self.source_hash,
             library_hash,
             fingerprint,
             env!("CARGO_PKG_VERSION"),
             &self.reference,
-            &self.canonical,
+            &self.config_digest,
         ] {
             text.push_str(part);
             text.push('\n');
@@ -154,12 +154,10 @@ impl Planned {
             State::Config { source, raw, spans } => {
                 load_json(source, raw, spans).and_then(crate::model::build)
             }
-            State::Partner {
-                base,
-                input,
-                merged,
-            } => {
-                let spans = partner_spans(&base, &input, &merged);
+            State::Partner { merger, input } => {
+                let (merged, _) = merger.merged(&input, &self.reference);
+                let base = &merger.base;
+                let spans = partner_spans(base, &input, &merged);
                 load_json(base.source.clone(), merged, spans)
                     .and_then(crate::model::build)
                     .map_err(|ds| {
@@ -174,7 +172,7 @@ impl Planned {
             origin: self.origin,
             file: self.file,
             reference: self.reference,
-            canonical: self.canonical,
+            config_digest: self.config_digest,
             model,
         }
     }
@@ -315,14 +313,14 @@ fn plan_input(path: &Path) -> Vec<Planned> {
         .unwrap_or_default()
         .to_owned();
     let library = library_of(path, &raw);
-    let canonical = canonical(&raw);
+    let config_digest = digest(&raw);
     vec![Planned {
         name: stem(path),
         origin: path.display().to_string(),
         file: path.to_path_buf(),
         reference,
         library,
-        canonical,
+        config_digest,
         source_hash,
         state: State::Config { source, raw, spans },
     }]
@@ -351,15 +349,16 @@ fn failed_all(path: &Path, reference: &str, d: Vec<Diagnostic>) -> Planned {
         file: path.to_path_buf(),
         reference: reference.to_owned(),
         library: None,
-        canonical: String::new(),
+        config_digest: String::new(),
         source_hash: Arc::from(""),
         state: State::Failed(d),
     }
 }
 
-fn canonical(v: &Value) -> String {
-    // serde_json's map is ordered by key, so this text is stable.
-    serde_json::to_string(v).unwrap_or_default()
+/// sha256 of a config's canonical JSON text (serde_json's map is ordered by key, so the text is
+/// stable).
+fn digest(v: &Value) -> String {
+    sha256_hex(&serde_json::to_vec(v).unwrap_or_default())
 }
 
 /// A partner before merging: its JSON, where its spans come from, and a name for messages.
@@ -499,15 +498,18 @@ fn programme_jobs(
         spans: base_spans,
         party_ptr,
     });
-    let ctx = MergeCtx {
-        path,
-        programme: &programme,
-        base: &base,
-        raw: &raw,
-        stand_in: &stand_in,
-        source_hash: &source_hash,
-    };
-    partners.into_par_iter().map(|p| ctx.merge(p)).collect()
+    let merger = Arc::new(Merger {
+        path: path.to_path_buf(),
+        programme,
+        base,
+        raw,
+        stand_in,
+        source_hash,
+    });
+    partners
+        .into_par_iter()
+        .map(|p| Merger::plan(&merger, p))
+        .collect()
 }
 
 fn read_partner_file(f: &Path) -> PartnerInput {
@@ -555,35 +557,36 @@ fn read_partner_file(f: &Path) -> PartnerInput {
     }
 }
 
-struct MergeCtx<'a> {
-    path: &'a Path,
-    programme: &'a Programme,
-    base: &'a Arc<Base>,
+/// What merging a programme's partners needs, shared by all of them.
+struct Merger {
+    path: PathBuf,
+    programme: Programme,
+    base: Arc<Base>,
     /// The programme without [programme] and [[partners]], the stand-in party set to null.
-    raw: &'a Value,
-    stand_in: &'a Value,
-    source_hash: &'a Arc<str>,
+    raw: Value,
+    stand_in: Value,
+    source_hash: Arc<str>,
 }
 
-impl MergeCtx<'_> {
-    fn merge(&self, p: PartnerInput) -> Planned {
-        let programme = self.programme;
-        let planned =
-            |name: String, reference: String, canonical: String, state: State, origin: String| {
-                Planned {
-                    name,
-                    origin,
-                    file: self.path.to_path_buf(),
-                    reference,
-                    library: match &state {
-                        State::Partner { merged, .. } => library_of(self.path, merged),
-                        _ => None,
-                    },
-                    canonical,
-                    source_hash: self.source_hash.clone(),
-                    state,
-                }
-            };
+impl Merger {
+    /// Check a partner and merge it into the programme; keep only what the plan needs (the
+    /// merged config is made again by [`Merger::merged`] when the agreement is built).
+    fn plan(this: &Arc<Merger>, p: PartnerInput) -> Planned {
+        let programme = &this.programme;
+        let planned = |name: String,
+                       reference: String,
+                       config: Option<&Value>,
+                       state: State,
+                       origin: String| Planned {
+            name,
+            origin,
+            file: this.path.clone(),
+            reference,
+            library: config.and_then(|m| library_of(&this.path, m)),
+            config_digest: config.map(digest).unwrap_or_default(),
+            source_hash: this.source_hash.clone(),
+            state,
+        };
         let partner = match &p.value {
             Ok(Value::Object(m)) => m,
             Ok(_) => {
@@ -594,7 +597,7 @@ impl MergeCtx<'_> {
                 return planned(
                     p.origin.clone(),
                     String::new(),
-                    String::new(),
+                    None,
                     State::Failed(vec![d]),
                     p.origin,
                 );
@@ -604,7 +607,7 @@ impl MergeCtx<'_> {
                 return planned(
                     name,
                     String::new(),
-                    String::new(),
+                    None,
                     State::Failed(d.clone()),
                     p.origin,
                 );
@@ -640,7 +643,33 @@ impl MergeCtx<'_> {
             id.clone()
         };
 
+        let (merged, more) = this.merged(&p, &reference);
+        diags.extend(more);
+        if !diags.is_empty() {
+            return planned(name, reference, None, State::Failed(diags), p.origin);
+        }
+        let origin = p.origin.clone();
+        planned(
+            name,
+            reference,
+            Some(&merged),
+            State::Partner {
+                merger: this.clone(),
+                input: p,
+            },
+            origin,
+        )
+    }
+
+    /// The programme with this partner's party fields and overrides, and the agreement
+    /// reference set; and what is wrong with the partner's keys and overrides.
+    fn merged(&self, p: &PartnerInput, reference: &str) -> (Value, Vec<Diagnostic>) {
+        let programme = &self.programme;
+        let mut diags = Vec::new();
         let mut merged = self.raw.clone();
+        let Ok(Value::Object(partner)) = &p.value else {
+            return (merged, diags);
+        };
         let mut party = self.stand_in.clone();
         for (k, v) in partner {
             match k.as_str() {
@@ -710,33 +739,12 @@ impl MergeCtx<'_> {
                 ),
             ),
         }
-        if !diags.is_empty() {
-            return planned(
-                name,
-                reference,
-                String::new(),
-                State::Failed(diags),
-                p.origin,
-            );
-        }
         set_path(
             &mut merged,
             "agreement.reference",
-            Value::String(reference.clone()),
+            Value::String(reference.to_owned()),
         );
-        let canonical = canonical(&merged);
-        let origin = p.origin.clone();
-        planned(
-            name,
-            reference,
-            canonical,
-            State::Partner {
-                base: self.base.clone(),
-                input: p,
-                merged,
-            },
-            origin,
-        )
+        (merged, diags)
     }
 }
 
