@@ -122,6 +122,8 @@ pub struct Library {
 
 /// See [`crate::render_cache`].
 pub(crate) struct LibraryCache {
+    /// Position of each clause in `clauses`, by id.
+    pub(crate) by_id: std::collections::HashMap<String, usize>,
     pub(crate) index: DepIndex,
     pub(crate) bodies: Cache<std::sync::Arc<RenderedBody>>,
     pub(crate) conditions: Cache<bool>,
@@ -408,6 +410,11 @@ impl Library {
         let conditions = Cache::new(&mut index, conditions.iter().map(String::as_str));
         Ok(Library {
             cache: LibraryCache {
+                by_id: clauses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.meta.id.clone(), i))
+                    .collect(),
                 index,
                 bodies,
                 conditions,
@@ -424,7 +431,7 @@ impl Library {
     }
 
     pub fn clause(&self, id: &str) -> Option<&Clause> {
-        self.clauses.iter().find(|c| c.meta.id == id)
+        self.cache.by_id.get(id).and_then(|&i| self.clauses.get(i))
     }
 
     pub fn section(&self, id: &str) -> Option<&Section> {
@@ -435,6 +442,7 @@ impl Library {
     pub fn select(
         &self,
         ctx: &tera::Context,
+        json: &serde_json::Value,
         memo: &mut Memo,
         include: &[String],
         exclude: &[String],
@@ -467,6 +475,7 @@ impl Library {
                 i,
                 &self.cache.index,
                 memo,
+                json,
                 &c.condition_name(),
                 || {
                     self.tera

@@ -453,7 +453,7 @@ impl Checker<'_> {
     /// control characters. A signed name must read exactly as it is stored.
     fn check_text(&mut self) {
         let mut found = Vec::new();
-        walk_strings(&self.loaded.raw, String::new(), &mut |pointer, key, s| {
+        walk_strings(&self.loaded.raw, &mut |pointer, key, s| {
             let multi_line = !SINGLE_LINE_KEYS.contains(&key);
             for (i, c) in s.chars().enumerate() {
                 if let Some(what) = forbidden_char(c, multi_line) {
@@ -925,31 +925,45 @@ pub fn forbidden_char(c: char, multi_line: bool) -> Option<&'static str> {
     }
 }
 
-fn walk_strings(v: &serde_json::Value, pointer: String, f: &mut dyn FnMut(&str, &str, &str)) {
-    match v {
-        serde_json::Value::String(s) => {
-            let key = pointer
-                .rsplit('/')
-                .find(|seg| !seg.chars().all(|c| c.is_ascii_digit()))
-                .unwrap_or("");
-            f(&pointer, key, s)
-        }
-        serde_json::Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                walk_strings(x, format!("{pointer}/{i}"), f);
+/// Call `f(pointer, key, text)` for every string in a JSON tree: its JSON pointer, the last
+/// non-index segment of that pointer, and the string. One pointer buffer is reused throughout.
+pub(crate) fn walk_strings(v: &serde_json::Value, f: &mut dyn FnMut(&str, &str, &str)) {
+    fn walk(v: &serde_json::Value, pointer: &mut String, f: &mut dyn FnMut(&str, &str, &str)) {
+        let len = pointer.len();
+        match v {
+            serde_json::Value::String(s) => {
+                let key = pointer
+                    .rsplit('/')
+                    .find(|seg| !seg.chars().all(|c| c.is_ascii_digit()))
+                    .unwrap_or("");
+                f(pointer, key, s)
             }
-        }
-        serde_json::Value::Object(m) => {
-            for (k, x) in m {
-                walk_strings(
-                    x,
-                    format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    f,
-                );
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    use std::fmt::Write;
+                    let _ = write!(pointer, "/{i}");
+                    walk(x, pointer, f);
+                    pointer.truncate(len);
+                }
             }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    pointer.push('/');
+                    for c in k.chars() {
+                        match c {
+                            '~' => pointer.push_str("~0"),
+                            '/' => pointer.push_str("~1"),
+                            c => pointer.push(c),
+                        }
+                    }
+                    walk(x, pointer, f);
+                    pointer.truncate(len);
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
+    walk(v, &mut String::new(), f)
 }
 
 fn is_valid_id(id: &str) -> bool {

@@ -371,10 +371,12 @@ pub fn render(
     let mut ctx = tera::Context::from_serialize(&ctx_value)
         .map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
     let cfg = model.config();
+    let mut memo = Memo::new();
     let selection = lib
         .select(
             &ctx,
-            &mut Memo::new(&ctx_value),
+            &ctx_value,
+            &mut memo,
             &cfg.clauses.include,
             &cfg.clauses.exclude,
         )
@@ -384,16 +386,22 @@ pub fn render(
                 .collect::<Vec<_>>()
         })?;
     // Which clauses serve each safeguard, for the safeguards checklist.
-    let included_ids: Vec<&str> = selection.included().collect();
+    let included: HashSet<&str> = selection.included().collect();
+    let annexes: HashSet<&str> = lib
+        .sections
+        .iter()
+        .filter(|s| s.annex)
+        .map(|s| s.id.as_str())
+        .collect();
     let by_safeguard: Vec<Value> = (1..=7u8)
         .map(|n| {
             let clauses: Vec<Value> = lib
                 .clauses
                 .iter()
                 .filter(|c| {
-                    included_ids.contains(&c.meta.id.as_str())
-                        && c.meta.safeguards.contains(&n)
-                        && !lib.section(&c.meta.section).is_some_and(|s| s.annex)
+                    c.meta.safeguards.contains(&n)
+                        && included.contains(c.meta.id.as_str())
+                        && !annexes.contains(c.meta.section.as_str())
                 })
                 .map(|c| json!({"id": c.meta.id, "title": c.meta.title}))
                 .collect();
@@ -404,9 +412,8 @@ pub fn render(
     if let Value::Object(m) = &mut ctx_value {
         m.insert("safeguard_clauses".into(), Value::Array(by_safeguard));
     }
-    let mut memo = Memo::new(&ctx_value);
+    memo.forget(&lib.cache.index, "safeguard_clauses");
 
-    let included: HashSet<&str> = selection.included().collect();
     let mut diags = Vec::new();
     let mut terms = Terms::default();
     let mut sections: Vec<RenderedSection> = Vec::new();
@@ -415,19 +422,23 @@ pub fn render(
             continue;
         }
         let name = c.template_name();
-        let rendered =
-            lib.cache
-                .bodies
-                .get_or_render(i, &lib.cache.index, &mut memo, &name, || {
-                    lib.tera.render(&name, &ctx).map(|b| {
-                        let (markdown, defined, used) = mark_terms(&normalise_body(&b));
-                        Arc::new(RenderedBody {
-                            markdown,
-                            defined,
-                            used,
-                        })
+        let rendered = lib.cache.bodies.get_or_render(
+            i,
+            &lib.cache.index,
+            &mut memo,
+            &ctx_value,
+            &name,
+            || {
+                lib.tera.render(&name, &ctx).map(|b| {
+                    let (markdown, defined, used) = mark_terms(&normalise_body(&b));
+                    Arc::new(RenderedBody {
+                        markdown,
+                        defined,
+                        used,
                     })
-                });
+                })
+            },
+        );
         let body = match rendered {
             Ok(b) => {
                 for t in &b.defined {

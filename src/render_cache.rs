@@ -211,27 +211,33 @@ impl DepIndex {
 }
 
 /// Per-agreement digests of the context values at each path, computed on first use.
-pub struct Memo<'a> {
-    ctx: &'a Value,
+#[derive(Default)]
+pub struct Memo {
     digests: Vec<Option<Key>>,
 }
 
-impl<'a> Memo<'a> {
-    pub fn new(ctx: &'a Value) -> Memo<'a> {
-        Memo {
-            ctx,
-            digests: Vec::new(),
+impl Memo {
+    pub fn new() -> Memo {
+        Memo::default()
+    }
+
+    /// Forget the digests of paths under the top-level name `root`, after it changed in the
+    /// context.
+    pub fn forget(&mut self, index: &DepIndex, root: &str) {
+        for (d, path) in self.digests.iter_mut().zip(&index.paths) {
+            if path.first().is_some_and(|p| p == root) {
+                *d = None;
+            }
         }
     }
 
-    fn key(&mut self, index: &DepIndex, deps: &[usize]) -> Key {
+    fn key(&mut self, ctx: &Value, index: &DepIndex, deps: &[usize]) -> Key {
         if self.digests.len() < index.paths.len() {
             self.digests.resize(index.paths.len(), None);
         }
         let mut h = Sha256::new();
         for &d in deps {
-            let digest =
-                *self.digests[d].get_or_insert_with(|| digest_at(self.ctx, &index.paths[d]));
+            let digest = *self.digests[d].get_or_insert_with(|| digest_at(ctx, &index.paths[d]));
             h.update(digest);
         }
         h.finalize().into()
@@ -349,13 +355,15 @@ impl<T: Clone> Cache<T> {
         self.deps.get(i).is_some_and(Option::is_some)
     }
 
-    /// The output of template `i` in the memo's context: from the cache, or from `render`
+    /// The output of template `i` in the context `ctx` (the JSON the tera context was made from): from the cache, or from `render`
     /// (whose result is stored when it succeeds).
+    #[allow(clippy::too_many_arguments)]
     pub fn get_or_render<E>(
         &self,
         i: usize,
         index: &DepIndex,
         memo: &mut Memo,
+        ctx: &Value,
         what: &str,
         render: impl Fn() -> Result<T, E>,
     ) -> Result<T, E>
@@ -365,7 +373,7 @@ impl<T: Clone> Cache<T> {
         let Some(Some(deps)) = self.deps.get(i) else {
             return render();
         };
-        let key = memo.key(index, deps);
+        let key = memo.key(ctx, index, deps);
         let hit = {
             let slot = self.slots[i].lock().unwrap_or_else(|e| e.into_inner());
             slot.entries.get(&key).and_then(|entries| {
@@ -374,7 +382,7 @@ impl<T: Clone> Cache<T> {
                     .find(|e| {
                         e.reads
                             .iter()
-                            .all(|(id, shown)| party_name(memo.ctx, id).as_deref() == Some(shown))
+                            .all(|(id, shown)| party_name(ctx, id).as_deref() == Some(shown))
                     })
                     .map(|e| e.value.clone())
             })
@@ -460,7 +468,7 @@ mod tests {
             serde_json::json!({"agreement": {"title": "T", "reference": "R2"}, "party": {"x": 1}});
         let c =
             serde_json::json!({"agreement": {"title": "T", "reference": "R2"}, "party": {"x": 2}});
-        let key = |v: &Value| Memo::new(v).key(&index, &d);
+        let key = |v: &Value| Memo::new().key(v, &index, &d);
         assert_eq!(key(&a), key(&b));
         assert_ne!(key(&b), key(&c));
         let absent = serde_json::json!({"agreement": {}, "party": {"x": 1}});

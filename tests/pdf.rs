@@ -519,7 +519,9 @@ proptest! {
         for (n, p) in names.iter().zip(&plain) {
             let count = |ts: &[String], s: &str| ts.iter().filter(|t| t.as_str() == s).count();
             prop_assert!(count(&texts, n) > 0, "{n:?} is not the literal text of any bold span, heading or cell");
-            prop_assert_eq!(count(&texts, n), count(&plain_texts, p), "{:?} appears literally less often than a plain name", n);
+            // At least as often: a name may also equal other text of the document (a piece
+            // such as "Date" or "Name" is also a table cell), never less.
+            prop_assert!(count(&texts, n) >= count(&plain_texts, p), "{n:?} appears literally less often than a plain name: {names:?}");
         }
 
         // PDF: on the title page, and in the body (the annexes) as well as on the cover.

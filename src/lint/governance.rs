@@ -392,37 +392,16 @@ pub(crate) fn placeholder(s: &str) -> Option<&'static str> {
 fn doc_002(m: &Model, f: &mut Findings) {
     let final_ = cfg(m).agreement.status == Status::Final;
     let mut found = Vec::new();
-    walk(&m.loaded.raw, String::new(), &mut found);
+    crate::model::walk_strings(&m.loaded.raw, &mut |ptr, _, s| {
+        if let Some(p) = placeholder(s) {
+            found.push((ptr.to_owned(), p));
+        }
+    });
     for (ptr, p) in found {
         let fd = f.at(ptr, format!("placeholder \"{p}\" left in the text"));
         if !final_ {
             fd.warning();
         }
-    }
-}
-
-fn walk(v: &serde_json::Value, ptr: String, out: &mut Vec<(String, &'static str)>) {
-    match v {
-        serde_json::Value::String(s) => {
-            if let Some(p) = placeholder(s) {
-                out.push((ptr, p));
-            }
-        }
-        serde_json::Value::Array(a) => {
-            for (i, x) in a.iter().enumerate() {
-                walk(x, format!("{ptr}/{i}"), out);
-            }
-        }
-        serde_json::Value::Object(o) => {
-            for (k, x) in o {
-                walk(
-                    x,
-                    format!("{ptr}/{}", k.replace('~', "~0").replace('/', "~1")),
-                    out,
-                );
-            }
-        }
-        _ => {}
     }
 }
 
