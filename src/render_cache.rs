@@ -104,22 +104,26 @@ fn code_len(s: &str, close: &str) -> Option<usize> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            q @ (b'"' | b'\'' | b'`') => {
-                i += 1;
-                loop {
-                    match b.get(i)? {
-                        b'\\' => i += 2,
-                        c if *c == q => break,
-                        _ => i += 1,
-                    }
-                }
-                i += 1;
-            }
+            b'"' | b'\'' | b'`' => i = string_end(b, i)?,
             _ if s[i..].starts_with(close) => return Some(i),
             _ => i += 1,
         }
     }
     None
+}
+
+/// Where the string literal opening at `b[start]` ends (just past its closing quote), with
+/// backslash escapes as tera reads them; `None` when it is not closed.
+fn string_end(b: &[u8], start: usize) -> Option<usize> {
+    let q = b[start];
+    let mut i = start + 1;
+    loop {
+        match b.get(i)? {
+            b'\\' => i += 2,
+            c if *c == q => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
 }
 
 /// Record every identifier chain in one tag's code.
@@ -134,15 +138,7 @@ fn scan_code(code: &str, deps: &mut BTreeSet<String>) -> Option<()> {
         let c = b[i];
         match c {
             b'"' | b'\'' | b'`' => {
-                i += 1;
-                loop {
-                    match b.get(i)? {
-                        b'\\' => i += 2,
-                        x if *x == c => break,
-                        _ => i += 1,
-                    }
-                }
-                i += 1;
+                i = string_end(b, i)?;
                 prev = c;
             }
             // A component call `<name(…)>` or `</name>`: it renders another template.
