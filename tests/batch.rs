@@ -1071,3 +1071,85 @@ fn pdf_batch_starts_no_typst_on_a_rerun_and_one_for_a_changed_partner() {
     assert_eq!(log_lines(), 3);
     assert_no_temp_files(&out);
 }
+
+/// Clauses are rendered once and reused for partners whose inputs to them are equal: two
+/// partners that differ only in their names and ids get the same agreement but for those, and
+/// partners in different countries do not. (Debug builds also render every reused clause again
+/// and compare.)
+#[test]
+fn reused_clauses_never_carry_one_partners_text_into_anothers_agreement() {
+    let dir = scratch("render-cache");
+    let prog = csv_programme(
+        &dir,
+        &[
+            ("ke-one", "Kilifi Mobile Alpha Limited", "KE"),
+            ("de-one", "Kilifi Mobil Gamma GmbH", "DE"),
+            ("ke-two", "Kilifi Mobile Bravo Limited", "KE"),
+            ("de-two", "Kilifi Mobil Delta GmbH", "DE"),
+        ],
+    );
+    let out = dir.join("out");
+    let r = batch(&out, &[prog.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let md = |id: &str| {
+        let name = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .find(|n| n.ends_with(&format!("{}.md", id.to_uppercase())))
+            .unwrap_or_else(|| panic!("no agreement for {id}"));
+        std::fs::read_to_string(out.join(name)).unwrap()
+    };
+    let swap = |text: &str, from: (&str, &str), to: (&str, &str)| {
+        text.replace(from.1, to.1)
+            .replace(&from.0.to_uppercase(), &to.0.to_uppercase())
+            .replace(from.0, to.0)
+    };
+    for (a, b) in [
+        (
+            ("ke-one", "Kilifi Mobile Alpha Limited"),
+            ("ke-two", "Kilifi Mobile Bravo Limited"),
+        ),
+        (
+            ("de-one", "Kilifi Mobil Gamma GmbH"),
+            ("de-two", "Kilifi Mobil Delta GmbH"),
+        ),
+    ] {
+        let (ma, mb) = (md(a.0), md(b.0));
+        assert!(
+            ma.contains(a.1) && !ma.contains(b.1),
+            "{} names only its own partner",
+            a.0
+        );
+        assert!(
+            mb.contains(b.1) && !mb.contains(a.1),
+            "{} names only its own partner",
+            b.0
+        );
+        let expected = swap(&ma, a, b);
+        if expected != mb {
+            let line = expected
+                .lines()
+                .zip(mb.lines())
+                .find(|(x, y)| x != y)
+                .map(|(x, y)| format!("expected: {x}\n     got: {y}"))
+                .unwrap_or_else(|| "lengths differ".into());
+            panic!(
+                "{}'s agreement is not {}'s with the names swapped:\n{line}",
+                b.0, a.0
+            );
+        }
+    }
+    // A partner outside the EEA gets the transfer clauses that one inside does not.
+    let ke = swap(
+        &md("ke-one"),
+        ("ke-one", "Kilifi Mobile Alpha Limited"),
+        ("x", "X"),
+    );
+    let de = swap(
+        &md("de-one"),
+        ("de-one", "Kilifi Mobil Gamma GmbH"),
+        ("x", "X"),
+    );
+    assert_ne!(ke, de);
+    assert!(ke.contains("Kenya") && !de.contains("Kenya"));
+}
