@@ -471,17 +471,14 @@ impl Library {
         }
         let mut entries = Vec::new();
         for (i, c) in self.clauses.iter().enumerate() {
+            let name = c.condition_name();
             let rendered = self.cache.conditions.get_or_render(
                 i,
                 &self.cache.index,
                 memo,
                 json,
-                &c.condition_name(),
-                || {
-                    self.tera
-                        .render(&c.condition_name(), ctx)
-                        .map(|s| s == "true")
-                },
+                &name,
+                || self.tera.render(&name, ctx).map(|s| s == "true"),
             );
             let cond = match rendered {
                 Ok(b) => b,
