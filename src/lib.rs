@@ -22,4 +22,5 @@ pub mod register;
 pub mod render;
 pub mod render_cache;
 pub mod review;
+pub mod splice;
 pub mod twin;

@@ -116,6 +116,9 @@ pub struct Library {
     /// sha256 over every clause hash and the templates hash.
     pub hash: String,
     pub tera: tera::Tera,
+    /// Whether the document templates can be assembled by splicing (see [`crate::splice`]),
+    /// or why not.
+    pub splice_check: Result<(), String>,
     /// Rendered clause bodies and conditions, reused across the agreements of a run.
     pub(crate) cache: LibraryCache,
 }
@@ -143,6 +146,13 @@ impl std::fmt::Debug for Library {
             .field("origin", &self.origin)
             .field("clauses", &self.clauses.len())
             .finish()
+    }
+}
+
+impl Library {
+    /// Whether the document templates are assembled by splicing (see [`crate::splice`]).
+    pub fn splices(&self) -> bool {
+        self.splice_check.is_ok()
     }
 }
 
@@ -349,6 +359,7 @@ impl Library {
                 )
             })
             .collect();
+        let splice_check = crate::splice::check_templates(&named);
         let conditions: Vec<String> = clauses
             .iter()
             .map(|c| {
@@ -409,6 +420,7 @@ impl Library {
         let bodies = Cache::new(&mut index, clauses.iter().map(|c| c.body.as_str()));
         let conditions = Cache::new(&mut index, conditions.iter().map(String::as_str));
         Ok(Library {
+            splice_check,
             cache: LibraryCache {
                 by_id: clauses
                     .iter()

@@ -898,6 +898,10 @@ const SINGLE_LINE_KEYS: &[&str] = &[
 
 /// Why a character may not appear in config text, if it may not.
 pub fn forbidden_char(c: char, multi_line: bool) -> Option<&'static str> {
+    // Printable ASCII, most of any config, first.
+    if (' '..='~').contains(&c) {
+        return None;
+    }
     match c {
         '\n' if multi_line => None,
         // Unicode line and paragraph separators: a forced break in a one-line name or title.
@@ -913,6 +917,10 @@ pub fn forbidden_char(c: char, multi_line: bool) -> Option<&'static str> {
         '\u{00AD}' => Some("a soft hyphen"),
         '\u{FFF9}'..='\u{FFFB}' | '\u{E0000}'..='\u{E007F}' => {
             Some("an invisible format character")
+        }
+        // Noncharacters are never meant for interchange (and datapact uses some internally).
+        c if ('\u{FDD0}'..='\u{FDEF}').contains(&c) || (c as u32) & 0xFFFE == 0xFFFE => {
+            Some("a Unicode noncharacter")
         }
         c if c.is_control() => Some(if c == '\0' {
             "a NUL character"
@@ -1730,6 +1738,10 @@ mod tests {
         assert!(forbidden_char('\u{200D}', false).is_none());
         assert!(forbidden_char('\u{200C}', false).is_none());
         assert!(forbidden_char('ش', false).is_none());
+        assert!(forbidden_char('\u{FDD0}', false).is_some());
+        assert!(forbidden_char('\u{FFFF}', true).is_some());
+        assert!(forbidden_char('\u{10FFFE}', true).is_some());
+        assert!(forbidden_char('\u{FFFD}', true).is_none());
     }
 
     #[test]

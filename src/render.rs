@@ -488,40 +488,13 @@ pub fn render(
             }
         }
     }
+    memo.finish(&lib.cache.index, ctx_value);
     diags.extend(terms.check());
     if !diags.is_empty() {
         return Err(diags);
     }
 
-    let mut doc_ctx = ctx.clone();
-    doc_ctx.insert("sections", &sections);
-    let body_sections: Vec<&RenderedSection> = sections.iter().filter(|s| !s.annex).collect();
-    let annex_sections: Vec<&RenderedSection> = sections.iter().filter(|s| s.annex).collect();
-    doc_ctx.insert("body_sections", &body_sections);
-    doc_ctx.insert("annex_sections", &annex_sections);
-    let render_t = |name: &str, doc_ctx: &tera::Context| -> Result<String, Diagnostic> {
-        lib.tera
-            .render(name, doc_ctx)
-            .map(|s| normalise_document(&s))
-            .map_err(|e| {
-                Diagnostic::error(
-                    "library::render-failed",
-                    format!(
-                        "template `{name}` could not be rendered: {}",
-                        tera_error_text(&e)
-                    ),
-                )
-            })
-    };
-    // The body and the annexes are rendered once: the PDF typesets them between its own cover
-    // and signature pages, and agreement.md puts them in place as `body_md` and `annexes_md`
-    // (a library whose agreement.md still includes body.md and annexes.md gets the same text).
-    let pdf_body = render_t("body.md", &doc_ctx).map_err(|d| vec![d])?;
-    let pdf_annexes = render_t("annexes.md", &doc_ctx).map_err(|d| vec![d])?;
-    doc_ctx.insert("body_md", &tera::Value::safe_string(&pdf_body));
-    doc_ctx.insert("annexes_md", &tera::Value::safe_string(&pdf_annexes));
-    let markdown = render_t("agreement.md", &doc_ctx).map_err(|d| vec![d])?;
-
+    let [markdown, pdf_body, pdf_annexes] = documents(lib, &ctx, &sections)?;
     check_cross_references(&markdown)?;
     Ok(Rendered {
         markdown,
@@ -530,6 +503,124 @@ pub fn render(
         sections,
         selection,
     })
+}
+
+/// The whole agreement, the body and the annexes (`agreement.md`, `body.md`, `annexes.md`).
+///
+/// The body and the annexes are rendered once: the PDF typesets them between its own cover and
+/// signature pages, and agreement.md puts them in place as `body_md` and `annexes_md` (a
+/// library whose agreement.md still includes body.md and annexes.md gets the same text).
+fn documents(
+    lib: &Library,
+    ctx: &tera::Context,
+    sections: &[RenderedSection],
+) -> Result<[String; 3], Vec<Diagnostic>> {
+    if lib.splices()
+        && let Some(docs) = spliced_documents(lib, ctx, sections)?
+    {
+        if cfg!(debug_assertions) {
+            assert_eq!(
+                docs,
+                plain_documents(lib, ctx, sections)?,
+                "splicing changed the document"
+            );
+        }
+        return Ok(docs);
+    }
+    plain_documents(lib, ctx, sections)
+}
+
+fn document_context(ctx: &tera::Context, sections: &[RenderedSection]) -> tera::Context {
+    let mut doc_ctx = ctx.clone();
+    doc_ctx.insert("sections", &sections);
+    let body_sections: Vec<&RenderedSection> = sections.iter().filter(|s| !s.annex).collect();
+    let annex_sections: Vec<&RenderedSection> = sections.iter().filter(|s| s.annex).collect();
+    doc_ctx.insert("body_sections", &body_sections);
+    doc_ctx.insert("annex_sections", &annex_sections);
+    doc_ctx
+}
+
+fn render_document(
+    lib: &Library,
+    name: &str,
+    ctx: &tera::Context,
+) -> Result<String, Vec<Diagnostic>> {
+    lib.tera.render(name, ctx).map_err(|e| {
+        vec![Diagnostic::error(
+            "library::render-failed",
+            format!(
+                "template `{name}` could not be rendered: {}",
+                tera_error_text(&e)
+            ),
+        )]
+    })
+}
+
+/// [`documents`] with every clause body handed to tera.
+fn plain_documents(
+    lib: &Library,
+    ctx: &tera::Context,
+    sections: &[RenderedSection],
+) -> Result<[String; 3], Vec<Diagnostic>> {
+    let mut doc_ctx = document_context(ctx, sections);
+    let body = normalise_document(&render_document(lib, "body.md", &doc_ctx)?);
+    let annexes = normalise_document(&render_document(lib, "annexes.md", &doc_ctx)?);
+    doc_ctx.insert("body_md", &tera::Value::safe_string(&body));
+    doc_ctx.insert("annexes_md", &tera::Value::safe_string(&annexes));
+    let markdown = normalise_document(&render_document(lib, "agreement.md", &doc_ctx)?);
+    Ok([markdown, body, annexes])
+}
+
+/// [`documents`] rendered with a sentinel for each clause body, `body_md` and `annexes_md`,
+/// which are then replaced by the text they stand for (see [`crate::splice`]); `None` when a
+/// sentinel came out damaged.
+fn spliced_documents(
+    lib: &Library,
+    ctx: &tera::Context,
+    sections: &[RenderedSection],
+) -> Result<Option<[String; 3]>, Vec<Diagnostic>> {
+    use crate::splice::{sentinel, splice};
+    let mut pieces: Vec<&str> = Vec::new();
+    let skeleton: Vec<RenderedSection> = sections
+        .iter()
+        .map(|s| RenderedSection {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            annex: s.annex,
+            clauses: s
+                .clauses
+                .iter()
+                .map(|c| {
+                    pieces.push(&c.body);
+                    RenderedClause {
+                        id: c.id.clone(),
+                        title: c.title.clone(),
+                        version: c.version.clone(),
+                        body: sentinel(pieces.len() - 1),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let mut doc_ctx = document_context(ctx, &skeleton);
+    let Some(body) = splice(&render_document(lib, "body.md", &doc_ctx)?, &pieces) else {
+        return Ok(None);
+    };
+    let Some(annexes) = splice(&render_document(lib, "annexes.md", &doc_ctx)?, &pieces) else {
+        return Ok(None);
+    };
+    let (body, annexes) = (normalise_document(&body), normalise_document(&annexes));
+    let n = pieces.len();
+    doc_ctx.insert("body_md", &tera::Value::safe_string(&sentinel(n)));
+    doc_ctx.insert("annexes_md", &tera::Value::safe_string(&sentinel(n + 1)));
+    let out = render_document(lib, "agreement.md", &doc_ctx)?;
+    pieces.push(&body);
+    pieces.push(&annexes);
+    let Some(markdown) = splice(&out, &pieces) else {
+        return Ok(None);
+    };
+    let markdown = normalise_document(&markdown);
+    Ok(Some([markdown, body, annexes]))
 }
 
 fn at_config(model: &Model, d: Diagnostic) -> Diagnostic {
@@ -683,7 +774,13 @@ pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
             }
         }
         let mut rest = line;
-        while let Some(p) = rest.find("](#") {
+        // A `]` is searched for (with memchr) rather than `](#` (a substring search, whose
+        // set-up cost per line was most of this scan).
+        while let Some(p) = rest.find(']') {
+            if !rest[p..].starts_with("](#") {
+                rest = &rest[p + 1..];
+                continue;
+            }
             let escaped = rest[..p].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1;
             let after = &rest[p + 3..];
             let end = after

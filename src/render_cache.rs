@@ -27,6 +27,7 @@
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -99,7 +100,7 @@ pub fn template_deps(src: &str) -> Option<BTreeSet<String>> {
 
 /// Length of the code before `close`, skipping string literals as tera's lexer does
 /// (`"…"`, `'…'` or `` `…` ``, with backslash escapes).
-fn code_len(s: &str, close: &str) -> Option<usize> {
+pub(crate) fn code_len(s: &str, close: &str) -> Option<usize> {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {
@@ -114,7 +115,7 @@ fn code_len(s: &str, close: &str) -> Option<usize> {
 
 /// Where the string literal opening at `b[start]` ends (just past its closing quote), with
 /// backslash escapes as tera reads them; `None` when it is not closed.
-fn string_end(b: &[u8], start: usize) -> Option<usize> {
+pub(crate) fn string_end(b: &[u8], start: usize) -> Option<usize> {
     let q = b[start];
     let mut i = start + 1;
     loop {
@@ -184,10 +185,23 @@ fn scan_code(code: &str, deps: &mut BTreeSet<String>) -> Option<()> {
 }
 
 /// Interned paths of a library's templates.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DepIndex {
+    /// Tells the indexes of different libraries apart (see [`Memo`]).
+    id: u64,
     paths: Vec<Vec<String>>,
     lookup: HashMap<String, usize>,
+}
+
+impl Default for DepIndex {
+    fn default() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        DepIndex {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            paths: Vec::new(),
+            lookup: HashMap::new(),
+        }
+    }
 }
 
 impl DepIndex {
@@ -207,14 +221,45 @@ impl DepIndex {
 }
 
 /// Per-agreement digests of the context values at each path, computed on first use.
+///
+/// The agreements a thread renders one after another (the partners of a programme) share most
+/// of their context. So the context and digests of the last agreement rendered on this thread
+/// are kept ([`Memo::finish`]), and a digest is taken over when the value at its path is equal
+/// in the new context: comparing values is far cheaper than serialising and hashing them.
 #[derive(Default)]
 pub struct Memo {
     digests: Vec<Option<Key>>,
+    last: Option<Last>,
+}
+
+/// The last agreement's context on this thread, and its digests (by the paths of `index`).
+struct Last {
+    index: u64,
+    ctx: Value,
+    digests: Vec<Option<Key>>,
+}
+
+thread_local! {
+    static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
 }
 
 impl Memo {
     pub fn new() -> Memo {
-        Memo::default()
+        Memo {
+            digests: Vec::new(),
+            last: LAST.with(|l| l.borrow_mut().take()),
+        }
+    }
+
+    /// Keep this agreement's digests for the next agreement rendered on this thread. `ctx` is
+    /// the context they were computed from, as it is now (after any [`Memo::forget`]).
+    pub fn finish(self, index: &DepIndex, ctx: Value) {
+        let last = Last {
+            index: index.id,
+            ctx,
+            digests: self.digests,
+        };
+        LAST.with(|l| *l.borrow_mut() = Some(last));
     }
 
     /// Forget the digests of paths under the top-level name `root`, after it changed in the
@@ -231,36 +276,48 @@ impl Memo {
         if self.digests.len() < index.paths.len() {
             self.digests.resize(index.paths.len(), None);
         }
+        let last = self.last.as_ref().filter(|l| l.index == index.id);
         let mut h = Sha256::new();
         for &d in deps {
-            let digest = *self.digests[d].get_or_insert_with(|| digest_at(ctx, &index.paths[d]));
+            let path = &index.paths[d];
+            let digest = *self.digests[d].get_or_insert_with(|| {
+                last.and_then(|l| {
+                    let known = l.digests.get(d).copied().flatten()?;
+                    (value_at(&l.ctx, path) == value_at(ctx, path)).then_some(known)
+                })
+                .unwrap_or_else(|| digest_at(ctx, path))
+            });
             h.update(digest);
         }
         h.finalize().into()
     }
 }
 
-/// sha256 of the value at `path`: absent (no such key), or its JSON. A path running into a
-/// value that is not a table stops there, so the whole value counts.
-fn digest_at(ctx: &Value, path: &[String]) -> Key {
+/// The value at `path` as [`digest_at`] reads it (`None`: absent).
+fn value_at<'v>(ctx: &'v Value, path: &[String]) -> Option<&'v Value> {
     let mut v = ctx;
-    let mut h = Sha256::new();
     for seg in path {
         match v {
-            Value::Object(m) => match m.get(seg) {
-                Some(x) => v = x,
-                None => {
-                    h.update(b"\x00absent");
-                    return h.finalize().into();
-                }
-            },
+            Value::Object(m) => v = m.get(seg)?,
             _ => break,
         }
     }
-    h.update(b"\x01");
-    // Serialised in one piece, then hashed: far cheaper than feeding the hasher the many
-    // small writes of the serialiser.
-    h.update(serde_json::to_vec(v).unwrap_or_default());
+    Some(v)
+}
+
+/// sha256 of the value at `path`: absent (no such key), or its JSON. A path running into a
+/// value that is not a table stops there, so the whole value counts.
+fn digest_at(ctx: &Value, path: &[String]) -> Key {
+    let mut h = Sha256::new();
+    match value_at(ctx, path) {
+        None => h.update(b"\x00absent"),
+        Some(v) => {
+            h.update(b"\x01");
+            // Serialised in one piece, then hashed: far cheaper than feeding the hasher the
+            // many small writes of the serialiser.
+            h.update(serde_json::to_vec(v).unwrap_or_default());
+        }
+    }
     h.finalize().into()
 }
 
@@ -470,5 +527,27 @@ mod tests {
         let absent = serde_json::json!({"agreement": {}, "party": {"x": 1}});
         let null = serde_json::json!({"agreement": {"title": null}, "party": {"x": 1}});
         assert_ne!(key(&absent), key(&null));
+    }
+
+    #[test]
+    fn digests_taken_over_from_the_last_agreement_are_those_of_equal_values() {
+        let mut index = DepIndex::default();
+        let d = index.intern(&template_deps("{{ agreement.title }}{{ party[x] }}").unwrap());
+        let a = serde_json::json!({"agreement": {"title": "T"}, "party": {"x": 1}});
+        let b = serde_json::json!({"agreement": {"title": "T"}, "party": {"x": 2}});
+        let fresh = |v: &Value| {
+            LAST.with(|l| *l.borrow_mut() = None);
+            Memo::new().key(v, &index, &d)
+        };
+        let (key_a, key_b) = (fresh(&a), fresh(&b));
+        assert_ne!(key_a, key_b);
+        for (first, then, want) in [(&a, &b, key_b), (&b, &a, key_a), (&a, &a, key_a)] {
+            let mut m = Memo::new();
+            m.key(first, &index, &d);
+            m.finish(&index, first.clone());
+            let mut m = Memo::new();
+            assert!(m.last.is_some());
+            assert_eq!(m.key(then, &index, &d), want);
+        }
     }
 }
