@@ -190,6 +190,8 @@ pub struct DepIndex {
     /// Tells the indexes of different libraries apart (see [`Memo`]).
     id: u64,
     paths: Vec<Vec<String>>,
+    /// The index of each path's parent path (`a.b` for `a.b.c`), if it has one.
+    parent: Vec<Option<usize>>,
     lookup: HashMap<String, usize>,
 }
 
@@ -199,6 +201,7 @@ impl Default for DepIndex {
         DepIndex {
             id: NEXT.fetch_add(1, Ordering::Relaxed),
             paths: Vec::new(),
+            parent: Vec::new(),
             lookup: HashMap::new(),
         }
     }
@@ -206,17 +209,21 @@ impl Default for DepIndex {
 
 impl DepIndex {
     fn intern(&mut self, deps: &BTreeSet<String>) -> Vec<usize> {
-        deps.iter()
-            .map(|d| {
-                if let Some(&i) = self.lookup.get(d) {
-                    return i;
-                }
-                let i = self.paths.len();
-                self.paths.push(d.split('.').map(str::to_owned).collect());
-                self.lookup.insert(d.clone(), i);
-                i
-            })
-            .collect()
+        deps.iter().map(|d| self.intern_path(d)).collect()
+    }
+
+    /// The index of `path`, interning it and its parents.
+    fn intern_path(&mut self, path: &str) -> usize {
+        if let Some(&i) = self.lookup.get(path) {
+            return i;
+        }
+        let parent = path.rsplit_once('.').map(|(p, _)| self.intern_path(p));
+        let i = self.paths.len();
+        self.paths
+            .push(path.split('.').map(str::to_owned).collect());
+        self.parent.push(parent);
+        self.lookup.insert(path.to_owned(), i);
+        i
     }
 }
 
@@ -229,6 +236,8 @@ impl DepIndex {
 #[derive(Default)]
 pub struct Memo {
     digests: Vec<Option<Key>>,
+    /// Whether the value at each path is equal to the last agreement's, once known.
+    same: Vec<Option<bool>>,
     last: Option<Last>,
 }
 
@@ -247,6 +256,7 @@ impl Memo {
     pub fn new() -> Memo {
         Memo {
             digests: Vec::new(),
+            same: Vec::new(),
             last: LAST.with(|l| l.borrow_mut().take()),
         }
     }
@@ -265,30 +275,59 @@ impl Memo {
     /// Forget the digests of paths under the top-level name `root`, after it changed in the
     /// context.
     pub fn forget(&mut self, index: &DepIndex, root: &str) {
-        for (d, path) in self.digests.iter_mut().zip(&index.paths) {
+        for (i, path) in index.paths.iter().enumerate() {
             if path.first().is_some_and(|p| p == root) {
-                *d = None;
+                if let Some(d) = self.digests.get_mut(i) {
+                    *d = None;
+                }
+                if let Some(s) = self.same.get_mut(i) {
+                    *s = None;
+                }
             }
         }
+    }
+
+    /// Whether the value at path `i` is equal in `ctx` and in the last agreement's context.
+    /// Paths are compared from the top down, each once: under an equal value, every path is
+    /// equal without looking.
+    fn same(&mut self, i: usize, ctx: &Value, index: &DepIndex, last: &Last) -> bool {
+        let mut chain = vec![i];
+        while let Some(p) = index.parent[*chain.last().unwrap_or(&i)] {
+            chain.push(p);
+        }
+        let mut above = false;
+        for &p in chain.iter().rev() {
+            let s = *self.same[p].get_or_insert_with(|| {
+                above || value_at(&last.ctx, &index.paths[p]) == value_at(ctx, &index.paths[p])
+            });
+            above = s;
+        }
+        above
     }
 
     fn key(&mut self, ctx: &Value, index: &DepIndex, deps: &[usize]) -> Key {
         if self.digests.len() < index.paths.len() {
             self.digests.resize(index.paths.len(), None);
+            self.same.resize(index.paths.len(), None);
         }
-        let last = self.last.as_ref().filter(|l| l.index == index.id);
+        let last = self.last.take().filter(|l| l.index == index.id);
         let mut h = Sha256::new();
         for &d in deps {
-            let path = &index.paths[d];
-            let digest = *self.digests[d].get_or_insert_with(|| {
-                last.and_then(|l| {
-                    let known = l.digests.get(d).copied().flatten()?;
-                    (value_at(&l.ctx, path) == value_at(ctx, path)).then_some(known)
-                })
-                .unwrap_or_else(|| digest_at(ctx, path))
-            });
+            let digest = match self.digests[d] {
+                Some(k) => k,
+                None => {
+                    let known = last.as_ref().and_then(|l| {
+                        let k = l.digests.get(d).copied().flatten()?;
+                        self.same(d, ctx, index, l).then_some(k)
+                    });
+                    let k = known.unwrap_or_else(|| digest_at(ctx, &index.paths[d]));
+                    self.digests[d] = Some(k);
+                    k
+                }
+            };
             h.update(digest);
         }
+        self.last = last;
         h.finalize().into()
     }
 }
