@@ -130,6 +130,37 @@ pub(crate) struct LibraryCache {
     pub(crate) index: DepIndex,
     pub(crate) bodies: Cache<std::sync::Arc<RenderedBody>>,
     pub(crate) conditions: Cache<bool>,
+    /// The sections with sentinels for bodies that document templates are rendered with (see
+    /// [`crate::splice`]), as tera values (`sections`, `body_sections`, `annex_sections`), by
+    /// the agreement's list of sections and clauses, which is all they depend on.
+    pub(crate) skeletons:
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<[tera::Value; 3]>>>,
+}
+
+/// Section skeletons kept per library.
+const MAX_SKELETONS: usize = 64;
+
+impl LibraryCache {
+    /// The skeleton values for the section and clause list `key`, made by `make` when new.
+    pub(crate) fn skeleton(
+        &self,
+        key: String,
+        make: impl FnOnce() -> [tera::Value; 3],
+    ) -> std::sync::Arc<[tera::Value; 3]> {
+        let found = {
+            let map = self.skeletons.lock().unwrap_or_else(|e| e.into_inner());
+            map.get(&key).cloned()
+        };
+        if let Some(v) = found {
+            return v;
+        }
+        let v = std::sync::Arc::new(make());
+        let mut map = self.skeletons.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() < MAX_SKELETONS {
+            map.insert(key, v.clone());
+        }
+        v
+    }
 }
 
 /// A clause body after rendering: its Markdown, and the defined terms it defines and uses.
@@ -430,6 +461,7 @@ impl Library {
                 index,
                 bodies,
                 conditions,
+                skeletons: Default::default(),
             },
             template_files,
             origin,

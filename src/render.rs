@@ -580,29 +580,60 @@ fn spliced_documents(
     sections: &[RenderedSection],
 ) -> Result<Option<[String; 3]>, Vec<Diagnostic>> {
     use crate::splice::{sentinel, splice};
+    use std::fmt::Write as _;
+    // Piece k is the k-th body in document order; the skeleton depends only on the list of
+    // sections and clauses (titles and versions come from the library).
     let mut pieces: Vec<&str> = Vec::new();
-    let skeleton: Vec<RenderedSection> = sections
-        .iter()
-        .map(|s| RenderedSection {
-            id: s.id.clone(),
-            title: s.title.clone(),
-            annex: s.annex,
-            clauses: s
-                .clauses
-                .iter()
-                .map(|c| {
-                    pieces.push(&c.body);
-                    RenderedClause {
-                        id: c.id.clone(),
-                        title: c.title.clone(),
-                        version: c.version.clone(),
-                        body: sentinel(pieces.len() - 1),
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    let mut doc_ctx = document_context(ctx, &skeleton);
+    let mut key = String::new();
+    for s in sections {
+        // Lengths first, so that no id can run into the next.
+        let _ = write!(key, "{}:{}{}", s.id.len(), s.id, s.clauses.len());
+        for c in &s.clauses {
+            pieces.push(&c.body);
+            let _ = write!(key, ",{}:{}", c.id.len(), c.id);
+        }
+        key.push(';');
+    }
+    let values = lib.cache.skeleton(key, || {
+        let mut k = 0;
+        let skeleton: Vec<RenderedSection> = sections
+            .iter()
+            .map(|s| RenderedSection {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                annex: s.annex,
+                clauses: s
+                    .clauses
+                    .iter()
+                    .map(|c| {
+                        k += 1;
+                        RenderedClause {
+                            id: c.id.clone(),
+                            title: c.title.clone(),
+                            version: c.version.clone(),
+                            body: sentinel(k - 1),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let part = |annex: bool| {
+            let v: Vec<&RenderedSection> = skeleton.iter().filter(|s| s.annex == annex).collect();
+            tera::Value::from_serializable(&v)
+        };
+        [
+            tera::Value::from_serializable(&skeleton),
+            part(false),
+            part(true),
+        ]
+    });
+    let mut doc_ctx = ctx.clone();
+    for (name, v) in ["sections", "body_sections", "annex_sections"]
+        .into_iter()
+        .zip(values.iter())
+    {
+        doc_ctx.insert_value(name, v.clone());
+    }
     let Some(body) = splice(&render_document(lib, "body.md", &doc_ctx)?, &pieces) else {
         return Ok(None);
     };
