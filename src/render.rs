@@ -40,6 +40,20 @@ pub fn markdown_options() -> Options {
 /// marker after leading digits). Line breaks become spaces so a value never starts a new
 /// block. The Markdown stays readable in a git diff: "S.A." is not written "S\.A\.".
 pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    // Most values (names, titles, dates) need nothing escaped: printable ASCII without markup
+    // characters, not starting with punctuation or a digit.
+    let plain = input.bytes().enumerate().all(|(i, b)| {
+        (b' '..=b'~').contains(&b)
+            && !b"\\`*_[]<>&|~{}#!$^\"".contains(&b)
+            && (i > 0 || !(b.is_ascii_punctuation() || b.is_ascii_digit()))
+    });
+    if plain {
+        return out.write_all(input.as_bytes());
+    }
+    escape_markdown_in_full(input, out)
+}
+
+fn escape_markdown_in_full(input: &str, out: &mut dyn Write) -> std::io::Result<()> {
     let mut buf = String::with_capacity(input.len() + 8);
     let leading_digits = input.chars().take_while(char::is_ascii_digit).count();
     for (i, (b, c)) in input.char_indices().enumerate() {
@@ -368,10 +382,9 @@ pub fn render(
     if let Value::Object(m) = &mut ctx_value {
         m.insert("check".into(), check_value(check));
     }
-    let mut ctx = tera::Context::from_serialize(&ctx_value)
-        .map_err(|e| vec![Diagnostic::error("internal::context", e.to_string())])?;
     let cfg = model.config();
     let mut memo = Memo::new();
+    let mut ctx = memo.tera_context(&lib.cache.index, &ctx_value);
     let selection = lib
         .select(
             &ctx,
@@ -415,7 +428,8 @@ pub fn render(
     memo.forget(&lib.cache.index, "safeguard_clauses");
 
     let mut diags = Vec::new();
-    let mut terms = Terms::default();
+    // Each included clause's rendered body, for the defined-terms check.
+    let mut bodies: Vec<(&str, Arc<RenderedBody>)> = Vec::new();
     let mut sections: Vec<RenderedSection> = Vec::new();
     for (i, c) in lib.clauses.iter().enumerate() {
         if !included.contains(c.meta.id.as_str()) {
@@ -441,13 +455,9 @@ pub fn render(
         );
         let body = match rendered {
             Ok(b) => {
-                for t in &b.defined {
-                    terms.define(t.clone(), &c.meta.id);
-                }
-                for t in &b.used {
-                    terms.use_term(t.clone(), &c.meta.id);
-                }
-                b.markdown.clone()
+                let md = b.markdown.clone();
+                bodies.push((&c.meta.id, b));
+                md
             }
             Err(e) => {
                 diags.push(
@@ -489,6 +499,15 @@ pub fn render(
         }
     }
     memo.finish(&lib.cache.index, ctx_value);
+    let mut terms = Terms::default();
+    for (clause, b) in &bodies {
+        for t in &b.defined {
+            terms.defined.entry(t).or_insert(clause);
+        }
+        for t in &b.used {
+            terms.used.entry(t).or_insert(clause);
+        }
+    }
     diags.extend(terms.check());
     if !diags.is_empty() {
         return Err(diags);
@@ -689,28 +708,20 @@ fn normalise_document(s: &str) -> String {
     out
 }
 
-/// Defined terms seen while rendering: where each is defined and used.
+/// Defined terms seen while rendering: the first clause that defines, and that uses, each.
 #[derive(Default)]
-struct Terms {
-    defined: BTreeMap<String, String>,
-    used: BTreeMap<String, Vec<String>>,
+struct Terms<'a> {
+    defined: BTreeMap<&'a str, &'a str>,
+    used: BTreeMap<&'a str, &'a str>,
 }
 
-impl Terms {
-    fn define(&mut self, term: String, clause: &str) {
-        self.defined
-            .entry(term)
-            .or_insert_with(|| clause.to_owned());
-    }
-    fn use_term(&mut self, term: String, clause: &str) {
-        self.used.entry(term).or_default().push(clause.to_owned());
-    }
+impl Terms<'_> {
     fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        for (term, clauses) in &self.used {
+        for (term, clause) in &self.used {
             if !self.defined.contains_key(term) {
                 out.push(
-                    Diagnostic::error("library::undefined-term", format!("clause `{}` uses the term “{term}”, which this agreement does not define", clauses[0]))
+                    Diagnostic::error("library::undefined-term", format!("clause `{clause}` uses the term “{term}”, which this agreement does not define"))
                         .help(format!("define it as \"\"{term}\"\" in the definitions clause, under the same condition as the clauses that use it")),
                 );
             }
@@ -786,41 +797,66 @@ fn is_term(s: &str) -> bool {
 /// thousands): headings end in `{#id}` (the `anchor` filter), and a link to one is `](#id)`,
 /// which a config value can never produce because its `]` and `#` are escaped.
 pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
+    use memchr::memmem;
+    let bytes = md.as_bytes();
     let mut ids = HashSet::new();
     let mut links: Vec<(&str, &str)> = Vec::new();
     let mut current = "(cover)";
-    for line in md.lines() {
-        if line.starts_with('#')
-            && let Some(open) = line.rfind("{#")
-            && line.ends_with('}')
-        {
-            let level = line.bytes().take_while(|&b| b == b'#').count();
-            let id = line[open + 2..line.len() - 1]
-                .split_whitespace()
-                .next()
-                .unwrap_or("");
-            ids.insert(id);
-            if level <= 3 {
-                current = id;
+    // Heading lines and link openings, in document order, each found with one SIMD search
+    // over the whole text (a search per line cost more than the rest of the scan).
+    let mut headings = md
+        .starts_with('#')
+        .then_some(0)
+        .into_iter()
+        .chain(memmem::find_iter(bytes, b"\n#").map(|p| p + 1))
+        .peekable();
+    let mut openings = memmem::find_iter(bytes, b"](#").peekable();
+    // Where the last link target ended: an opening before it is part of that target.
+    let mut consumed = 0;
+    loop {
+        let h = headings.peek().copied();
+        let o = openings.peek().copied();
+        match (h, o) {
+            (Some(h), o) if o.is_none_or(|o| h < o) => {
+                headings.next();
+                let end = memchr::memchr(b'\n', &bytes[h..]).map_or(md.len(), |e| h + e);
+                let line = md[h..end].strip_suffix('\r').unwrap_or(&md[h..end]);
+                if let Some(open) = line.rfind("{#")
+                    && line.ends_with('}')
+                {
+                    let level = line.bytes().take_while(|&b| b == b'#').count();
+                    let id = line[open + 2..line.len() - 1]
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("");
+                    ids.insert(id);
+                    if level <= 3 {
+                        current = id;
+                    }
+                }
             }
-        }
-        let mut rest = line;
-        // A `]` is searched for (with memchr) rather than `](#` (a substring search, whose
-        // set-up cost per line was most of this scan).
-        while let Some(p) = rest.find(']') {
-            if !rest[p..].starts_with("](#") {
-                rest = &rest[p + 1..];
-                continue;
+            (_, Some(p)) => {
+                openings.next();
+                if p < consumed {
+                    continue;
+                }
+                let escaped = bytes[consumed..p]
+                    .iter()
+                    .rev()
+                    .take_while(|&&b| b == b'\\')
+                    .count()
+                    % 2
+                    == 1;
+                let after = &md[p + 3..];
+                let end = after
+                    .find(|c: char| c == ')' || c.is_whitespace())
+                    .unwrap_or(after.len());
+                if !escaped {
+                    links.push((&after[..end], current));
+                }
+                consumed = p + 3 + end;
             }
-            let escaped = rest[..p].bytes().rev().take_while(|&b| b == b'\\').count() % 2 == 1;
-            let after = &rest[p + 3..];
-            let end = after
-                .find(|c: char| c == ')' || c.is_whitespace())
-                .unwrap_or(after.len());
-            if !escaped {
-                links.push((&after[..end], current));
-            }
-            rest = &after[end..];
+            _ => break,
         }
     }
     let diags: Vec<Diagnostic> = links
@@ -891,6 +927,23 @@ mod tests {
                     "{v:?} in {wrap:?} gave {text:?} from {md:?}"
                 );
             }
+        }
+    }
+
+    use proptest::strategy::Strategy;
+    proptest::proptest! {
+        // Many cases: a plain value with one markup character in it is a small share of them.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(8192))]
+        #[test]
+        fn plain_values_are_copied_as_the_full_escape_would(
+            s in proptest::collection::vec(
+                proptest::sample::select("ab Z.,:;()-'/09\\`*_[]<>&|~{}#!$^\"é\n".chars().collect::<Vec<_>>()),
+                0..6,
+            ).prop_map(|v| v.into_iter().collect::<String>())
+        ) {
+            let mut full = Vec::new();
+            escape_markdown_in_full(&s, &mut full).unwrap();
+            proptest::prop_assert_eq!(escape_str(&s), String::from_utf8(full).unwrap());
         }
     }
 

@@ -236,6 +236,7 @@ impl DepIndex {
 #[derive(Default)]
 pub struct Memo {
     digests: Vec<Option<Key>>,
+    values: HashMap<String, tera::Value>,
     /// Whether the value at each path is equal to the last agreement's, once known.
     same: Vec<Option<bool>>,
     last: Option<Last>,
@@ -246,6 +247,8 @@ struct Last {
     index: u64,
     ctx: Value,
     digests: Vec<Option<Key>>,
+    /// The tera value made from each top-level value of `ctx` (see [`Memo::tera_context`]).
+    values: HashMap<String, tera::Value>,
 }
 
 thread_local! {
@@ -256,6 +259,7 @@ impl Memo {
     pub fn new() -> Memo {
         Memo {
             digests: Vec::new(),
+            values: HashMap::new(),
             same: Vec::new(),
             last: LAST.with(|l| l.borrow_mut().take()),
         }
@@ -268,13 +272,40 @@ impl Memo {
             index: index.id,
             ctx,
             digests: self.digests,
+            values: self.values,
         };
         LAST.with(|l| *l.borrow_mut() = Some(last));
+    }
+
+    /// The tera context for the JSON context `ctx` (an object). A top-level value equal to
+    /// the last agreement's is not converted again: its tera value is shared (tera values
+    /// are reference-counted), and the paths under it are known to be equal.
+    pub fn tera_context(&mut self, index: &DepIndex, ctx: &Value) -> tera::Context {
+        if self.same.len() < index.paths.len() {
+            self.digests.resize(index.paths.len(), None);
+            self.same.resize(index.paths.len(), None);
+        }
+        let last = self.last.as_ref().filter(|l| l.index == index.id);
+        let mut out = tera::Context::new();
+        for (k, v) in ctx.as_object().into_iter().flatten() {
+            let equal = last.map(|l| l.ctx.get(k) == Some(v));
+            if let (Some(eq), Some(&i)) = (equal, index.lookup.get(k)) {
+                self.same[i] = Some(eq);
+            }
+            let reused = last
+                .filter(|_| equal == Some(true))
+                .and_then(|l| l.values.get(k).cloned());
+            let tv = reused.unwrap_or_else(|| tera::Value::from_serializable(v));
+            self.values.insert(k.clone(), tv.clone());
+            out.insert_value(k.clone(), tv);
+        }
+        out
     }
 
     /// Forget the digests of paths under the top-level name `root`, after it changed in the
     /// context.
     pub fn forget(&mut self, index: &DepIndex, root: &str) {
+        self.values.remove(root);
         for (i, path) in index.paths.iter().enumerate() {
             if path.first().is_some_and(|p| p == root) {
                 if let Some(d) = self.digests.get_mut(i) {
