@@ -44,7 +44,27 @@ pub fn escape_markdown(input: &str, out: &mut dyn Write) -> std::io::Result<()> 
     // characters, not starting with punctuation or a digit.
     let plain = input.bytes().enumerate().all(|(i, b)| {
         (b' '..=b'~').contains(&b)
-            && !b"\\`*_[]<>&|~{}#!$^\"".contains(&b)
+            && !matches!(
+                b,
+                b'\\'
+                    | b'`'
+                    | b'*'
+                    | b'_'
+                    | b'['
+                    | b']'
+                    | b'<'
+                    | b'>'
+                    | b'&'
+                    | b'|'
+                    | b'~'
+                    | b'{'
+                    | b'}'
+                    | b'#'
+                    | b'!'
+                    | b'$'
+                    | b'^'
+                    | b'"'
+            )
             && (i > 0 || !(b.is_ascii_punctuation() || b.is_ascii_digit()))
     });
     if plain {
@@ -749,7 +769,7 @@ pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
     let mut used = Vec::new();
     let mut rest = body;
     // Only a `"` or a `<` can start markup: copy everything up to the next one in one go.
-    while let Some(pos) = rest.find(['"', '<']) {
+    while let Some(pos) = memchr::memchr2(b'"', b'<', rest.as_bytes()) {
         out.push_str(&rest[..pos]);
         rest = &rest[pos..];
         if let Some(after) = rest.strip_prefix("\"\"")

@@ -372,11 +372,25 @@ pub(crate) fn placeholder(s: &str) -> Option<&'static str> {
     if t == "..." || t == "…" {
         return Some("…");
     }
-    let lower = t.to_lowercase();
-    for p in ["[insert", "<insert", "[…]", "[...]", "<…>", "lorem ipsum"] {
-        if lower.contains(p) {
-            return Some(p);
+    // Lower-casing only maps ASCII letters and the Kelvin sign (to `k`) into ASCII, so an
+    // ASCII case-insensitive search finds the same; it runs at each `[`, `<` or `l`.
+    let b = t.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        if !matches!(c, b'[' | b'<' | b'l' | b'L') {
+            continue;
         }
+        for p in ["[insert", "<insert", "[…]", "[...]", "<…>", "lorem ipsum"] {
+            if b[i..]
+                .get(..p.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(p.as_bytes()))
+            {
+                return Some(p);
+            }
+        }
+    }
+    // The placeholder words are upper case and contain a `T`, `F` or `X`.
+    if memchr::memchr3(b'T', b'F', b'X', b).is_none() {
+        return None;
     }
     for w in t.split(|c: char| !c.is_alphanumeric()) {
         if let Some(p) = ["TODO", "TBD", "TBC", "FIXME", "XXX"]
@@ -417,5 +431,10 @@ mod tests {
         assert_eq!(placeholder("Todo list app"), None);
         assert_eq!(placeholder("Weekly counts, e.g. 3... 4"), None);
         assert_eq!(placeholder("methods to be TBD"), Some("TBD"));
+        assert_eq!(placeholder("Name: <INSERT HERE>"), Some("<insert"));
+        assert_eq!(placeholder("Lorem Ipsum dolor"), Some("lorem ipsum"));
+        assert_eq!(placeholder("see [...] below"), Some("[...]"));
+        assert_eq!(placeholder("Fixed list, XX and TB"), None);
+        assert_eq!(placeholder("FIXME"), Some("FIXME"));
     }
 }
