@@ -306,6 +306,9 @@ const FORBIDDEN: &[char] = &[
     '\u{00AD}', // soft hyphen
     '\u{FFF9}',
     '\u{E0041}', // invisible format
+    '\u{FDD0}',
+    '\u{FFFE}',
+    '\u{10FFFF}', // noncharacters
     '\0',
     '\u{7}',
     '\u{1B}',

@@ -492,3 +492,52 @@ fn clause_text_has_one_sentence_per_line() {
         }
     }
 }
+
+#[test]
+fn document_templates_that_look_at_a_body_are_rendered_in_full_to_the_same_text() {
+    // A body.md that tests each body before printing it cannot be assembled by splicing
+    // (src/splice.rs): datapact renders it with every body, and the agreement is unchanged.
+    let tmp = tempfile::tempdir().unwrap();
+    let lib = export_library(tmp.path());
+    let body = lib.join("templates/body.md.tera");
+    let text = std::fs::read_to_string(&body).unwrap();
+    assert!(text.contains("{{ c.body | safe }}"), "{text}");
+    std::fs::write(
+        &body,
+        text.replace(
+            "{{ c.body | safe }}",
+            "{% if c.body %}{{ c.body | safe }}{% endif %}",
+        ),
+    )
+    .unwrap();
+    let custom = datapact::library::Library::from_dir(&lib).unwrap();
+    let why = custom.splice_check.as_ref().unwrap_err();
+    assert!(why.contains("body.md") && why.contains("`c`"), "{why}");
+    assert!(datapact::library::Library::builtin().unwrap().splices());
+
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for (out, library) in [(&a, Some(&lib)), (&b, None)] {
+        let mut args = vec![EXAMPLE, "-o", out.to_str().unwrap(), "--format", "md"];
+        if let Some(l) = library {
+            args.extend(["--library", l.to_str().unwrap()]);
+        }
+        let mut full = vec!["generate"];
+        full.extend(args);
+        let o = run(&full);
+        assert_eq!(o.code, Some(0), "{}", o.stderr);
+    }
+    let name = |d: &Path| {
+        std::fs::read_dir(d)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|e| e == "md"))
+            .unwrap()
+    };
+    let (ma, mb) = (
+        std::fs::read_to_string(name(&a)).unwrap(),
+        std::fs::read_to_string(name(&b)).unwrap(),
+    );
+    assert!(ma.len() > 10_000);
+    assert_eq!(ma, mb);
+}
