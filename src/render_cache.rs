@@ -37,9 +37,8 @@ type Key = [u8; 32];
 /// Outputs kept per template.
 pub const MAX_ENTRIES: usize = 32;
 
-/// Tags whose first word is one of these are understood by the scan; any other tag (include,
-/// extends, block, macro, import, component, raw, …) makes a template uncacheable.
-const KNOWN_TAGS: &[&str] = &[
+/// Control-flow tags: they read only the context paths written in them.
+pub(crate) const CONTROL_TAGS: &[&str] = &[
     "if",
     "elif",
     "else",
@@ -50,9 +49,12 @@ const KNOWN_TAGS: &[&str] = &[
     "set_global",
     "break",
     "continue",
-    "filter",
-    "endfilter",
 ];
+
+/// Tags whose first word is a control tag or one of these are understood by the scan; any
+/// other tag (include, extends, block, macro, import, component, raw, …) makes a template
+/// uncacheable.
+const FILTER_TAGS: &[&str] = &["filter", "endfilter"];
 
 /// Words of tera's expression syntax, never context paths.
 const KEYWORDS: &[&str] = &[
@@ -84,7 +86,8 @@ pub fn template_deps(src: &str) -> Option<BTreeSet<String>> {
                     let word_len = code
                         .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                         .unwrap_or(code.len());
-                    if !KNOWN_TAGS.contains(&&code[..word_len]) {
+                    let word = &code[..word_len];
+                    if !CONTROL_TAGS.contains(&word) && !FILTER_TAGS.contains(&word) {
                         return None;
                     }
                     code = &code[word_len..];

@@ -28,6 +28,8 @@
 
 use std::fmt::Write;
 
+use crate::render_cache::CONTROL_TAGS;
+
 /// Starts and ends a sentinel: Unicode noncharacters, never in a config or a checked template.
 const OPEN: char = '\u{FDD0}';
 const CLOSE: char = '\u{FDD1}';
@@ -69,20 +71,6 @@ pub fn check_templates(templates: &[(String, &str)]) -> Result<(), String> {
 
 const LISTS: &[&str] = &["sections", "body_sections", "annex_sections"];
 const PLACED: &[&str] = &["body_md", "annexes_md"];
-const TAGS: &[&str] = &[
-    "if",
-    "elif",
-    "else",
-    "endif",
-    "for",
-    "endfor",
-    "set",
-    "set_global",
-    "break",
-    "continue",
-    "include",
-];
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Tok<'a> {
     Ident(&'a str),
@@ -150,7 +138,7 @@ fn check_template(src: &str, templates: &[&str]) -> Result<(), String> {
             continue;
         }
         let word = match toks.first() {
-            Some(Tok::Ident(w)) if TAGS.contains(w) => *w,
+            Some(Tok::Ident(w)) if CONTROL_TAGS.contains(w) || *w == "include" => *w,
             _ => return Err(format!("tag `{code}` is not understood")),
         };
         match word {

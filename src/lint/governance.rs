@@ -389,9 +389,7 @@ pub(crate) fn placeholder(s: &str) -> Option<&'static str> {
         }
     }
     // The placeholder words are upper case and contain a `T`, `F` or `X`.
-    if memchr::memchr3(b'T', b'F', b'X', b).is_none() {
-        return None;
-    }
+    memchr::memchr3(b'T', b'F', b'X', b)?;
     for w in t.split(|c: char| !c.is_alphanumeric()) {
         if let Some(p) = ["TODO", "TBD", "TBC", "FIXME", "XXX"]
             .into_iter()
