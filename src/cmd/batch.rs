@@ -149,10 +149,27 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
                 (key, lib)
             })
             .collect();
-        rows.par_extend(
-            todo.into_par_iter()
-                .map(|(p, hash)| ctx.build_one(p, hash, &libraries)),
-        );
+        // Files are renamed into place unflushed and flushed once at the end (below); a
+        // thread flushes what has been written so far every so often meanwhile, so that the
+        // disk writes while agreements render rather than all at the end.
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let flusher = scope.spawn(|| {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::park_timeout(std::time::Duration::from_millis(250));
+                    if !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        // Errors are reported by the final flush.
+                        let _ = sync_filesystem(&args.output);
+                    }
+                }
+            });
+            rows.par_extend(
+                todo.into_par_iter()
+                    .map(|(p, hash)| ctx.build_one(p, hash, &libraries)),
+            );
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            flusher.thread().unpark();
+        });
     }
     progress.finish();
     rows.sort_by(|a, b| (&a.name, &a.origin).cmp(&(&b.name, &b.origin)));
