@@ -390,7 +390,15 @@ impl Library {
                 )
             })
             .collect();
-        let splice_check = crate::splice::check_templates(&named);
+        // Library text reaches the document templates' output (titles, ids), where a sentinel
+        // written in it could be taken for one of datapact's.
+        let splice_check = crate::splice::check_library_text(
+            clause_files
+                .iter()
+                .chain(&template_files)
+                .map(|f| (f.rel.as_str(), f.text.as_str())),
+        )
+        .and_then(|()| crate::splice::check_templates(&named));
         let conditions: Vec<String> = clauses
             .iter()
             .map(|c| {

@@ -21,7 +21,7 @@
 //!
 //! So no body is ever compared, measured, filtered, escaped or iterated over. Sentinels are
 //! made of Unicode noncharacters, which configs may not contain (see
-//! [`crate::model::forbidden_char`]) and the checked templates do not contain either, and they
+//! [`crate::model::forbidden_char`]) and a spliced library's files do not contain either, and they
 //! hold a `\`, which any escaping (Markdown, JSON, debug output) would double: [`splice`] gives
 //! up, and the plain rendering is used, on any sentinel it cannot read. Debug builds (the test
 //! suite) render every agreement both ways and check that they agree.
@@ -57,6 +57,18 @@ pub fn splice(out: &str, pieces: &[&str]) -> Option<String> {
     }
     s.push_str(rest);
     Some(s)
+}
+
+/// `Err` naming the first library file (path, text) that holds a sentinel character.
+pub fn check_library_text<'a>(
+    mut files: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(), String> {
+    match files.find(|(_, text)| text.contains([OPEN, CLOSE])) {
+        Some((path, _)) => Err(format!(
+            "{path} contains a sentinel character (U+FDD0 or U+FDD1)"
+        )),
+        None => Ok(()),
+    }
 }
 
 /// Whether the document templates (name, source) only print bodies, as the module
@@ -289,6 +301,17 @@ mod tests {
         ] {
             assert!(check(src).is_err(), "{src}");
         }
+    }
+
+    #[test]
+    fn library_text_with_a_sentinel_character_is_not_spliced() {
+        let files = [
+            ("clauses/a.md", "title = \"A\""),
+            ("clauses/b.md", "title = \"\u{FDD0}\""),
+        ];
+        assert_eq!(check_library_text(files[..1].iter().copied()), Ok(()));
+        let why = check_library_text(files.iter().copied()).unwrap_err();
+        assert!(why.starts_with("clauses/b.md"), "{why}");
     }
 
     #[test]
