@@ -173,7 +173,14 @@ fn scan_code(code: &str, deps: &mut BTreeSet<String>) -> Option<()> {
                 // After a `.`, this chain is an attribute of something else (`f(x).y`,
                 // `a[i].b`), whose own reads are already recorded.
                 if prev != b'.' && !KEYWORDS.contains(&chain) {
-                    deps.insert(chain.to_owned());
+                    // `x | length` reads only how many items `x` has: a filter binds tighter
+                    // than any operator but unary minus, so it applies to `x` alone (not
+                    // after a `-`, which may be unary).
+                    if prev != b'-' && length_follows(&b[i..]) {
+                        deps.insert(format!("{chain}.{LEN}"));
+                    } else {
+                        deps.insert(chain.to_owned());
+                    }
                 }
                 prev = b'a';
             }
@@ -185,6 +192,24 @@ fn scan_code(code: &str, deps: &mut BTreeSet<String>) -> Option<()> {
         }
     }
     Some(())
+}
+
+/// Whether `rest` (the code after a chain) starts with the filter `| length`.
+fn length_follows(rest: &[u8]) -> bool {
+    let skip = |b: &[u8]| {
+        let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        n
+    };
+    let mut i = skip(rest);
+    if rest.get(i) != Some(&b'|') {
+        return false;
+    }
+    i += 1;
+    i += skip(&rest[i..]);
+    rest[i..].starts_with(b"length")
+        && !rest
+            .get(i + 6)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 /// Interned paths of a library's templates.
@@ -366,25 +391,47 @@ impl Memo {
     }
 }
 
-/// The value at `path` as [`digest_at`] reads it (`None`: absent).
-fn value_at<'v>(ctx: &'v Value, path: &[String]) -> Option<&'v Value> {
+/// What a template reads at a path (see [`digest_at`]).
+#[derive(PartialEq)]
+enum At<'v> {
+    Absent,
+    Value(&'v Value),
+    /// The number of items of an array or table (a path ending in [`LEN`]).
+    Len(usize),
+}
+
+/// The last segment of a path that reads only the length of the value before it (`x | length`).
+const LEN: &str = "#len";
+
+/// The value at `path`. A path running into a value that is not a table stops there, so the
+/// whole value counts; [`LEN`] after an array or a table reads its length only (after anything
+/// else, the whole value).
+fn value_at<'v>(ctx: &'v Value, path: &[String]) -> At<'v> {
     let mut v = ctx;
     for seg in path {
         match v {
-            Value::Object(m) => v = m.get(seg)?,
+            Value::Array(a) if seg == LEN => return At::Len(a.len()),
+            Value::Object(m) if seg == LEN => return At::Len(m.len()),
+            Value::Object(m) => match m.get(seg) {
+                Some(x) => v = x,
+                None => return At::Absent,
+            },
             _ => break,
         }
     }
-    Some(v)
+    At::Value(v)
 }
 
-/// sha256 of the value at `path`: absent (no such key), or its JSON. A path running into a
-/// value that is not a table stops there, so the whole value counts.
+/// sha256 of what is read at `path`: absent (no such key), a length, or the value's JSON.
 fn digest_at(ctx: &Value, path: &[String]) -> Key {
     let mut h = Sha256::new();
     match value_at(ctx, path) {
-        None => h.update(b"\x00absent"),
-        Some(v) => {
+        At::Absent => h.update(b"\x00absent"),
+        At::Len(n) => {
+            h.update(b"\x02");
+            h.update((n as u64).to_le_bytes());
+        }
+        At::Value(v) => {
             h.update(b"\x01");
             // Serialised in one piece, then hashed: far cheaper than feeding the hasher the
             // many small writes of the serialiser.
@@ -548,7 +595,7 @@ mod tests {
     fn chains_are_found_in_tags_only() {
         assert_eq!(
             deps("The agreement {{ agreement.title }} binds {% if agreement.binding and derived.flows | length > 0 %}x{% endif %}.").unwrap(),
-            ["agreement.binding", "agreement.title", "derived.flows", "length"]
+            ["agreement.binding", "agreement.title", "derived.flows.#len", "length"]
         );
     }
 
@@ -557,6 +604,40 @@ mod tests {
         assert_eq!(
             deps("{{ party[p.id].name }}{% set x = datasets %}{{ f(a).b }}{{ y . z }}").unwrap(),
             ["a", "datasets", "f", "p.id", "party", "x", "y"]
+        );
+    }
+
+    #[test]
+    fn a_length_filter_reads_the_length_only() {
+        assert_eq!(
+            deps("{% if parties | length > 2 %}{{ a.b |length }}{% endif %}{{ x ~ y | length }}")
+                .unwrap(),
+            ["a.b.#len", "length", "parties.#len", "x", "y.#len"]
+        );
+        // Read whole: used otherwise too, after a minus, indexed, or another filter.
+        assert_eq!(
+            deps("{{ p | length }}{{ p }}{{ -q | length }}{{ r[0] | length }}{{ s | lengthy }}{{ (t) | length }}").unwrap(),
+            ["length", "lengthy", "p", "p.#len", "q", "r", "s", "t"]
+        );
+        let mut index = DepIndex::default();
+        let d = index.intern(&template_deps("{{ parties | length }}{{ party | length }}").unwrap());
+        let key = |v: &Value| Memo::new().key(v, &index, &d);
+        let ctx = |names: &[&str], n: usize| {
+            let party: serde_json::Map<String, Value> =
+                (0..n).map(|i| (format!("p{i}"), Value::from(i))).collect();
+            serde_json::json!({"parties": names, "party": party})
+        };
+        assert_eq!(key(&ctx(&["A", "B"], 2)), key(&ctx(&["C", "D"], 2)));
+        assert_ne!(key(&ctx(&["A", "B"], 2)), key(&ctx(&["A", "B", "C"], 2)));
+        assert_ne!(key(&ctx(&["A", "B"], 2)), key(&ctx(&["A", "B"], 3)));
+        // A string's length counts as its whole value; an absent value is absent.
+        assert_ne!(
+            key(&serde_json::json!({"parties": "ab", "party": {}})),
+            key(&serde_json::json!({"parties": "cd", "party": {}}))
+        );
+        assert_ne!(
+            key(&serde_json::json!({"party": {}})),
+            key(&serde_json::json!({"parties": [], "party": {}}))
         );
     }
 
