@@ -10,7 +10,8 @@
 //! Which values a template reads is found by scanning its tags ([`template_deps`]): every
 //! dotted chain of identifiers (`agreement.binding`, `derived.transfers`) is a path it may read;
 //! a chain that is indexed or passed whole (`party[id]`, `set x = datasets`) stops at the part
-//! written out, so the whole value behind it counts. The scan over-approximates: an identifier
+//! written out, so the whole value behind it counts; a chain followed by the `length` filter
+//! (`parties | length`) reads only the number of items. The scan over-approximates: an identifier
 //! that is really a loop variable, a filter or a keyword adds a path that is simply absent.
 //! Templates whose reads cannot be bounded this way (includes, macros, components, `raw`
 //! blocks, `__tera_context`) are never cached.
