@@ -197,10 +197,7 @@ fn scan_code(code: &str, deps: &mut BTreeSet<String>) -> Option<()> {
 
 /// Whether `rest` (the code after a chain) starts with the filter `| length`.
 fn length_follows(rest: &[u8]) -> bool {
-    let skip = |b: &[u8]| {
-        let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
-        n
-    };
+    let skip = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_whitespace()).count();
     let mut i = skip(rest);
     if rest.get(i) != Some(&b'|') {
         return false;
@@ -262,7 +259,6 @@ impl DepIndex {
 /// of their context. So the context and digests of the last agreement rendered on this thread
 /// are kept ([`Memo::finish`]), and a digest is taken over when the value at its path is equal
 /// in the new context: comparing values is far cheaper than serialising and hashing them.
-#[derive(Default)]
 pub struct Memo {
     digests: Vec<Option<Key>>,
     values: HashMap<String, tera::Value>,
@@ -284,7 +280,14 @@ thread_local! {
     static LAST: RefCell<Option<Last>> = const { RefCell::new(None) };
 }
 
+impl Default for Memo {
+    fn default() -> Self {
+        Memo::new()
+    }
+}
+
 impl Memo {
+    /// A memo for the next agreement on this thread, holding the last one's digests.
     pub fn new() -> Memo {
         Memo {
             digests: Vec::new(),
@@ -310,10 +313,7 @@ impl Memo {
     /// the last agreement's is not converted again: its tera value is shared (tera values
     /// are reference-counted), and the paths under it are known to be equal.
     pub fn tera_context(&mut self, index: &DepIndex, ctx: &Value) -> tera::Context {
-        if self.same.len() < index.paths.len() {
-            self.digests.resize(index.paths.len(), None);
-            self.same.resize(index.paths.len(), None);
-        }
+        self.fit(index);
         let last = self.last.as_ref().filter(|l| l.index == index.id);
         let mut out = tera::Context::new();
         for (k, v) in ctx.as_object().into_iter().flatten() {
@@ -365,11 +365,16 @@ impl Memo {
         above
     }
 
+    /// Room for every path of `index`.
+    fn fit(&mut self, index: &DepIndex) {
+        self.digests
+            .resize(index.paths.len().max(self.digests.len()), None);
+        self.same
+            .resize(index.paths.len().max(self.same.len()), None);
+    }
+
     fn key(&mut self, ctx: &Value, index: &DepIndex, deps: &[usize]) -> Key {
-        if self.digests.len() < index.paths.len() {
-            self.digests.resize(index.paths.len(), None);
-            self.same.resize(index.paths.len(), None);
-        }
+        self.fit(index);
         let last = self.last.take().filter(|l| l.index == index.id);
         let mut h = Sha256::new();
         for &d in deps {
