@@ -4,7 +4,7 @@
 //!
 //! In: a [`Loaded`] config. Out: a [`Model`], or every problem found, each pointing at its value.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use jiff::Span;
 use jiff::civil::{Date, Time};
@@ -449,6 +449,68 @@ impl Checker<'_> {
         }
     }
 
+    /// No two parties may go by the same name: the agreement names each party by its short
+    /// name (else its legal name), and a reader could not tell two parties called alike apart.
+    /// A short name may not be another party's legal name either. Compared without regard to
+    /// case or runs of spaces ("the Agency" and "The  agency" read alike in a sentence).
+    fn unique_party_names(&mut self, parties: &[crate::config::Party]) {
+        fn key(s: &str) -> String {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        }
+        // Normalised name → (party index, field) of the first party to use it.
+        let mut seen: HashMap<String, (usize, &str)> = HashMap::new();
+        for (i, p) in parties.iter().enumerate() {
+            let mut names = vec![("legal_name", p.legal_name.as_str())];
+            if let Some(s) = &p.short_name {
+                names.push(("short_name", s.as_str()));
+            }
+            for (field, name) in names {
+                let k = key(name);
+                if k.is_empty() {
+                    continue;
+                }
+                match seen.get(&k) {
+                    None => {
+                        seen.insert(k, (i, field));
+                    }
+                    Some(&(j, _)) if j == i => {}
+                    Some(&(j, their_field)) => {
+                        let other = &parties[j];
+                        let help = if field == "legal_name" && their_field == "legal_name" {
+                            format!(
+                                "each party is a separate organisation: if `{}` is `{}` declared twice, remove one [[parties]] table; otherwise write each one's full registered name",
+                                p.id, other.id
+                            )
+                        } else {
+                            format!(
+                                "give `{}` a short_name that tells it apart from `{}`, such as the name it trades under",
+                                p.id, other.id
+                            )
+                        };
+                        self.err(
+                            "config::duplicate-name",
+                            &format!("/parties/{i}/{field}"),
+                            format!(
+                                "parties `{}` and `{}` would both be called “{}” ({} of `{}`, {} of `{}`)",
+                                other.id,
+                                p.id,
+                                name.trim(),
+                                their_field.replace('_', " "),
+                                other.id,
+                                field.replace('_', " "),
+                                p.id
+                            ),
+                            help,
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     /// Text that would not display as stored: bidi controls, invisible format characters,
     /// control characters. A signed name must read exactly as it is stored.
     fn check_text(&mut self) {
@@ -529,6 +591,7 @@ impl Checker<'_> {
             );
         }
         self.unique_ids("parties", cfg.parties.iter().map(|p| p.id.as_str()));
+        self.unique_party_names(&cfg.parties);
         for (i, p) in cfg.parties.iter().enumerate() {
             self.country(&format!("/parties/{i}/country"), &p.country);
             if p.signatories.is_empty() {
