@@ -661,9 +661,10 @@ pub fn tera_error_text(e: &tera::Error) -> String {
     out
 }
 
-fn parse_clause(
-    text: &str,
-) -> Result<(ClauseMeta, String), (String, Option<std::ops::Range<usize>>)> {
+/// Why a clause file could not be read, and where in it (a byte range) when known.
+type ClauseError = (String, Option<std::ops::Range<usize>>);
+
+fn parse_clause(text: &str) -> Result<(ClauseMeta, String), ClauseError> {
     let text_n = text.replace("\r\n", "\n");
     let rest = text_n.strip_prefix("+++\n").ok_or_else(|| {
         (

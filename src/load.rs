@@ -433,7 +433,7 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
                     format!(
                         "`{field}` has the wrong type: expected {}, found {}",
                         describe_type(&expected),
-                        json_type(&err.instance())
+                        json_type(err.instance())
                     ),
                 )
                 .field(field.clone())

@@ -233,12 +233,10 @@ fn party_display(state: &State, id: &str) -> String {
     let shown = parties
         .as_ref()
         .and_then(|p| p.as_map())
-        .and_then(|m| m.get(&tera::value::Key::Str(id.into())).cloned())
+        .and_then(|m| m.get(&tera::value::Key::Str(id)).cloned())
         .and_then(|p| {
-            p.as_map().and_then(|m| {
-                m.get(&tera::value::Key::Str("name".into()))
-                    .map(value_to_text)
-            })
+            p.as_map()
+                .and_then(|m| m.get(&tera::value::Key::Str("name")).map(value_to_text))
         })
         .unwrap_or_else(|| id.to_owned());
     crate::render_cache::note_party_read(id, &shown);
