@@ -105,11 +105,9 @@ pub enum OutputFormat {
     Pdf,
 }
 
+/// Where agreements go and in which formats: shared by `generate` and `batch`.
 #[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// Agreement configs (TOML).
-    #[arg(required = true, value_name = "CONFIG")]
-    pub configs: Vec<PathBuf>,
+pub struct OutputArgs {
     /// Output folder; created when missing.
     #[arg(short, long, value_name = "DIR", default_value = "out")]
     pub output: PathBuf,
@@ -124,6 +122,15 @@ pub struct GenerateArgs {
     /// Also write an archival PDF/A-2b.
     #[arg(long, value_name = "STANDARD")]
     pub pdf_standard: Option<PdfStandard>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Agreement configs (TOML).
+    #[arg(required = true, value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     /// Fail (exit 1) when a clause or template changed since `datapact lock`.
     #[arg(long)]
     pub locked: bool,
@@ -139,20 +146,8 @@ pub struct BatchArgs {
     /// Programme configs (with a [programme] table) and/or ordinary configs.
     #[arg(required = true, value_name = "CONFIG")]
     pub inputs: Vec<PathBuf>,
-    /// Output folder.
-    #[arg(short, long, value_name = "DIR", default_value = "out")]
-    pub output: PathBuf,
-    /// Comma-separated formats to write.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [OutputFormat::Md, OutputFormat::Pdf])]
-    pub format: Vec<OutputFormat>,
     #[command(flatten)]
-    pub library: LibraryArgs,
-    /// The typst binary (else $DATAPACT_TYPST, else `typst` on PATH).
-    #[arg(long, value_name = "PATH")]
-    pub typst: Option<PathBuf>,
-    /// Also write archival PDF/A-2b.
-    #[arg(long, value_name = "STANDARD")]
-    pub pdf_standard: Option<PdfStandard>,
+    pub out: OutputArgs,
     /// How many agreements to build at once (default: the number of cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,

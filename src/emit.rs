@@ -76,6 +76,16 @@ impl Emitter {
         })
     }
 
+    /// [`Emitter::new`] from the output options of `generate` and `batch`.
+    pub fn for_args(args: &crate::cli::OutputArgs) -> Result<Emitter, String> {
+        Emitter::new(
+            &args.format,
+            &args.output,
+            args.typst.as_deref(),
+            args.pdf_standard.is_some(),
+        )
+    }
+
     /// Also write, beside each PDF, the exact input typst compiles: `<reference>.typ` and
     /// `<reference>.meta.json` (to compile it by hand, copy them into one folder as
     /// `main.typ` and `meta.json`). Used by `benches/pdf-overhead.sh`.

@@ -79,18 +79,11 @@ pub fn run(args: BatchArgs, fmt: DiagnosticFormat) -> u8 {
 
 fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u8 {
     // Temporary files a killed earlier run left in the output folder.
-    crate::output::remove_stale_temp_files(&args.output, std::time::SystemTime::now());
+    crate::output::remove_stale_temp_files(&args.out.output, std::time::SystemTime::now());
     // Read the inputs while finding typst (`typst --version`).
     let (planned, emitter) = rayon::join(
         || batch::plan(&args.inputs),
-        || {
-            Emitter::new(
-                &args.format,
-                &args.output,
-                args.typst.as_deref(),
-                args.pdf_standard.is_some(),
-            )
-        },
+        || Emitter::for_args(&args.out),
     );
     let emitter = match emitter {
         Ok(e) => e.with_durability(Durability::Deferred),
@@ -104,7 +97,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
         }
         return OK;
     }
-    let cli_lib = args.library.library.clone();
+    let cli_lib = args.out.library.library.clone();
     let mut fingerprints: HashMap<Option<PathBuf>, Result<String, String>> = HashMap::new();
     for it in &items {
         fingerprints
@@ -112,7 +105,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
             .or_insert_with_key(|key| batch::library_fingerprint(key.as_deref()));
     }
 
-    let manifest = Manifest::read(&args.output);
+    let manifest = Manifest::read(&args.out.output);
     let index = manifest.index();
     let progress = Progress::new(items.len() as u64, args.quiet);
     let diag_lock = Mutex::new(());
@@ -159,7 +152,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
                     std::thread::park_timeout(std::time::Duration::from_millis(250));
                     if !done.load(std::sync::atomic::Ordering::Relaxed) {
                         // Errors are reported by the final flush.
-                        let _ = sync_filesystem(&args.output);
+                        let _ = sync_filesystem(&args.out.output);
                     }
                 }
             });
@@ -209,18 +202,18 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     // The Markdown and JSON were renamed into place unflushed: flush them all at once before
     // the manifest records them (a PDF is flushed by the runner as it is written).
     if rows.iter().any(|r| matches!(r.outcome, Outcome::Built))
-        && let Err(e) = sync_filesystem(&args.output)
+        && let Err(e) = sync_filesystem(&args.out.output)
     {
         return fail(e);
     }
-    let path = args.output.join("manifest.json");
+    let path = args.out.output.join("manifest.json");
     if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str())
         && let Err(e) = write_atomic(&path, text.as_bytes())
     {
         return fail(e);
     }
 
-    print_summary(&rows, args.quiet, &args.output);
+    print_summary(&rows, args.quiet, &args.out.output);
     if rows.iter().any(|r| matches!(r.outcome, Outcome::Failed(_))) {
         FINDINGS
     } else {
@@ -555,7 +548,12 @@ pub(super) fn generate_programme(
             worst = worst.max(ERROR);
             continue;
         }
-        let key = args.library.library.clone().or_else(|| p.library.clone());
+        let key = args
+            .out
+            .library
+            .library
+            .clone()
+            .or_else(|| p.library.clone());
         let lib = libraries
             .entry(key.clone())
             .or_insert_with(|| load_library(&key, fmt));
@@ -584,7 +582,7 @@ pub(super) fn generate_programme(
         match produce(model, lib, emitter) {
             Ok(files) => {
                 for f in files {
-                    eprintln!("wrote {}", args.output.join(&f.file).display());
+                    eprintln!("wrote {}", args.out.output.join(&f.file).display());
                 }
             }
             Err(Failure::Diags(why, diags)) => {

@@ -108,12 +108,7 @@ fn schema(twin: bool) -> u8 {
 }
 
 fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
-    let emitter = match crate::emit::Emitter::new(
-        &args.format,
-        &args.output,
-        args.typst.as_deref(),
-        args.pdf_standard.is_some(),
-    ) {
+    let emitter = match crate::emit::Emitter::for_args(&args.out) {
         Ok(e) => e.with_typ_output(args.emit_typ),
         Err(e) => return fail(e),
     };
@@ -124,7 +119,7 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
             worst = worst.max(batch::generate_programme(config, &args, &emitter, fmt));
             continue;
         }
-        let prepared = match pipeline::prepare(config, args.library.library.as_deref()) {
+        let prepared = match pipeline::prepare(config, args.out.library.library.as_deref()) {
             Ok(p) => p,
             Err(diags) => {
                 report(&diags, fmt);
@@ -158,7 +153,7 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
         match emitter.emit(&prepared.model, &prepared.rendered, &prepared.library) {
             Ok(files) => {
                 for f in files {
-                    eprintln!("wrote {}", args.output.join(&f.file).display());
+                    eprintln!("wrote {}", args.out.output.join(&f.file).display());
                 }
             }
             Err(e) => {
