@@ -681,6 +681,27 @@ impl Checker<'_> {
                     "datasets",
                     &datasets,
                 );
+                // The sender holds the data: it provides the dataset or received it on a flow.
+                if let Some(ds) = cfg.datasets.iter().find(|x| &x.id == d)
+                    && ds.provider != f.from
+                    && !cfg
+                        .flows
+                        .iter()
+                        .any(|o| o.to == f.from && o.datasets.contains(d))
+                {
+                    self.err(
+                        "config::dataset-not-held",
+                        &format!("{base}/datasets/{j}"),
+                        format!(
+                            "flow `{}` sends `{d}` from `{}`, which neither provides it (its provider is `{}`) nor receives it on any flow",
+                            f.id, f.from, ds.provider
+                        ),
+                        format!(
+                            "remove `{d}` from this flow, add a flow that brings it to `{}`, or set the dataset's provider to the party that holds it",
+                            f.from
+                        ),
+                    );
+                }
             }
             for (j, p) in f.purposes.iter().enumerate() {
                 self.reference(
@@ -739,8 +760,34 @@ impl Checker<'_> {
                 "purposes",
                 &purposes,
             );
-            if let Some(exp) = &lb.expires {
-                self.date(&format!("/legal_bases/{i}/expires"), exp);
+            if let Some(exp) = &lb.expires
+                && let Some(exp) = self.date(&format!("/legal_bases/{i}/expires"), exp)
+                && let Some(start) = effective
+                && exp <= start
+            {
+                self.err(
+                    "config::impossible-date",
+                    &format!("/legal_bases/{i}/expires"),
+                    format!(
+                        "the legal basis of `{}` for `{}` expires ({exp}) on or before the agreement takes effect ({start})",
+                        lb.party, lb.purpose
+                    ),
+                    "renew the basis and write its new expiry date, or remove the purpose from this agreement".into(),
+                );
+            }
+            if let Some(j) = cfg.legal_bases[..i]
+                .iter()
+                .position(|o| o.party == lb.party && o.purpose == lb.purpose)
+            {
+                self.err(
+                    "config::duplicate-entry",
+                    &format!("/legal_bases/{i}"),
+                    format!(
+                        "legal_bases[{j}] and legal_bases[{i}] both give a legal basis of `{}` for `{}`",
+                        lb.party, lb.purpose
+                    ),
+                    "keep one: a controller relies on one lawful basis for one purpose, and cannot switch between them (EDPB Guidelines 05/2020 on consent, para. 121-123)".into(),
+                );
             }
         }
         for (i, n) in cfg.transparency.notices.iter().enumerate() {
@@ -843,6 +890,31 @@ impl Checker<'_> {
             }
         }
 
+        // Two entries for the same dataset and holder would print two periods for one copy.
+        for (i, r) in cfg.retention.iter().enumerate() {
+            let mine = retention_holders(cfg, r);
+            if let Some((j, h)) = cfg.retention[..i].iter().enumerate().find_map(|(j, o)| {
+                (o.dataset == r.dataset)
+                    .then(|| {
+                        retention_holders(cfg, o)
+                            .into_iter()
+                            .find(|h| mine.contains(h))
+                    })
+                    .flatten()
+                    .map(|h| (j, h))
+            }) {
+                self.err(
+                    "config::duplicate-entry",
+                    &format!("/retention/{i}"),
+                    format!(
+                        "retention[{j}] and retention[{i}] both say how long `{h}` keeps `{}`",
+                        r.dataset
+                    ),
+                    "keep one entry per dataset and holder (an entry without `party` covers every party that receives the dataset and has no entry of its own for it)".into(),
+                );
+            }
+        }
+
         // [onward_sharing], [[subprocessors]], [[transfers]]
         for (i, o) in cfg.onward_sharing.permitted.iter().enumerate() {
             let base = format!("/onward_sharing/permitted/{i}");
@@ -897,6 +969,20 @@ impl Checker<'_> {
                 "parties",
                 &importers,
             );
+            if let Some(j) = cfg.transfers[..i]
+                .iter()
+                .position(|o| o.importer == t.importer)
+            {
+                self.err(
+                    "config::duplicate-entry",
+                    &format!("/transfers/{i}/importer"),
+                    format!(
+                        "transfers[{j}] and transfers[{i}] both declare the mechanism for transfers to `{}`",
+                        t.importer
+                    ),
+                    "keep one [[transfers]] entry per importer, with the mechanism that covers every transfer to it".into(),
+                );
+            }
         }
         for (i, c) in cfg.use_restrictions.excluded_authorities.iter().enumerate() {
             self.country(&format!("/use_restrictions/excluded_authorities/{i}"), c);
@@ -1457,7 +1543,7 @@ fn derive(cfg: &Config) -> Derived {
         }
     }
 
-    d.retention = derive_retention(cfg, &d);
+    d.retention = derive_retention(cfg);
     // Defaults fall on a controller: the first that provides data, else the first controller.
     let first_controller = d
         .providers
@@ -1676,7 +1762,7 @@ fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
     out.into_values().collect()
 }
 
-fn derive_retention(cfg: &Config, d: &Derived) -> Vec<RetentionRow> {
+fn derive_retention(cfg: &Config) -> Vec<RetentionRow> {
     let name = |id: &str| {
         cfg.parties
             .iter()
@@ -1697,26 +1783,10 @@ fn derive_retention(cfg: &Config, d: &Derived) -> Vec<RetentionRow> {
     };
     let mut rows = Vec::new();
     for (i, r) in cfg.retention.iter().enumerate() {
-        let holders: Vec<String> = match &r.party {
-            Some(p) => vec![p.clone()],
-            None => d
-                .flows
-                .iter()
-                .filter(|f| {
-                    r.dataset == "derived"
-                        || cfg
-                            .flows
-                            .iter()
-                            .any(|cf| cf.id == f.id && cf.datasets.contains(&r.dataset))
-                })
-                .map(|f| f.to.clone())
-                .fold(Vec::new(), |mut v, p| {
-                    if !v.contains(&p) {
-                        v.push(p);
-                    }
-                    v
-                }),
-        };
+        let holders: Vec<String> = retention_holders(cfg, r)
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
         let period_text = match (&r.period, &r.event, &r.max) {
             (Some(p), _, _) => parse_duration(p)
                 .map(|s| format!("{} from receipt", humanize(&s)))
@@ -1750,9 +1820,78 @@ fn derive_retention(cfg: &Config, d: &Derived) -> Vec<RetentionRow> {
     rows
 }
 
+/// The parties a retention entry binds: its `party`, or else every party that receives the
+/// dataset on a flow (any flow for `derived`) and has no entry of its own for it.
+fn retention_holders<'c>(cfg: &'c Config, r: &'c Retention) -> Vec<&'c str> {
+    if let Some(p) = &r.party {
+        return vec![p.as_str()];
+    }
+    let mut v: Vec<&str> = Vec::new();
+    for f in &cfg.flows {
+        if (r.dataset == "derived" || f.datasets.contains(&r.dataset))
+            && !v.contains(&f.to.as_str())
+            && !cfg
+                .retention
+                .iter()
+                .any(|o| o.dataset == r.dataset && o.party.as_deref() == Some(f.to.as_str()))
+        {
+            v.push(&f.to);
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn model_of(text: &str) -> Model {
+        let loaded = crate::load::load_str(std::path::Path::new("t.toml"), text).expect("loads");
+        build(loaded).expect("builds")
+    }
+
+    #[test]
+    fn a_retention_entry_without_party_leaves_out_parties_with_their_own() {
+        let base = include_str!("../examples/ngo-survey.toml");
+        // `responses` reaches `ngo` (and `survey` receives the sample frame). A general entry
+        // for `responses` now covers no one but those without an entry of their own: `ngo`
+        // and `survey` both have one, so it adds no row.
+        let text = base.replace(
+            "[[retention]]\ndataset = \"derived\"",
+            "[[retention]]\ndataset = \"responses\"\nperiod = \"P10Y\"\ndisposal = \"delete\"\n\n[[retention]]\ndataset = \"derived\"",
+        );
+        assert_ne!(text, base);
+        let m = model_of(&text);
+        let rows: Vec<(&str, &str)> = m
+            .derived
+            .retention
+            .iter()
+            .filter(|r| r.dataset == "responses")
+            .map(|r| (r.holder_id.as_str(), r.period_text.as_str()))
+            .collect();
+        assert!(
+            rows.iter().all(|(_, p)| !p.contains("10 years")),
+            "{rows:?}"
+        );
+        assert_eq!(
+            rows.iter().filter(|(h, _)| *h == "ngo").count(),
+            1,
+            "{rows:?}"
+        );
+        // Without the specific entry for `ngo`, the general one binds it.
+        let text = text.replace(
+            "[[retention]]\ndataset = \"responses\"\nparty = \"ngo\"",
+            "[[retention]]\ndataset = \"responses\"\nparty = \"survey\"",
+        );
+        let loaded = crate::load::load_str(std::path::Path::new("t.toml"), &text).expect("loads");
+        // `survey` now has two entries for `responses`: refused, naming both.
+        let errs = build(loaded).err().expect("duplicate refused");
+        assert!(
+            errs.iter().any(|d| d.code == "config::duplicate-entry"
+                && d.message.contains("`survey` keeps `responses`")),
+            "{errs:?}"
+        );
+    }
 
     #[test]
     fn durations() {

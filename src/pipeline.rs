@@ -93,7 +93,19 @@ pub fn prepare_text(
 fn finish(model: Model, cli_library: Option<&Path>) -> Result<Prepared, Vec<Diagnostic>> {
     let library = library_for(&model, cli_library)?;
     let check = Check::run(&model);
-    let rendered = crate::render::render(&model, &library, &check)?;
+    // A config with errors can make the clause library fail (e.g. a clause referring to
+    // another one its condition left out): the config's own errors come first, since they
+    // are what to fix.
+    let rendered = crate::render::render(&model, &library, &check).map_err(|ds| {
+        let mut out: Vec<Diagnostic> = check
+            .findings
+            .iter()
+            .filter(|d| d.severity == crate::diag::Severity::Error)
+            .cloned()
+            .collect();
+        out.extend(ds);
+        out
+    })?;
     Ok(Prepared {
         model,
         library,

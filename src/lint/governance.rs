@@ -20,7 +20,7 @@ pub(super) fn rules() -> Vec<Rule> {
             safeguards: &[6],
             explain: "A data-sharing agreement is reviewed regularly to check that the sharing is still \
 necessary, that the data is still suitable and that the safeguards work. Review intervals over five years are \
-an error; over 24 months, a warning.",
+an error; over 24 months, a warning; so is an interval that puts the first review after the end of the term.",
             check: gov_001,
         },
         Rule {
@@ -153,6 +153,25 @@ fn gov_001(m: &Model, f: &mut Findings) {
             ),
         )
         .warning();
+    }
+    // A first review due after the agreement has ended would never take place.
+    if let (Some(first), Some(end)) = (
+        date_plus(start, &a.review_interval),
+        m.derived
+            .dates
+            .end
+            .as_deref()
+            .and_then(|e| parse_date(e).ok()),
+    ) && first > end
+    {
+        f.at(
+            "/agreement/review_interval",
+            format!(
+                "the first review is due on {first}, after the agreement ends on {end}: it would never take place"
+            ),
+        )
+        .warning()
+        .help("shorten agreement.review_interval so that a review falls within the term");
     }
 }
 

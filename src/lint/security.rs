@@ -88,7 +88,9 @@ restricted to named categories of staff. These are checked for every agreement t
             explain: "A controller notifies a personal data breach to the supervisory authority within 72 hours of \
 becoming aware of it (Art. 33(1) GDPR); a processor informs the controller without undue delay (Art. 33(2)). \
 Internal deadlines longer than 72 hours make the legal one impossible. In a humanitarian context, incidents \
-involving sensitive non-personal data (e.g. where a group is) are handled the same way (warning otherwise).",
+involving sensitive non-personal data (e.g. where a group is) are handled the same way (warning otherwise). \
+A processor is also a Party, so its deadline towards its controller is no longer than the deadline between \
+the Parties (warning otherwise).",
             check: sec_003,
         },
         Rule {
@@ -254,6 +256,24 @@ fn sec_003(m: &Model, f: &mut Findings) {
             "/breach/processor_to_controller_hours",
             format!("a processor reports a breach within {} hours, after the controller's 72-hour deadline", b.processor_to_controller_hours),
         );
+    }
+    // A processor is also a Party: the notice between the Parties binds it too, so a longer
+    // deadline towards its controller would contradict it.
+    if b.processor_to_controller_hours > b.party_to_party_hours
+        && (m.derived.has_controller_to_processor || m.derived.has_processor_to_processor)
+    {
+        f.at(
+            "/breach/processor_to_controller_hours",
+            format!(
+                "a processor has {} hours to tell its controller of a breach, but as a Party it must tell the other Parties within {} hours",
+                b.processor_to_controller_hours, b.party_to_party_hours
+            ),
+        )
+        .warning()
+        .help(format!(
+            "set processor_to_controller_hours to {} or fewer, so that one deadline applies",
+            b.party_to_party_hours
+        ));
     }
     if b.party_to_party_hours > 72 {
         f.at(

@@ -98,7 +98,8 @@ do not cover an exporter in the EEA (warning).",
             safeguards: &[4, 7],
             explain: "Onward sharing is prohibited unless listed, and each listed recipient must accept \
 obligations equivalent to those of the party that shares with it (SCC Clause 8.7). A recipient in a country \
-whose authorities are excluded by [use_restrictions] contradicts that exclusion (warning).",
+whose authorities are excluded by [use_restrictions] contradicts that exclusion (warning); a receiving party \
+that is itself a public authority of such a country makes the agreement forbid its own flows (error).",
             check: xfer_007,
         },
         Rule {
@@ -393,6 +394,28 @@ fn xfer_006(m: &Model, f: &mut Findings) {
 
 fn xfer_007(m: &Model, f: &mut Findings) {
     let c = cfg(m);
+    // A party that receives the data cannot be an authority the agreement excludes.
+    for (k, country) in c.use_restrictions.excluded_authorities.iter().enumerate() {
+        for p in c.parties.iter().filter(|p| {
+            p.kind == crate::config::PartyKind::PublicAuthority
+                && &p.country == country
+                && m.derived.recipients.contains(&p.id)
+        }) {
+            f.at(
+                format!("/use_restrictions/excluded_authorities/{k}"),
+                format!(
+                    "`{}` is a public authority of {} and receives the data, but [use_restrictions] excludes the authorities of {}",
+                    p.id,
+                    crate::model::country_name(country),
+                    crate::model::country_name(country)
+                ),
+            )
+            .help(format!(
+                "remove \"{country}\" from excluded_authorities (the agreement would forbid its own flows to `{}`), or stop sharing with `{}`",
+                p.id, p.id
+            ));
+        }
+    }
     for (i, o) in c.onward_sharing.permitted.iter().enumerate() {
         if o.conditions.iter().all(|s| s.trim().is_empty()) {
             f.at(
