@@ -309,3 +309,35 @@ fn missing_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/file.toml"));
 }
+
+#[test]
+fn two_configs_with_one_reference_are_both_refused_and_neither_is_written() {
+    let c = case(STARTER);
+    let other = c.dir.path().join("other.toml");
+    // Same reference, different title: each agreement would overwrite the other's files.
+    let title = STARTER
+        .lines()
+        .find(|l| l.starts_with("title = "))
+        .expect("starter has a title");
+    std::fs::write(
+        &other,
+        STARTER.replacen(title, "title = \"Another agreement\"", 1),
+    )
+    .expect("write");
+    let out = c.dir.path().join("out");
+    let a = Command::cargo_bin("datapact")
+        .expect("binary")
+        .args(["generate", "--format", "md", "-o"])
+        .arg(&out)
+        .arg(&c.config)
+        .arg(&other)
+        // The same file named twice is one config, built once.
+        .arg(c.dir.path().join(".").join("bad.toml"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+    assert_eq!(stderr.matches("is claimed 2 times").count(), 2, "{stderr}");
+    assert!(stderr.contains("agreement.reference"), "{stderr}");
+    let written = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(written, 0, "nothing is written: {stderr}");
+}

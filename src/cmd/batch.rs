@@ -82,7 +82,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     crate::output::remove_stale_temp_files(&args.out.output, std::time::SystemTime::now());
     // Read the inputs while finding typst (`typst --version`).
     let (planned, emitter) = rayon::join(
-        || batch::plan(&args.inputs),
+        || batch::plan(&super::distinct_paths(&args.inputs)),
         || Emitter::for_args(&args.out),
     );
     let emitter = match emitter {
@@ -523,11 +523,40 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-/// `datapact generate PROGRAMME`: every partner's agreement, not incrementally.
+/// The output names (lower case) that more than one of `configs` (or of their partners)
+/// claims, each with why it is refused.
+pub(super) fn claimed_twice(configs: &[PathBuf]) -> HashMap<String, String> {
+    let planned = batch::plan(configs);
+    let refs: Vec<(usize, String)> = planned
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (i, p.reference.clone()))
+        .collect();
+    batch::collisions(&refs)
+        .into_iter()
+        .map(|(name, idx)| {
+            let claimants: Vec<String> = idx
+                .iter()
+                .map(|i| format!("{} ({})", planned[*i].name, planned[*i].origin))
+                .collect();
+            let shown = &planned[idx[0]].reference;
+            let why = format!(
+                "output name {shown} (case-insensitive) is claimed {} times: by {}; give each agreement its own agreement.reference",
+                idx.len(),
+                claimants.join(", ")
+            );
+            (name, why)
+        })
+        .collect()
+}
+
+/// `datapact generate PROGRAMME`: every partner's agreement, not incrementally. `taken`:
+/// output names claimed more than once in this run (see [`claimed_twice`]).
 pub(super) fn generate_programme(
     config: &Path,
     args: &GenerateArgs,
     emitter: &Emitter,
+    taken: &HashMap<String, String>,
     fmt: DiagnosticFormat,
 ) -> u8 {
     if args.locked {
@@ -543,7 +572,10 @@ pub(super) fn generate_programme(
     for it in items {
         let p = it.planned;
         let label = format!("{} ({})", p.name, p.origin);
-        if let Some(why) = it.collision {
+        if let Some(why) = it
+            .collision
+            .or_else(|| taken.get(&p.reference.to_lowercase()).cloned())
+        {
             eprintln!("error: {label}: not generated: {why}");
             worst = worst.max(ERROR);
             continue;

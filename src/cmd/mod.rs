@@ -107,16 +107,32 @@ fn schema(twin: bool) -> u8 {
     OK
 }
 
+/// The paths without repeats (`a.toml ./a.toml` name one file: it is built once), in order.
+pub(crate) fn distinct_paths(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let mut seen = std::collections::HashSet::new();
+    paths
+        .iter()
+        .filter(|p| seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())))
+        .cloned()
+        .collect()
+}
+
 fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
     let emitter = match crate::emit::Emitter::for_args(&args.out) {
         Ok(e) => e.with_typ_output(args.emit_typ),
         Err(e) => return fail(e),
     };
     let mut worst = OK;
-    for config in &args.configs {
+    // Output names claimed by more than one config or partner of this run: none of them is
+    // written, since each would overwrite the other (as `datapact batch` does).
+    let configs = distinct_paths(&args.configs);
+    let taken = batch::claimed_twice(&configs);
+    for config in &configs {
         // A programme file: every partner's agreement (as `datapact batch` would, not incrementally).
         if crate::batch::is_programme(config) {
-            worst = worst.max(batch::generate_programme(config, &args, &emitter, fmt));
+            worst = worst.max(batch::generate_programme(
+                config, &args, &emitter, &taken, fmt,
+            ));
             continue;
         }
         let prepared = match pipeline::prepare(config, args.out.library.library.as_deref()) {
@@ -133,6 +149,12 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
                 continue;
             }
         };
+        let reference = &prepared.model.config().agreement.reference;
+        if let Some(why) = taken.get(&reference.to_lowercase()) {
+            eprintln!("error: {}: not generated: {why}", config.display());
+            worst = worst.max(ERROR);
+            continue;
+        }
         if args.locked && !locked_ok(config, &prepared, fmt) {
             worst = worst.max(FINDINGS);
             continue;
