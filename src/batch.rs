@@ -444,6 +444,8 @@ fn programme_jobs(
     if let Some(csv_path) = &programme.partners_csv {
         match read_csv_partners(&base_dir.join(csv_path)) {
             Ok(list) => partners.extend(list),
+            // Errors located in the CSV file keep that place; the others point at the setting.
+            Err(d) if d.location.is_some() => return fail_all(*d),
             Err(d) => return fail_all(shared_spans.at_value(*d, "/programme/partners_csv")),
         }
     }
@@ -835,13 +837,48 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> 
         .headers()
         .map_err(|e| Diagnostic::error("batch::csv", format!("{}: {e}", path.display())))?
         .clone();
+    // A column named twice: the later value would silently replace the earlier.
+    for (j, h) in headers.iter().enumerate() {
+        if let Some(first) = headers.iter().take(j).position(|o| o == h) {
+            let header_end = text.find('\n').unwrap_or(text.len());
+            let header = &text[..header_end];
+            // The repeated cell when the header is plain (no quotes); else the whole line.
+            let span = if header.contains('"') {
+                0..header_end
+            } else {
+                let start: usize = header.split(',').take(j).map(|c| c.len() + 1).sum();
+                let len = header.split(',').nth(j).map_or(0, |c| c.trim_end().len());
+                start..start + len
+            };
+            return Err(Box::new(
+                Diagnostic::error(
+                    "batch::csv",
+                    format!(
+                        "column `{h}` appears twice in the header of {} (columns {} and {})",
+                        path.display(),
+                        first + 1,
+                        j + 1
+                    ),
+                )
+                .help(format!(
+                    "keep one `{h}` column; each column is one field of the partner"
+                ))
+                .at(&source, Some(span)),
+            ));
+        }
+    }
     let mut out = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
+    for rec in reader.records() {
         let rec = rec.map_err(|e| {
             Diagnostic::error("batch::csv", format!("{}: {e}", path.display()))
                 .help("check quoting and that every row has as many columns as the header")
         })?;
-        let start = rec.position().map_or(0, |p| p.byte() as usize);
+        // The reader's position is where it began reading, before any blank lines it skipped.
+        let mut start = rec.position().map_or(0, |p| p.byte() as usize);
+        while matches!(text.as_bytes().get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        let line = text[..start].matches('\n').count() + 1;
         let line_end = text[start..].find('\n').map_or(text.len(), |n| start + n);
         let span: Range<usize> = start..line_end;
         let mut m = Map::new();
@@ -887,7 +924,7 @@ fn read_csv_partners(path: &Path) -> Result<Vec<PartnerInput>, Box<Diagnostic>> 
             value: Ok(value),
             spans: Arc::new(spans),
             root: String::new(),
-            origin: format!("{}:{}", path.display(), i + 2),
+            origin: format!("{}:{line}", path.display()),
             default_id: None,
         });
     }

@@ -1153,3 +1153,42 @@ fn reused_clauses_never_carry_one_partners_text_into_anothers_agreement() {
     assert_ne!(ke, de);
     assert!(ke.contains("Kenya") && !de.contains("Kenya"));
 }
+
+#[test]
+fn csv_errors_point_at_the_right_line_and_a_column_named_twice_is_refused() {
+    let dir = scratch("csv-lines");
+    csv_programme(&dir, &[("op-a", "Operator A Ltd", "KE")]);
+    // Two blank lines before a row with a bad country (line 5): the error names that line.
+    let csv = format!(
+        "{CSV_HEADER}{}\n\n{}",
+        csv_row("op-a", "Operator A Ltd", "KE"),
+        csv_row("op-b", "Operator B Ltd", "KEN")
+    );
+    std::fs::write(dir.join("partners.csv"), csv).unwrap();
+    let r = batch(
+        &dir.join("out"),
+        &[dir.join("programme.toml").to_str().unwrap()],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("partners.csv:5:1: error[config::bad-country]"),
+        "{}",
+        r.stderr
+    );
+    // A header naming a column twice: the later value would replace the earlier one.
+    let header = CSV_HEADER.replacen("short_name", "legal_name", 1);
+    let csv = format!("{header}{}", csv_row("op-a", "Operator A Ltd", "KE"));
+    std::fs::write(dir.join("partners.csv"), csv).unwrap();
+    let r = batch(
+        &dir.join("out2"),
+        &[dir.join("programme.toml").to_str().unwrap()],
+    );
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("partners.csv:1:15: error[batch::csv]: column `legal_name` appears twice"),
+        "{}",
+        r.stderr
+    );
+}
