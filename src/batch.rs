@@ -402,6 +402,18 @@ fn programme_jobs(
             "/programme/reference_prefix",
         ));
     }
+    for (i, entry) in programme.overridable.iter().enumerate() {
+        if let Err(help) = overridable_path(entry) {
+            return fail_all(spans.at_value(
+                Diagnostic::error(
+                    "batch::bad-overridable",
+                    format!("`{entry}` in programme.overridable is not a field a partner can override"),
+                )
+                .help(help),
+                &format!("/programme/overridable/{i}"),
+            ));
+        }
+    }
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let shared_spans = Arc::new(spans);
     let mut partners = Vec::new();
@@ -748,6 +760,76 @@ impl Merger {
         );
         (merged, diags)
     }
+}
+
+/// Whether a partner could override `path` (dotted, e.g. `agreement.forum`): it names a field
+/// of the config schema, and not one the programme itself sets for each partner.
+fn overridable_path(path: &str) -> Result<(), String> {
+    let first = path.split('.').next().unwrap_or("");
+    match first {
+        "parties" => {
+            return Err("a partner's own party fields (names, address, contacts, due diligence…) are set directly in the partner, not through overrides; the other parties stay the programme's".into());
+        }
+        "programme" => return Err("[programme] describes the batch itself".into()),
+        _ => {}
+    }
+    if path == "agreement.reference" {
+        return Err("each agreement's reference is the programme's reference_prefix and the partner id; change reference_prefix instead".into());
+    }
+    let schema = crate::load::config_schema();
+    let defs = schema.get("$defs");
+    // Follow `$ref` (also inside anyOf/allOf, as optional fields are written).
+    let resolve = |mut node: &'static Value| -> &'static Value {
+        for _ in 0..8 {
+            if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+                match r.strip_prefix("#/$defs/").and_then(|n| defs?.get(n)) {
+                    Some(n) => node = n,
+                    None => break,
+                }
+            } else if let Some(n) = ["anyOf", "allOf", "oneOf"].iter().find_map(|k| {
+                node.get(*k)?
+                    .as_array()?
+                    .iter()
+                    .find(|v| v.get("$ref").is_some() || v.get("properties").is_some())
+            }) {
+                node = n;
+            } else {
+                break;
+            }
+        }
+        node
+    };
+    let mut node = resolve(schema);
+    for (depth, seg) in path.split('.').enumerate() {
+        let props = node.get("properties").and_then(Value::as_object);
+        match props.and_then(|p| p.get(seg)) {
+            Some(next) => node = resolve(next),
+            None => {
+                let known: Vec<&str> = props
+                    .map(|p| p.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                let at = path.split('.').take(depth).collect::<Vec<_>>().join(".");
+                return Err(
+                    match crate::diag::did_you_mean(seg, known.iter().copied()) {
+                        Some(s) if depth == 0 => format!("did you mean `{s}`?"),
+                        Some(s) => format!("did you mean `{at}.{s}`?"),
+                        None if known.is_empty() => {
+                            format!("`{at}` has no fields of its own: override `{at}` as a whole")
+                        }
+                        None if depth == 0 => format!(
+                            "no config table is called `{seg}`; tables: {}",
+                            known.join(", ")
+                        ),
+                        None => format!(
+                            "`{at}` has no field `{seg}`; its fields: {}",
+                            known.join(", ")
+                        ),
+                    },
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 fn allowed(programme: &Programme, path_key: &str) -> bool {

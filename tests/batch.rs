@@ -1192,3 +1192,33 @@ fn csv_errors_point_at_the_right_line_and_a_column_named_twice_is_refused() {
         r.stderr
     );
 }
+
+#[test]
+fn overridable_names_only_fields_a_partner_can_override() {
+    let dir = scratch("bad-overridable");
+    let path = csv_programme(&dir, &[("op-a", "Operator A Ltd", "KE")]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for (entry, help) in [
+        ("agreement.forumm", "did you mean `agreement.forum`?"),
+        ("agreement.reference", "change reference_prefix instead"),
+        ("parties", "set directly in the partner"),
+    ] {
+        assert_eq!(text.matches("overridable = [").count(), 1);
+        let edited = text.replacen(
+            "overridable = [",
+            &format!("overridable = [\"{entry}\", "),
+            1,
+        );
+        std::fs::write(&path, edited).unwrap();
+        let r = batch(&dir.join("out"), &[path.to_str().unwrap()]);
+        assert_ne!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "error[batch::bad-overridable]: `{entry}` in programme.overridable"
+            )) && r.stderr.contains(help),
+            "{entry}: {}",
+            r.stderr
+        );
+        assert!(!dir.join("out").join("IOMS-MNO-2026-OP-A.md").exists());
+    }
+}
