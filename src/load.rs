@@ -242,8 +242,22 @@ pub fn parse_tree(source: &SourceFile) -> Result<(Value, Spans), Vec<Diagnostic>
     }
     let mut spans = Spans::new(source);
     let root_span = table.span();
-    let raw = table_to_json(table.get_ref(), "", &mut spans);
+    let mut bad = Vec::new();
+    let raw = table_to_json(table.get_ref(), "", &mut spans, &mut bad);
     spans.values.entry(String::new()).or_insert((0, root_span));
+    if !bad.is_empty() {
+        return Err(bad
+            .into_iter()
+            .map(|(pointer, message)| {
+                spans.at_value(
+                    Diagnostic::error("config::bad-number", message)
+                        .help("write a finite number within range, such as 5400")
+                        .field(pointer_to_field(&pointer)),
+                    &pointer,
+                )
+            })
+            .collect());
+    }
     Ok((raw, spans))
 }
 
@@ -254,17 +268,47 @@ pub fn load_json(source: SourceFile, raw: Value, spans: Spans) -> Result<Loaded,
         diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
         return Err(diags);
     }
-    match serde_json::from_value::<Config>(raw.clone()) {
+    match serde_path_to_error::deserialize::<_, Config>(raw.clone()) {
         Ok(config) => Ok(Loaded {
             source,
             config,
             raw,
             spans,
         }),
-        // The schema is derived from the same types, so this is rare; report it plainly.
-        Err(e) => Err(vec![
-            Diagnostic::error("config::invalid", e.to_string()).at(&source, None),
-        ]),
+        // The schema is derived from the same types, so this is rare (a whole number out of
+        // its type's range, or written as 5.4e3): say where, and what to write.
+        Err(e) => {
+            let pointer: String = e
+                .path()
+                .iter()
+                .filter_map(|seg| match seg {
+                    serde_path_to_error::Segment::Map { key } => {
+                        Some(format!("/{}", escape_pointer(key)))
+                    }
+                    serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
+                    _ => None,
+                })
+                .collect();
+            let message = e.inner().to_string();
+            let range = [
+                ("u8", u8::MAX as u64),
+                ("u16", u16::MAX as u64),
+                ("u32", u32::MAX as u64),
+                ("u64", u64::MAX),
+            ]
+            .into_iter()
+            .find(|(t, _)| message.ends_with(&format!("expected {t}")));
+            let help = match range {
+                Some((_, max)) => format!(
+                    "write a whole number from 0 to {max}, without a decimal point or exponent"
+                ),
+                None => "see `datapact schema` for the type of each field".to_owned(),
+            };
+            let d = Diagnostic::error("config::invalid", message)
+                .help(help)
+                .field(pointer_to_field(&pointer));
+            Err(vec![spans.at_value(d, &pointer)])
+        }
     }
 }
 
@@ -276,7 +320,16 @@ fn escape_pointer(seg: &str) -> String {
     seg.replace('~', "~0").replace('/', "~1")
 }
 
-fn table_to_json(table: &DeTable<'_>, pointer: &str, spans: &mut Spans) -> Value {
+/// Numbers JSON cannot carry (`inf`, `nan`, integers beyond 64 bits) are collected in `bad`
+/// as (pointer, message): they would otherwise become "no value" without a word.
+type BadNumbers = Vec<(String, String)>;
+
+fn table_to_json(
+    table: &DeTable<'_>,
+    pointer: &str,
+    spans: &mut Spans,
+    bad: &mut BadNumbers,
+) -> Value {
     let mut map = Map::new();
     for (key, value) in table.iter() {
         let p = format!("{pointer}/{}", escape_pointer(key.get_ref()));
@@ -284,29 +337,54 @@ fn table_to_json(table: &DeTable<'_>, pointer: &str, spans: &mut Spans) -> Value
         spans.values.insert(p.clone(), (0, value.span()));
         map.insert(
             key.get_ref().to_string(),
-            value_to_json(value.get_ref(), &p, spans),
+            value_to_json(value.get_ref(), &p, spans, bad),
         );
     }
     Value::Object(map)
 }
 
-fn value_to_json(value: &DeValue<'_>, pointer: &str, spans: &mut Spans) -> Value {
+fn value_to_json(
+    value: &DeValue<'_>,
+    pointer: &str,
+    spans: &mut Spans,
+    bad: &mut BadNumbers,
+) -> Value {
     match value {
         DeValue::String(s) => Value::String(s.to_string()),
-        DeValue::Integer(i) => i
-            .as_str()
-            .replace('_', "")
-            .parse::<i64>()
-            .ok()
-            .or_else(|| i64::from_str_radix(&i.as_str().replace('_', "")[2..], i.radix()).ok())
-            .map_or(Value::Null, Value::from),
-        DeValue::Float(f) => f
+        DeValue::Integer(i) => {
+            let digits = i.as_str().replace('_', "");
+            let parsed = match i.radix() {
+                10 => digits.parse::<i64>(),
+                // 0x…, 0o…, 0b…
+                r => i64::from_str_radix(digits.get(2..).unwrap_or(""), r),
+            };
+            match parsed {
+                Ok(n) => Value::from(n),
+                Err(_) => {
+                    bad.push((
+                        pointer.to_owned(),
+                        format!("the number {} is too large", i.as_str()),
+                    ));
+                    Value::Null
+                }
+            }
+        }
+        DeValue::Float(f) => match f
             .as_str()
             .replace('_', "")
             .parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
-            .map_or(Value::Null, Value::Number),
+        {
+            Some(n) => Value::Number(n),
+            None => {
+                bad.push((
+                    pointer.to_owned(),
+                    format!("`{}` is not a number an agreement can state", f.as_str()),
+                ));
+                Value::Null
+            }
+        },
         DeValue::Boolean(b) => Value::Bool(*b),
         // Dates are carried as text; their meaning is checked later with a precise message.
         DeValue::Datetime(d) => Value::String(d.to_string()),
@@ -317,11 +395,11 @@ fn value_to_json(value: &DeValue<'_>, pointer: &str, spans: &mut Spans) -> Value
                 .map(|(i, item)| {
                     let p = format!("{pointer}/{i}");
                     spans.values.insert(p.clone(), (0, item.span()));
-                    value_to_json(item.get_ref(), &p, spans)
+                    value_to_json(item.get_ref(), &p, spans, bad)
                 })
                 .collect(),
         ),
-        DeValue::Table(t) => table_to_json(t, pointer, spans),
+        DeValue::Table(t) => table_to_json(t, pointer, spans, bad),
     }
 }
 

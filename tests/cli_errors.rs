@@ -341,3 +341,28 @@ fn two_configs_with_one_reference_are_both_refused_and_neither_is_written() {
     let written = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
     assert_eq!(written, 0, "nothing is written: {stderr}");
 }
+
+#[test]
+fn numbers_a_config_cannot_state_are_refused_where_they_are() {
+    for (value, code, says) in [
+        ("inf", "config::bad-number", "`inf` is not a number"),
+        ("nan", "config::bad-number", "`nan` is not a number"),
+        (
+            "9223372036854775808",
+            "config::bad-number",
+            "9223372036854775808 is too large",
+        ),
+        ("15.0", "config::invalid", "write a whole number from 0 to"),
+        ("1.5e1", "config::invalid", "write a whole number from 0 to"),
+    ] {
+        let text = edit("min_cell_size = 15", &format!("min_cell_size = {value}"));
+        let c = case(&text);
+        let stderr = generate_fails(&c);
+        assert_points_at(&stderr, &c.config, line_of(&text, "min_cell_size ="), code);
+        assert!(stderr.contains(says), "{value}: {stderr}");
+        assert!(
+            stderr.contains("min_cell_size"),
+            "{value}: names the field: {stderr}"
+        );
+    }
+}
