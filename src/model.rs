@@ -1689,9 +1689,20 @@ fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
             if held.is_empty() {
                 continue;
             }
-            if area(&s.country) != origin {
+            // A sub-processor of the recipient in that country moves the data there: that is
+            // its transfer (listed below with the sub-processors), not a second one.
+            let by_subprocessor = |country: &str, host: Option<&str>| {
+                cfg.subprocessors.iter().any(|sp| {
+                    sp.processor == to.id
+                        && sp.country == country
+                        && host.is_none_or(|h| h == sp.id || h == sp.name)
+                })
+            };
+            // The sender's data goes to the recipient, processed where the recipient stores
+            // it: the transfer is the sender's, to the recipient, towards that country.
+            if area(&s.country) != origin && !by_subprocessor(&s.country, Some(&s.hosted_by)) {
                 add(
-                    &to.id,
+                    &from.id,
                     &to.id,
                     &to.legal_name,
                     &s.country,
@@ -1702,8 +1713,9 @@ fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
             }
             if let Some(b) = &s.backup_country
                 && area(b) != origin
+                && !by_subprocessor(b, None)
             {
-                add(&to.id, &to.id, &to.legal_name, b, "backup", &held, None);
+                add(&from.id, &to.id, &to.legal_name, b, "backup", &held, None);
             }
         }
     }
@@ -1890,6 +1902,55 @@ mod tests {
             errs.iter().any(|d| d.code == "config::duplicate-entry"
                 && d.message.contains("`survey` keeps `responses`")),
             "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn transfers_run_from_the_sender_and_a_sub_processor_s_move_is_listed_once() {
+        for text in [
+            include_str!("../examples/mno-displacement.toml"),
+            include_str!("../examples/ngo-survey.toml"),
+            include_str!("../examples/bank-remittances.toml"),
+            include_str!("../examples/adplatform-audiences.toml"),
+        ] {
+            let m = model_of(text);
+            for t in &m.derived.transfers {
+                assert_ne!(
+                    t.exporter, t.importer,
+                    "no party transfers to itself: {t:?}"
+                );
+            }
+        }
+        // Nimbus keeps backups in the Netherlands with its sub-processor Vaultline: one row,
+        // the sub-processor's.
+        let m = model_of(include_str!("../examples/mno-displacement.toml"));
+        let nl: Vec<_> = m
+            .derived
+            .transfers
+            .iter()
+            .filter(|t| t.destination == "NL")
+            .collect();
+        assert_eq!(nl.len(), 1, "{nl:?}");
+        assert_eq!(nl[0].reason, "sub-processor");
+        // Storage in another country than the sender's: the sender's transfer to the recipient.
+        let text = include_str!("../examples/ngo-survey.toml");
+        let first_storage = text.find("[[storage]]").expect("storage");
+        let jo = text[first_storage..]
+            .find("country = \"JO\"")
+            .expect("JO storage")
+            + first_storage;
+        let moved = format!("{}country = \"US\"{}", &text[..jo], &text[jo + 14..]);
+        let m = model_of(&moved);
+        let us: Vec<_> = m
+            .derived
+            .transfers
+            .iter()
+            .filter(|t| t.destination == "US")
+            .collect();
+        assert_eq!(us.len(), 1, "{us:?}");
+        assert_eq!(
+            (us[0].exporter.as_str(), us[0].importer.as_str()),
+            ("ngo", "survey")
         );
     }
 
