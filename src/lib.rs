@@ -8,6 +8,24 @@
 // wrong with the input, once per command: boxing it would cost every caller a `*` for nothing.
 #![allow(clippy::result_large_err)]
 
+/// `eprintln!` that treats a closed stderr (`datapact batch … 2>&1 | head`) as nothing to
+/// report: messages are for people, and the work they describe still has to finish.
+/// (`eprintln!` panics when stderr is closed.)
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`note!`] without the line break.
+macro_rules! note_str {
+    ($s:expr) => {{
+        use std::io::Write as _;
+        let _ = std::io::stderr().write_all(AsRef::<str>::as_ref(&$s).as_bytes());
+    }};
+}
+
 pub mod batch;
 pub mod cli;
 pub mod cmd;

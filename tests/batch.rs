@@ -1222,3 +1222,45 @@ fn overridable_names_only_fields_a_partner_can_override() {
         assert!(!dir.join("out").join("IOMS-MNO-2026-OP-A.md").exists());
     }
 }
+
+#[test]
+fn a_closed_stderr_does_not_stop_or_hang_a_batch() {
+    // `datapact batch … 2>&1 | head -2`: progress lines then go to a closed pipe. eprintln!
+    // panicked there, inside the build, and the run hung waiting for its flusher thread.
+    let dir = scratch("closed-stderr");
+    let path = csv_programme(
+        &dir,
+        &[
+            ("op-a", "Operator A Ltd", "KE"),
+            ("op-b", "Operator B Ltd", "UG"),
+            ("op-c", "Operator C Ltd", "TZ"),
+        ],
+    );
+    let out = dir.join("out");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("datapact"))
+        .arg("batch")
+        .arg(&path)
+        .args(["--format", "md", "-j", "2", "-o"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(120) {
+            let _ = child.kill();
+            panic!("batch did not finish with its stderr closed");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    for id in ["OP-A", "OP-B", "OP-C"] {
+        assert!(out.join(format!("IOMS-MNO-2026-{id}.md")).exists());
+    }
+    assert!(out.join("manifest.json").exists());
+}

@@ -93,7 +93,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     let items = batch::shard(with_collisions(planned), k, n);
     if items.is_empty() {
         if !args.quiet {
-            eprintln!("nothing to build in shard {k}/{n}");
+            note!("nothing to build in shard {k}/{n}");
         }
         return OK;
     }
@@ -147,6 +147,20 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
         // disk writes while agreements render rather than all at the end.
         let done = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|scope| {
+            // Stops the flusher however this scope ends: were a build to panic, the scope
+            // would otherwise wait for the flusher forever instead of reporting the panic.
+            struct Stop<'a>(
+                &'a std::sync::atomic::AtomicBool,
+                Option<std::thread::Thread>,
+            );
+            impl Drop for Stop<'_> {
+                fn drop(&mut self) {
+                    self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+                    if let Some(t) = &self.1 {
+                        t.unpark();
+                    }
+                }
+            }
             let flusher = scope.spawn(|| {
                 while !done.load(std::sync::atomic::Ordering::Relaxed) {
                     std::thread::park_timeout(std::time::Duration::from_millis(250));
@@ -156,12 +170,11 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
                     }
                 }
             });
+            let _stop = Stop(&done, Some(flusher.thread().clone()));
             rows.par_extend(
                 todo.into_par_iter()
                     .map(|(p, hash)| ctx.build_one(p, hash, &libraries)),
             );
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
-            flusher.thread().unpark();
         });
     }
     progress.finish();
@@ -503,7 +516,7 @@ fn print_summary(rows: &[Row], quiet: bool, out: &Path) {
         rows.len(),
         out.display()
     ));
-    eprint!("{s}");
+    note_str!(s);
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -560,7 +573,7 @@ pub(super) fn generate_programme(
     fmt: DiagnosticFormat,
 ) -> u8 {
     if args.locked {
-        eprintln!(
+        note!(
             "error: {}: --locked does not apply to a programme file; generate it without --locked",
             config.display()
         );
@@ -576,7 +589,7 @@ pub(super) fn generate_programme(
             .collision
             .or_else(|| taken.get(&p.reference.to_lowercase()).cloned())
         {
-            eprintln!("error: {label}: not generated: {why}");
+            note!("error: {label}: not generated: {why}");
             worst = worst.max(ERROR);
             continue;
         }
@@ -592,7 +605,7 @@ pub(super) fn generate_programme(
         let lib = match lib {
             Ok(l) => &*l,
             Err(e) => {
-                eprintln!("error: {label}: {e}");
+                note!("error: {label}: {e}");
                 worst = worst.max(ERROR);
                 continue;
             }
@@ -602,7 +615,7 @@ pub(super) fn generate_programme(
             Ok(m) => m,
             Err(diags) => {
                 report(diags, fmt);
-                eprintln!(
+                note!(
                     "error: {label}: not generated ({} problem{})",
                     diags.len(),
                     if diags.len() == 1 { "" } else { "s" }
@@ -614,16 +627,16 @@ pub(super) fn generate_programme(
         match produce(model, lib, emitter) {
             Ok(files) => {
                 for f in files {
-                    eprintln!("wrote {}", args.out.output.join(&f.file).display());
+                    note!("wrote {}", args.out.output.join(&f.file).display());
                 }
             }
             Err(Failure::Diags(why, diags)) => {
                 report(&diags, fmt);
-                eprintln!("error: {label}: not generated: {why}");
+                note!("error: {label}: not generated: {why}");
                 worst = worst.max(FINDINGS);
             }
             Err(Failure::Message(why)) => {
-                eprintln!("error: {label}: {why}");
+                note!("error: {label}: {why}");
                 worst = worst.max(ERROR);
             }
         }
@@ -680,7 +693,7 @@ impl Progress {
             };
             let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
             *done += 1;
-            eprintln!("[{}/{}] {name}: {what}", *done, self.len);
+            note!("[{}/{}] {name}: {what}", *done, self.len);
         }
     }
 

@@ -30,7 +30,7 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                     reports.push(json!({ "config": config.display().to_string(), "loaded": false, "problems": diags, "findings": [], "coverage": [] }));
                 } else {
                     report(&diags, fmt);
-                    eprintln!(
+                    note!(
                         "error: {}: cannot be checked ({} problem{})",
                         config.display(),
                         diags.len(),
@@ -83,7 +83,7 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                 } else {
                     fmt
                 };
-                eprint!("{}", diag::render(&check.findings, dfmt));
+                note_str!(diag::render(&check.findings, dfmt));
                 if args.format == CheckFormat::Human {
                     let mut s = format!("\nsafeguards in {}:\n", config.display());
                     for c in &check.coverage {
@@ -110,12 +110,12 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                             ));
                         }
                     }
-                    eprint!("{s}");
+                    note_str!(s);
                 }
                 for d in &lock_drift {
-                    eprintln!("lock: {} {} {}", d.kind, d.clause, d.detail);
+                    note!("lock: {} {} {}", d.kind, d.clause, d.detail);
                 }
-                eprintln!(
+                note!(
                     "{}: {e} error{}, {w} warning{}, {i} info",
                     config.display(),
                     plural(e),
@@ -135,7 +135,7 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
             serde_json::to_string_pretty(&doc).unwrap_or_default()
         ));
     } else if args.configs.len() > 1 {
-        eprintln!(
+        note!(
             "total: {errors} error{}, {warnings} warning{}, {infos} info in {} configs",
             plural(errors),
             plural(warnings),

@@ -65,7 +65,7 @@ pub fn out(text: &str) {
 }
 
 fn fail(message: impl std::fmt::Display) -> u8 {
-    eprintln!("error: {message}");
+    note!("error: {message}");
     ERROR
 }
 
@@ -87,7 +87,7 @@ fn init(args: InitArgs) -> u8 {
     if let Err(e) = write_atomic(&args.path, text.as_bytes()) {
         return fail(e);
     }
-    eprintln!(
+    note!(
         "wrote {} (and {} for editor completion)\nnext: datapact generate {} -o out/",
         args.path.display(),
         schema_path.display(),
@@ -139,7 +139,7 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
             Ok(p) => p,
             Err(diags) => {
                 report(&diags, fmt);
-                eprintln!(
+                note!(
                     "error: {}: not generated ({} problem{})",
                     config.display(),
                     diags.len(),
@@ -151,7 +151,7 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
         };
         let reference = &prepared.model.config().agreement.reference;
         if let Some(why) = taken.get(&reference.to_lowercase()) {
-            eprintln!("error: {}: not generated: {why}", config.display());
+            note!("error: {}: not generated: {why}", config.display());
             worst = worst.max(ERROR);
             continue;
         }
@@ -168,18 +168,18 @@ fn generate(args: GenerateArgs, fmt: DiagnosticFormat) -> u8 {
                 .cloned()
                 .collect();
             report(&errors, fmt);
-            eprintln!("error: {}: not generated: {why}", config.display());
+            note!("error: {}: not generated: {why}", config.display());
             worst = worst.max(FINDINGS);
             continue;
         }
         match emitter.emit(&prepared.model, &prepared.rendered, &prepared.library) {
             Ok(files) => {
                 for f in files {
-                    eprintln!("wrote {}", args.out.output.join(&f.file).display());
+                    note!("wrote {}", args.out.output.join(&f.file).display());
                 }
             }
             Err(e) => {
-                eprintln!("error: {}: {e}", config.display());
+                note!("error: {}: {e}", config.display());
                 worst = worst.max(ERROR);
             }
         }
@@ -191,7 +191,7 @@ fn clauses(args: ClausesArgs, fmt: DiagnosticFormat) -> u8 {
     if let Some(dest) = &args.export {
         return match Library::export_builtin(dest) {
             Ok(n) => {
-                eprintln!("wrote {n} files under {}", dest.display());
+                note!("wrote {n} files under {}", dest.display());
                 OK
             }
             Err(e) => fail(format_args!(
@@ -283,15 +283,15 @@ pub(crate) fn locked_ok(
     match review::check_lock(config, prepared) {
         Ok(drift) if drift.is_empty() => true,
         Ok(drift) => {
-            eprintln!(
+            note!(
                 "error: {} no longer matches {}:",
                 config.display(),
                 review::lock_path(config).display()
             );
             for d in &drift {
-                eprintln!("  {:<9} {:<36} {}", d.kind, d.clause, d.detail);
+                note!("  {:<9} {:<36} {}", d.kind, d.clause, d.detail);
             }
-            eprintln!(
+            note!(
                 "help: review the changed clauses, then run `datapact lock {}` to accept them",
                 config.display()
             );
@@ -314,7 +314,7 @@ fn lock(args: LockArgs, fmt: DiagnosticFormat) -> u8 {
                 if let Err(e) = write_atomic(&path, review::lock_to_toml(&lock).as_bytes()) {
                     worst = worst.max(fail(e));
                 } else {
-                    eprintln!("wrote {} ({} clauses)", path.display(), lock.clauses.len());
+                    note!("wrote {} ({} clauses)", path.display(), lock.clauses.len());
                 }
             }
             Err(diags) => {
@@ -495,7 +495,7 @@ fn affected(args: AffectedArgs, fmt: DiagnosticFormat) -> u8 {
                 s.push_str(&format!("{}\t{}\n", p.display(), ids.join(", ")));
             }
             out(&s);
-            eprintln!(
+            note!(
                 "{} of {} configs include {}",
                 hits.len(),
                 configs.len(),

@@ -60,7 +60,7 @@ pub fn run(args: RegisterArgs, fmt: DiagnosticFormat) -> u8 {
         if let Err(e) = write_atomic(path, register::ics(&due, today).as_bytes()) {
             return fail(e);
         }
-        eprintln!(
+        note!(
             "wrote {} ({} deadline{})",
             path.display(),
             due.len(),

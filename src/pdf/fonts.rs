@@ -660,7 +660,7 @@ mod tests {
     #[test]
     fn vendored_cmap_matches_typst_assets() {
         let Some(dir) = typst_assets_fonts() else {
-            eprintln!("note: typst-assets 0.15.1 sources not found; vendored cmap not re-checked");
+            note!("note: typst-assets 0.15.1 sources not found; vendored cmap not re-checked");
             return;
         };
         assert_eq!(
@@ -701,7 +701,7 @@ mod tests {
         match SET.get_or_init(|| FontSet::discover().map_err(|e| e.to_string())) {
             Ok(s) => Some(s),
             Err(e) => {
-                eprintln!("note: skipping, fonts not installed: {e}");
+                note!("note: skipping, fonts not installed: {e}");
                 None
             }
         }
