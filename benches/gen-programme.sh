@@ -13,10 +13,10 @@ sed -e '/^# Operators listed here/,$d' \
     "$here/examples/programme/mno-region.toml" > "$dir/programme.toml"
 countries=(KE UG TZ ET RW SN GH NG DE FR)
 {
-  echo "id,legal_name,short_name,kind,country,address,contact.name,contact.title,contact.email,signatory.name,signatory.title,certifications,due_diligence.date,due_diligence.scope,due_diligence.outcome,due_diligence.evidence"
+  echo "id,legal_name,kind,country,address,contact.name,contact.title,contact.email,signatory.name,signatory.title,certifications,due_diligence.date,due_diligence.scope,due_diligence.outcome,due_diligence.evidence"
   for ((i = 1; i <= n; i++)); do
     c=${countries[$((i % ${#countries[@]}))]}
-    printf 'op-%05d,Operator %05d Limited,Operator %05d,company,%s,"%d Network Avenue, Capital City",Partner Contact %d,Head of Data Partnerships,partners%d@operator.example,Signatory %d,Chief Executive Officer,ISO/IEC 27001:2022,2026-02-20,values_alignment;reputation;security_practices;sanctions;data_provenance,approved,IOMS due-diligence memorandum DDM-B-%05d\n' \
-      "$i" "$i" "$i" "$c" "$i" "$i" "$i" "$i" "$i"
+    printf 'op-%05d,Operator %05d Limited,company,%s,"%d Network Avenue, Capital City",Partner Contact %d,Head of Data Partnerships,partners%d@operator.example,Signatory %d,Chief Executive Officer,ISO/IEC 27001:2022,2026-02-20,values_alignment;reputation;security_practices;sanctions;data_provenance,approved,IOMS due-diligence memorandum DDM-B-%05d\n' \
+      "$i" "$i" "$c" "$i" "$i" "$i" "$i" "$i"
   done
 } > "$dir/bench.csv"

@@ -494,6 +494,14 @@ fn programme_jobs(
     for f in PARTY_FIELDS {
         base_spans.remove_under(&format!("{party_ptr}/{f}"));
     }
+    // The names the stand-in goes by, which each partner replaces (see `stale_names`).
+    let stand_in_names: Vec<(&'static str, String)> = ["short_name", "legal_name"]
+        .into_iter()
+        .filter_map(|f| {
+            let v = raw.pointer(&format!("{party_ptr}/{f}"))?.as_str()?;
+            Some((f, v.to_owned()))
+        })
+        .collect();
     // The stand-in's party, without the fields a partner provides.
     let mut stand_in = raw
         .pointer(&party_ptr)
@@ -518,6 +526,7 @@ fn programme_jobs(
         base,
         raw,
         stand_in,
+        stand_in_names,
         source_hash,
     });
     partners
@@ -579,6 +588,8 @@ struct Merger {
     /// The programme without [programme] and [[partners]], the stand-in party set to null.
     raw: Value,
     stand_in: Value,
+    /// The stand-in's `short_name` and `legal_name`, as the programme wrote them.
+    stand_in_names: Vec<(&'static str, String)>,
     source_hash: Arc<str>,
 }
 
@@ -675,6 +686,57 @@ impl Merger {
         )
     }
 
+    /// A name of the stand-in party that this partner replaces but the shared text still uses
+    /// ("the Operator" in the recitals of a partner called "Funknetz"): that text would name
+    /// a party the agreement does not define.
+    fn stale_names(
+        &self,
+        p: &PartnerInput,
+        partner: &Map<String, Value>,
+        merged: &Value,
+    ) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for (field, old) in &self.stand_in_names {
+            let (field, old) = (*field, old.as_str());
+            let Some(new) = partner.get(field).and_then(Value::as_str) else {
+                continue;
+            };
+            if old.trim().is_empty() || old == new {
+                continue;
+            }
+            let mut places = Vec::new();
+            crate::model::walk_strings(merged, &mut |pointer, _, text| {
+                if !pointer.starts_with(&self.base.party_ptr) && mentions(text, old) {
+                    places.push(crate::load::pointer_to_field(pointer));
+                }
+            });
+            if places.is_empty() {
+                continue;
+            }
+            let shown: Vec<&str> = places.iter().take(3).map(String::as_str).collect();
+            let more = if places.len() > 3 {
+                format!(" and {} more", places.len() - 3)
+            } else {
+                String::new()
+            };
+            let d = Diagnostic::error(
+                "batch::stand-in-name",
+                format!(
+                    "this partner's {} is “{new}”, but the programme's text still calls it “{old}” (in {}{more})",
+                    field.replace('_', " "),
+                    shown.join(", ")
+                ),
+            )
+            .help(if field == "short_name" {
+                format!("leave short_name out, so that every partner is called “{old}” as the shared text does; or write that text without the name")
+            } else {
+                format!("write the programme's text without “{old}”: each partner replaces it")
+            });
+            out.push(p.spans.at_key(d, &format!("{}/{field}", p.root)));
+        }
+        out
+    }
+
     /// The programme with this partner's party fields and overrides, and the agreement
     /// reference set; and what is wrong with the partner's keys and overrides.
     fn merged(&self, p: &PartnerInput, reference: &str) -> (Value, Vec<Diagnostic>) {
@@ -709,6 +771,14 @@ impl Merger {
                     diags.push(p.spans.at_key(d, &format!("{}/{k}", p.root)));
                 }
             }
+        }
+        // A partner that gives no short name goes by the stand-in's ("the Operator"), the
+        // name the shared text uses for it.
+        if let Value::Object(pm) = &mut party
+            && !pm.contains_key("short_name")
+            && let Some((_, short)) = self.stand_in_names.iter().find(|(f, _)| *f == "short_name")
+        {
+            pm.insert("short_name".into(), Value::String(short.clone()));
         }
         if let Some(slot) = merged.pointer_mut(&self.base.party_ptr) {
             *slot = party;
@@ -753,6 +823,7 @@ impl Merger {
                 ),
             ),
         }
+        diags.extend(self.stale_names(p, partner, &merged));
         set_path(
             &mut merged,
             "agreement.reference",
@@ -830,6 +901,33 @@ fn overridable_path(path: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Whether `text` uses the name `name` as a name: whole words, the first letter in either
+/// case ("the Operator" at the start of a sentence is "The Operator").
+fn mentions(text: &str, name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let rest = chars.as_str();
+    text.match_indices(rest).any(|(at, _)| {
+        let Some(c) = text[..at].chars().next_back() else {
+            return false;
+        };
+        let start = at - c.len_utf8();
+        let end = at + rest.len();
+        let same_first = c == first || c.to_lowercase().eq(first.to_lowercase());
+        let open_before = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|b| !b.is_alphanumeric());
+        let open_after = text[end..]
+            .chars()
+            .next()
+            .is_none_or(|a| !a.is_alphanumeric());
+        same_first && open_before && open_after && !rest.is_empty()
+    })
 }
 
 fn allowed(programme: &Programme, path_key: &str) -> bool {

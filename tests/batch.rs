@@ -80,11 +80,11 @@ fn programme(dir: &Path, programme_lines: &str, tail: &str) -> PathBuf {
     path
 }
 
-const CSV_HEADER: &str = "id,legal_name,short_name,kind,country,address,contact.name,contact.email,signatory.name,signatory.title,due_diligence.date,due_diligence.scope,due_diligence.outcome\n";
+const CSV_HEADER: &str = "id,legal_name,kind,country,address,contact.name,contact.email,signatory.name,signatory.title,due_diligence.date,due_diligence.scope,due_diligence.outcome\n";
 
 fn csv_row(id: &str, name: &str, country: &str) -> String {
     format!(
-        "{id},{name},{name},company,{country},\"1 Example Street, Capital City\",Data Lead,data@{id}.example,Chief Executive,Chief Executive Officer,2026-02-20,values_alignment;reputation;security_practices;sanctions;data_provenance,approved\n"
+        "{id},{name},company,{country},\"1 Example Street, Capital City\",Data Lead,data@{id}.example,Chief Executive,Chief Executive Officer,2026-02-20,values_alignment;reputation;security_practices;sanctions;data_provenance,approved\n"
     )
 }
 
@@ -545,11 +545,7 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     // One partner changes: only it is rebuilt.
     let csv = std::fs::read_to_string(dir.join("partners.csv"))
         .unwrap()
-        .replacen(
-            "Beta Telecom,Beta Telecom",
-            "Beta Telecom Uganda,Beta Telecom",
-            1,
-        );
+        .replacen("Beta Telecom,company", "Beta Telecom Uganda,company", 1);
     std::fs::write(dir.join("partners.csv"), csv).unwrap();
     let r = batch(&out, &[p]);
     assert_summary(&r.stderr, 1, 2, 0);
@@ -1177,7 +1173,7 @@ fn csv_errors_point_at_the_right_line_and_a_column_named_twice_is_refused() {
         r.stderr
     );
     // A header naming a column twice: the later value would replace the earlier one.
-    let header = CSV_HEADER.replacen("short_name", "legal_name", 1);
+    let header = CSV_HEADER.replacen("kind", "legal_name", 1);
     let csv = format!("{header}{}", csv_row("op-a", "Operator A Ltd", "KE"));
     std::fs::write(dir.join("partners.csv"), csv).unwrap();
     let r = batch(
@@ -1263,4 +1259,36 @@ fn a_closed_stderr_does_not_stop_or_hang_a_batch() {
         assert!(out.join(format!("IOMS-MNO-2026-{id}.md")).exists());
     }
     assert!(out.join("manifest.json").exists());
+}
+
+#[test]
+fn partners_go_by_the_stand_in_s_short_name_and_may_not_rename_it_while_the_text_uses_it() {
+    let dir = scratch("stand-in-name");
+    let path = csv_programme(&dir, &[("ke-a", "Alpha Telecom PLC", "KE")]);
+    let r = batch(&dir.join("out"), &[path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let md = std::fs::read_to_string(dir.join("out/IOMS-MNO-2026-KE-A.md")).unwrap();
+    // The shared text says "the Operator": the partner is defined as such.
+    assert!(md.contains("**Alpha Telecom PLC**"), "partner listed");
+    assert!(
+        md.contains("(“the Operator”)"),
+        "the partner is defined as the Operator"
+    );
+
+    // A short name of its own would leave "the Operator" in the text undefined.
+    let header = CSV_HEADER.replacen("legal_name,", "legal_name,short_name,", 1);
+    let row = csv_row("ke-a", "Alpha Telecom PLC", "KE").replacen(
+        "Alpha Telecom PLC,",
+        "Alpha Telecom PLC,Alpha,",
+        1,
+    );
+    std::fs::write(dir.join("partners.csv"), format!("{header}{row}")).unwrap();
+    let r = batch(&dir.join("out2"), &[path.to_str().unwrap()]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("error[batch::stand-in-name]: this partner's short name is “Alpha”, but the programme's text still calls it “the Operator”"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.join("out2/IOMS-MNO-2026-KE-A.md").exists());
 }
