@@ -435,7 +435,16 @@ fn programme_jobs(
                 let mut files: Vec<PathBuf> = entries
                     .filter_map(Result::ok)
                     .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                    // Partner files: `*.toml` in any case (`.TOML` too), not hidden files
+                    // such as an editor's `.#partner.toml` lock.
+                    .filter(|p| {
+                        p.extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+                            && p.file_name()
+                                .and_then(|n| n.to_str())
+                                .is_some_and(|n| !n.starts_with('.'))
+                            && !p.is_dir()
+                    })
                     .collect();
                 files.sort();
                 let read: Vec<PartnerInput> =

@@ -57,6 +57,12 @@ impl Emitter {
         typst: Option<&Path>,
         pdfa: bool,
     ) -> Result<Emitter, String> {
+        if out_dir.exists() && !out_dir.is_dir() {
+            return Err(format!(
+                "the output {} is a file, not a folder; give -o a folder (it is created when missing)",
+                out_dir.display()
+            ));
+        }
         let pdf = if formats.contains(&OutputFormat::Pdf) {
             let typst = Typst::locate(typst).map_err(|e| e.to_string())?;
             Some(PdfSetup {

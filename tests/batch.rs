@@ -1292,3 +1292,26 @@ fn partners_go_by_the_stand_in_s_short_name_and_may_not_rename_it_while_the_text
     );
     assert!(!dir.join("out2/IOMS-MNO-2026-KE-A.md").exists());
 }
+
+#[test]
+fn partner_files_are_toml_files_in_any_case_and_never_hidden_ones() {
+    let dir = scratch("partner-files");
+    let path = programme(&dir, "partners_dir = \"partners\"", "");
+    let partners = dir.join("partners");
+    std::fs::create_dir_all(&partners).unwrap();
+    std::fs::write(
+        partners.join("ke-a.TOML"),
+        partner_table("ke-a", "Alpha Telecom PLC", "KE", "").replacen("[[partners]]\n", "", 1),
+    )
+    .unwrap();
+    // An editor's lock or backup file beside it: not a partner.
+    std::fs::write(
+        partners.join(".#ke-a.toml"),
+        partner_table("ke-a", "Alpha Telecom PLC", "KE", "").replacen("[[partners]]\n", "", 1),
+    )
+    .unwrap();
+    let r = batch(&dir.join("out"), &[path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_summary(&r.stderr, 1, 0, 0);
+    assert!(dir.join("out/IOMS-MNO-2026-KE-A.md").exists());
+}

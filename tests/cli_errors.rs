@@ -366,3 +366,46 @@ fn numbers_a_config_cannot_state_are_refused_where_they_are() {
         );
     }
 }
+
+#[test]
+fn an_output_that_is_a_file_a_non_pdf_to_verify_and_absurd_jobs_are_usage_errors() {
+    let c = case(STARTER);
+    let file = c.dir.path().join("afile");
+    std::fs::write(&file, "not a folder").unwrap();
+    for cmd in ["generate", "batch"] {
+        let a = Command::cargo_bin("datapact")
+            .unwrap()
+            .args([cmd, "--format", "md", "-o"])
+            .arg(&file)
+            .arg(&c.config)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&a.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("is a file, not a folder"),
+            "{cmd}: {stderr}"
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+    // verify's first argument must be a PDF.
+    let a = Command::cargo_bin("datapact")
+        .unwrap()
+        .arg("verify")
+        .arg(&c.config)
+        .arg(&c.config)
+        .assert()
+        .code(2);
+    assert!(String::from_utf8_lossy(&a.get_output().stderr).contains("is not a PDF"));
+    // --jobs 5000 would start 5,000 threads.
+    let a = Command::cargo_bin("datapact")
+        .unwrap()
+        .args(["batch", "--format", "md", "--jobs", "5000", "-o"])
+        .arg(c.dir.path().join("out"))
+        .arg(&c.config)
+        .assert()
+        .code(2);
+    assert!(
+        String::from_utf8_lossy(&a.get_output().stderr).contains("--jobs must be from 1 to 256")
+    );
+    assert!(!c.dir.path().join("out").exists());
+}

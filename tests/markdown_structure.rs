@@ -93,10 +93,7 @@ fn the_checker_finds_lazy_continuations() {
         lazy_continuations("> A quote.\nA new paragraph.\n").len(),
         1
     );
-    assert_eq!(
-        lazy_continuations("1. first\nmore\n").len(),
-        1
-    );
+    assert_eq!(lazy_continuations("1. first\nmore\n").len(), 1);
     for fine in [
         "- one;\n- two.\n\nA new paragraph.\n",
         "> A quote.\n\nA new paragraph.\n",
@@ -119,7 +116,11 @@ fn no_example_agreement_swallows_a_paragraph_into_a_list_or_quote() {
             problems.push(report(&ex.display().to_string(), &found));
         }
     }
-    assert!(problems.is_empty(), "lazy continuations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "lazy continuations:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -154,5 +155,9 @@ fn no_programme_agreement_swallows_a_paragraph_into_a_list_or_quote() {
             problems.push(report(&name, &found));
         }
     }
-    assert!(problems.is_empty(), "lazy continuations:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "lazy continuations:\n{}",
+        problems.join("\n")
+    );
 }

@@ -64,8 +64,12 @@ pub fn run(args: BatchArgs, fmt: DiagnosticFormat) -> u8 {
         Ok(s) => s.unwrap_or((1, 1)),
         Err(e) => return fail(e),
     };
-    if args.jobs == Some(0) {
-        return fail("--jobs must be at least 1");
+    if let Some(j) = args.jobs
+        && !(1..=MAX_JOBS).contains(&j)
+    {
+        return fail(format_args!(
+            "--jobs must be from 1 to {MAX_JOBS} (each job is a thread, and with PDFs a typst process); the default is the number of cores"
+        ));
     }
     let pool = match rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or_else(default_jobs))
@@ -531,6 +535,9 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     }
     Ok((k, n))
 }
+
+/// More parallel jobs than this only costs memory: a thread (and a typst process) each.
+const MAX_JOBS: usize = 256;
 
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())

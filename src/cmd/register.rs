@@ -238,6 +238,12 @@ pub fn verify(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
         Ok(b) => b,
         Err(e) => return fail(format_args!("cannot read {}: {e}", args.pdf.display())),
     };
+    if !given.starts_with(b"%PDF-") {
+        return fail(format_args!(
+            "{} is not a PDF (a PDF starts with %PDF-); give the signed PDF first and its config second: datapact verify AGREEMENT.pdf CONFIG.toml",
+            args.pdf.display()
+        ));
+    }
     let prepared = match pipeline::prepare(&args.config, args.library.library.as_deref()) {
         Ok(p) => p,
         Err(diags) => {
