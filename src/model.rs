@@ -1897,7 +1897,7 @@ mod tests {
         );
         let loaded = crate::load::load_str(std::path::Path::new("t.toml"), &text).expect("loads");
         // `survey` now has two entries for `responses`: refused, naming both.
-        let errs = build(loaded).err().expect("duplicate refused");
+        let errs = build(loaded).expect_err("duplicate refused");
         assert!(
             errs.iter().any(|d| d.code == "config::duplicate-entry"
                 && d.message.contains("`survey` keeps `responses`")),
@@ -1923,13 +1923,16 @@ mod tests {
         }
         // Nimbus keeps backups in the Netherlands with its sub-processor Vaultline: one row,
         // the sub-processor's.
+        let towards = |m: &Model, country: &str| -> Vec<TransferRecord> {
+            m.derived
+                .transfers
+                .iter()
+                .filter(|t| t.destination == country)
+                .cloned()
+                .collect()
+        };
         let m = model_of(include_str!("../examples/mno-displacement.toml"));
-        let nl: Vec<_> = m
-            .derived
-            .transfers
-            .iter()
-            .filter(|t| t.destination == "NL")
-            .collect();
+        let nl = towards(&m, "NL");
         assert_eq!(nl.len(), 1, "{nl:?}");
         assert_eq!(nl[0].reason, "sub-processor");
         // Storage in another country than the sender's: the sender's transfer to the recipient.
@@ -1940,13 +1943,7 @@ mod tests {
             .expect("JO storage")
             + first_storage;
         let moved = format!("{}country = \"US\"{}", &text[..jo], &text[jo + 14..]);
-        let m = model_of(&moved);
-        let us: Vec<_> = m
-            .derived
-            .transfers
-            .iter()
-            .filter(|t| t.destination == "US")
-            .collect();
+        let us = towards(&model_of(&moved), "US");
         assert_eq!(us.len(), 1, "{us:?}");
         assert_eq!(
             (us[0].exporter.as_str(), us[0].importer.as_str()),

@@ -2,23 +2,14 @@
 //! validates against the published schema, and a PDF whose text carries the title, every
 //! party, every clause heading and the signature blocks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
 use datapact::pipeline;
 
-fn examples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir("examples")
-        .expect("examples/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 4, "at least four examples");
-    v
-}
+mod common;
+use common::examples;
 
 /// Whether a tool can be started at all (pdftotext has no `--version`, only `-v`).
 fn have(tool: &str) -> bool {

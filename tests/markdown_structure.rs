@@ -14,17 +14,8 @@ use datapact::pipeline;
 
 const PROGRAMME: &str = "examples/programme/mno-region.toml";
 
-fn examples() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir("examples")
-        .expect("examples/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 4, "at least four examples");
-    v
-}
+mod common;
+use common::examples;
 
 /// Whether `line` opens a list item (`- `, `* `, `+ `, `1. `, `1) `).
 fn is_list_item(line: &str) -> bool {
