@@ -1315,3 +1315,34 @@ fn partner_files_are_toml_files_in_any_case_and_never_hidden_ones() {
     assert_summary(&r.stderr, 1, 0, 0);
     assert!(dir.join("out/IOMS-MNO-2026-KE-A.md").exists());
 }
+
+#[test]
+fn a_programme_that_cannot_be_read_leaves_the_manifest_as_it_was() {
+    let dir = scratch("unreadable-programme");
+    let path = csv_programme(
+        &dir,
+        &[
+            ("ke-a", "Alpha Telecom PLC", "KE"),
+            ("ug-b", "Beta Telecom", "UG"),
+        ],
+    );
+    let out = dir.join("out");
+    let r = batch(&out, &[path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    // A syntax error: nothing can be planned, so nothing is known about its agreements.
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{good}\n[agreement\n")).unwrap();
+    let r = batch(&out, &[path.to_str().unwrap()]);
+    assert_ne!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        manifest,
+        "the manifest keeps the agreements built before"
+    );
+    // Fixed again: nothing needs rebuilding.
+    std::fs::write(&path, good).unwrap();
+    let r = batch(&out, &[path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_summary(&r.stderr, 0, 2, 0);
+}

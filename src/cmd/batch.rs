@@ -94,6 +94,13 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
         Err(e) => return fail(e),
     };
     let all_refs: HashSet<String> = planned.iter().map(|p| p.reference.clone()).collect();
+    // Inputs that could not be read at all (a programme with a syntax error): their agreements
+    // are unknown this run, so their manifest entries stay as they were.
+    let unreadable: HashSet<String> = planned
+        .iter()
+        .filter(|p| p.reference.is_empty() && p.failure().is_some())
+        .map(|p| p.file.display().to_string())
+        .collect();
     let items = batch::shard(with_collisions(planned), k, n);
     if items.is_empty() {
         if !args.quiet {
@@ -197,7 +204,9 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
         .iter()
         .filter(|e| {
             !ours.contains(e.reference.as_str())
-                && (all_refs.contains(&e.reference) || !inputs.contains(&e.config))
+                && (all_refs.contains(&e.reference)
+                    || !inputs.contains(&e.config)
+                    || unreadable.contains(&e.config))
         })
         .cloned()
         .collect();
