@@ -715,7 +715,10 @@ impl Merger {
             }
             let mut places = Vec::new();
             crate::model::walk_strings(merged, &mut |pointer, _, text| {
-                if !pointer.starts_with(&self.base.party_ptr) && mentions(text, old) {
+                let in_party = pointer
+                    .strip_prefix(self.base.party_ptr.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+                if !in_party && mentions(text, old) {
                     places.push(crate::load::pointer_to_field(pointer));
                 }
             });
@@ -920,6 +923,9 @@ fn mentions(text: &str, name: &str) -> bool {
         return false;
     };
     let rest = chars.as_str();
+    if rest.is_empty() {
+        return false;
+    }
     text.match_indices(rest).any(|(at, _)| {
         let Some(c) = text[..at].chars().next_back() else {
             return false;
@@ -935,7 +941,7 @@ fn mentions(text: &str, name: &str) -> bool {
             .chars()
             .next()
             .is_none_or(|a| !a.is_alphanumeric());
-        same_first && open_before && open_after && !rest.is_empty()
+        same_first && open_before && open_after
     })
 }
 

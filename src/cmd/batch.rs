@@ -260,15 +260,13 @@ fn with_collisions(planned: Vec<Planned>) -> Vec<Item> {
             .iter()
             .map(|i| format!("{} ({})", planned[*i].name, planned[*i].origin))
             .collect();
+        let why_this = format!(
+            "output name {name} (case-insensitive) is claimed {} times: by {}; give each agreement its own agreement.reference",
+            idx.len(),
+            claimants.join(", ")
+        );
         for i in &idx {
-            why.insert(
-                *i,
-                format!(
-                    "output name {name} (case-insensitive) is claimed {} times: by {}",
-                    idx.len(),
-                    claimants.join(", ")
-                ),
-            );
+            why.insert(*i, why_this.clone());
         }
     }
     planned
@@ -553,29 +551,11 @@ pub fn default_jobs() -> usize {
 }
 
 /// The output names (lower case) that more than one of `configs` (or of their partners)
-/// claims, each with why it is refused.
+/// claims, each with why it is refused (see [`with_collisions`]).
 pub(super) fn claimed_twice(configs: &[PathBuf]) -> HashMap<String, String> {
-    let planned = batch::plan(configs);
-    let refs: Vec<(usize, String)> = planned
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (i, p.reference.clone()))
-        .collect();
-    batch::collisions(&refs)
+    with_collisions(batch::plan(configs))
         .into_iter()
-        .map(|(name, idx)| {
-            let claimants: Vec<String> = idx
-                .iter()
-                .map(|i| format!("{} ({})", planned[*i].name, planned[*i].origin))
-                .collect();
-            let shown = &planned[idx[0]].reference;
-            let why = format!(
-                "output name {shown} (case-insensitive) is claimed {} times: by {}; give each agreement its own agreement.reference",
-                idx.len(),
-                claimants.join(", ")
-            );
-            (name, why)
-        })
+        .filter_map(|it| Some((it.planned.reference.to_lowercase(), it.collision?)))
         .collect()
 }
 
