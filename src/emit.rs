@@ -6,15 +6,60 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::batch::OutputFile;
-use crate::cli::OutputFormat;
 use crate::library::{Library, sha256_hex};
+use crate::manifest::{OutputFile, safe_file_name};
 use crate::model::Model;
-use crate::output::{Durability, write_atomic, write_atomic_with};
+use crate::output::{Durability, WriteError, write_atomic, write_atomic_with};
 use crate::pdf::{
-    CompileOptions, FontSet, PdfMeta, PdfParty, PdfSignatory, PdfStatus, StagedFonts, Typst,
+    CompileOptions, FontSet, PdfError, PdfMeta, PdfParty, PdfSignatory, PdfStatus, StagedFonts,
+    Typst,
 };
 use crate::render::Rendered;
+
+/// A format `generate` and `batch` write (the JSON twin is always written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Markdown, for review in git.
+    Md,
+    /// Typeset PDF, through the typst CLI.
+    Pdf,
+}
+
+/// Why an agreement's outputs could not be written (an operational failure, or an agreement
+/// that cannot be typeset); nothing incomplete is left behind.
+#[derive(Debug, thiserror::Error)]
+pub enum EmitError {
+    #[error("the output {0} is a file, not a folder; give -o a folder (it is created when missing)")]
+    OutputIsFile(PathBuf),
+    #[error("reference `{0}` cannot be used as a file name")]
+    UnsafeName(String),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read back {path}: {source}")]
+    ReadBack {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write the JSON of {what}: {source}")]
+    Json {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Typst(#[from] PdfError),
+    /// The agreement cannot be typeset as it is (a character no font draws, a date typst cannot
+    /// use): the message says what to change.
+    #[error("{0}")]
+    Typeset(String),
+}
 
 /// What the PDF stage needs, set up once per run.
 struct PdfSetup {
@@ -26,7 +71,7 @@ struct PdfSetup {
 }
 
 impl PdfSetup {
-    fn fonts(&self) -> Result<&(FontSet, StagedFonts), String> {
+    fn fonts(&self) -> Result<&(FontSet, StagedFonts), EmitError> {
         self.fonts
             .get_or_init(|| {
                 let fonts = FontSet::discover().map_err(|e| format!("{e}; install the fonts with `bash .ci/setup` (Debian: fonts-noto-core fonts-noto-cjk) or set DATAPACT_FONT_PATH"))?;
@@ -34,13 +79,13 @@ impl PdfSetup {
                 Ok((fonts, staged))
             })
             .as_ref()
-            .map_err(Clone::clone)
+            .map_err(|e| EmitError::Typeset(e.clone()))
     }
 }
 
 /// Everything needed to write outputs, set up once per run.
 pub struct Emitter {
-    formats: Vec<OutputFormat>,
+    formats: Vec<Format>,
     out_dir: PathBuf,
     pdf: Option<PdfSetup>,
     /// Also write each PDF's typst input (`generate --emit-typ`).
@@ -52,19 +97,16 @@ impl Emitter {
     /// Locate typst when PDF output is asked for (an error says how to install); the fonts are
     /// found when the first PDF is prepared.
     pub fn new(
-        formats: &[OutputFormat],
+        formats: &[Format],
         out_dir: &Path,
         typst: Option<&Path>,
         pdfa: bool,
-    ) -> Result<Emitter, String> {
+    ) -> Result<Emitter, EmitError> {
         if out_dir.exists() && !out_dir.is_dir() {
-            return Err(format!(
-                "the output {} is a file, not a folder; give -o a folder (it is created when missing)",
-                out_dir.display()
-            ));
+            return Err(EmitError::OutputIsFile(out_dir.to_path_buf()));
         }
-        let pdf = if formats.contains(&OutputFormat::Pdf) {
-            let typst = Typst::locate(typst).map_err(|e| e.to_string())?;
+        let pdf = if formats.contains(&Format::Pdf) {
+            let typst = Typst::locate(typst)?;
             Some(PdfSetup {
                 typst,
                 fonts: std::sync::OnceLock::new(),
@@ -80,16 +122,6 @@ impl Emitter {
             emit_typ: false,
             durability: Durability::EachFile,
         })
-    }
-
-    /// [`Emitter::new`] from the output options of `generate` and `batch`.
-    pub fn for_args(args: &crate::cli::OutputArgs) -> Result<Emitter, String> {
-        Emitter::new(
-            &args.format,
-            &args.output,
-            args.typst.as_deref(),
-            args.pdf_standard.is_some(),
-        )
     }
 
     /// Also write, beside each PDF, the exact input typst compiles: `<reference>.typ` and
@@ -132,8 +164,13 @@ impl Emitter {
         model: &Model,
         rendered: &Rendered,
         lib: &Library,
-    ) -> Result<Vec<OutputFile>, String> {
+    ) -> Result<Vec<OutputFile>, EmitError> {
         let reference = &model.config().agreement.reference;
+        // The model accepts only references that are plain file names; make sure of it here
+        // too, before anything is written.
+        if !safe_file_name(&format!("{reference}.md")) {
+            return Err(EmitError::UnsafeName(reference.clone()));
+        }
         let mut outputs = Vec::new();
         // Check and build the PDF input first, so an agreement that cannot be typeset
         // writes nothing at all.
@@ -141,14 +178,13 @@ impl Emitter {
             Some(setup) => Some(prepare_pdf(setup, model, rendered, lib)?),
             None => None,
         };
-        if self.formats.contains(&OutputFormat::Md) {
+        if self.formats.contains(&Format::Md) {
             let name = format!("{reference}.md");
             write_atomic_with(
                 &self.out_dir.join(&name),
                 rendered.markdown.as_bytes(),
                 self.durability,
-            )
-            .map_err(|e| e.to_string())?;
+            )?;
             outputs.push(OutputFile::new(
                 name,
                 sha256_hex(rendered.markdown.as_bytes()),
@@ -157,43 +193,49 @@ impl Emitter {
         let twin = crate::twin::build(model, rendered, lib);
         let twin_text = format!(
             "{}\n",
-            serde_json::to_string_pretty(&twin).unwrap_or_default()
+            serde_json::to_string_pretty(&twin).map_err(|source| EmitError::Json {
+                what: "the agreement's twin",
+                source
+            })?
         );
         let name = format!("{reference}.json");
         write_atomic_with(
             &self.out_dir.join(&name),
             twin_text.as_bytes(),
             self.durability,
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         outputs.push(OutputFile::new(name, sha256_hex(twin_text.as_bytes())));
 
         if let (Some(setup), Some((typ, meta, opts))) = (&self.pdf, pdf_input) {
             let name = format!("{reference}.pdf");
             let path = self.out_dir.join(&name);
-            std::fs::create_dir_all(&self.out_dir)
-                .map_err(|e| format!("cannot create {}: {e}", self.out_dir.display()))?;
+            std::fs::create_dir_all(&self.out_dir).map_err(|source| EmitError::CreateDir {
+                path: self.out_dir.clone(),
+                source,
+            })?;
             if self.emit_typ {
                 let template = opts
                     .template
                     .as_deref()
                     .unwrap_or(crate::pdf::AGREEMENT_TEMPLATE);
                 let (main, _) = crate::pdf::main_typ_with(template, &typ);
-                let meta_json = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
+                let meta_json =
+                    serde_json::to_vec_pretty(&meta).map_err(|source| EmitError::Json {
+                        what: "the PDF's metadata",
+                        source,
+                    })?;
                 for (ext, bytes) in [
                     ("typ", main.as_bytes()),
                     ("meta.json", meta_json.as_slice()),
                 ] {
-                    write_atomic(&self.out_dir.join(format!("{reference}.{ext}")), bytes)
-                        .map_err(|e| e.to_string())?;
+                    write_atomic(&self.out_dir.join(format!("{reference}.{ext}")), bytes)?;
                 }
             }
-            setup
-                .typst
-                .compile(&typ, &meta, &opts, &path)
-                .map_err(|e| e.to_string())?;
-            let bytes = std::fs::read(&path)
-                .map_err(|e| format!("cannot read back {}: {e}", path.display()))?;
+            setup.typst.compile(&typ, &meta, &opts, &path)?;
+            let bytes = std::fs::read(&path).map_err(|source| EmitError::ReadBack {
+                path: path.clone(),
+                source,
+            })?;
             outputs.push(OutputFile::new(name, sha256_hex(&bytes)));
         }
         Ok(outputs)
@@ -212,16 +254,22 @@ pub fn provenance(model: &Model, lib: &Library) -> String {
 }
 
 /// The PDF's creation timestamp: `SOURCE_DATE_EPOCH` when set, else the effective date.
-fn timestamp(model: &Model) -> Result<i64, String> {
+fn timestamp(model: &Model) -> Result<i64, EmitError> {
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
         return s
             .trim()
             .parse()
-            .map_err(|_| format!("SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"));
+            .map_err(|_| {
+                EmitError::Typeset(format!(
+                    "SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"
+                ))
+            });
     }
     crate::pdf::date_to_unix(&model.config().agreement.effective_date).ok_or_else(|| {
-        "the effective date is before 1970 and cannot date the PDF; set SOURCE_DATE_EPOCH"
-            .to_owned()
+        EmitError::Typeset(
+            "the effective date is before 1970 and cannot date the PDF; set SOURCE_DATE_EPOCH"
+                .to_owned(),
+        )
     })
 }
 
@@ -230,7 +278,7 @@ fn prepare_pdf(
     model: &Model,
     rendered: &Rendered,
     lib: &Library,
-) -> Result<(String, PdfMeta, CompileOptions), String> {
+) -> Result<(String, PdfMeta, CompileOptions), EmitError> {
     // Every character a user typed must have a glyph: typst would draw an empty box silently.
     let (fonts, staged) = setup.fonts()?;
     let missing = fonts.check_json_strings(&model.loaded.raw);
@@ -248,24 +296,24 @@ fn prepare_pdf(
                 )
             })
             .collect();
-        return Err(format!(
+        return Err(EmitError::Typeset(format!(
             "{} character{} no font can draw: {}; remove or replace {}, or add a font that covers it with DATAPACT_FONT_PATH",
             missing.len(),
             if missing.len() == 1 { "" } else { "s" },
             list.join("; "),
             if missing.len() == 1 { "it" } else { "them" }
-        ));
+        )));
     }
     let body_md = format!("{}\n{}", rendered.pdf_body, rendered.pdf_annexes);
     let clause_text_missing = fonts.missing_glyphs_at(&body_md);
     if let Some(m) = clause_text_missing.first() {
-        return Err(format!(
+        return Err(EmitError::Typeset(format!(
             "the clause text has a character no font can draw: {:?} (U+{:04X}) at line {} of the rendered Markdown",
             m.ch, m.ch as u32, m.line
-        ));
+        )));
     }
     let typ = crate::pdf::markdown_to_typst(&body_md)
-        .map_err(|e| format!("cannot typeset the agreement: {e}"))?;
+        .map_err(|e| EmitError::Typeset(format!("cannot typeset the agreement: {e}")))?;
     let cfg = model.config();
     let meta = PdfMeta {
         title: cfg.agreement.title.clone(),
@@ -310,7 +358,7 @@ fn prepare_pdf(
                         .unwrap_or_default(),
                     country: crate::model::country_name(&p.country),
                     address: p.address.clone(),
-                    role: crate::render::join_words(
+                    role: crate::library::join_words(
                         &ctx_roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
                         "and",
                     ),

@@ -1,8 +1,11 @@
 //! datapact: TOML agreement config → checked model → clause selection → Markdown → Typst → PDF.
 //!
-//! Each stage takes a value and returns one: [`load`] reads a file into a typed config,
-//! [`model`] checks it and derives facts, [`library`] selects clauses, [`render`] writes the
-//! Markdown. The command layer ([`cmd`]) is the only place that prints.
+//! Each stage takes a value and returns one, and the layers depend one way:
+//! [`cli`] (arguments) → [`cmd`] (the commands; the only code that prints) → [`build`] (the
+//! one build path) → [`input`] and [`load`] (configs and programmes into a typed config) →
+//! [`model`] (checked, with derived facts) → [`lint`] (findings) → [`library`] (clause files,
+//! selection) → [`render`] (Markdown) → output ([`emit`], [`pdf`], [`twin`], [`manifest`],
+//! [`output`]).
 
 // A `Diagnostic` (code, message, help, file, span, field) is returned only when something is
 // wrong with the input, once per command: boxing it would cost every caller a `*` for nothing.
@@ -26,23 +29,22 @@ macro_rules! note_str {
     }};
 }
 
-pub mod batch;
+pub mod build;
 pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod diag;
 pub mod emit;
 pub mod git;
+pub mod input;
 pub mod library;
 pub mod lint;
 pub mod load;
+pub mod manifest;
 pub mod model;
 pub mod output;
 pub mod pdf;
-pub mod pipeline;
 pub mod register;
 pub mod render;
-pub mod render_cache;
 pub mod review;
-pub mod splice;
 pub mod twin;

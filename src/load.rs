@@ -176,8 +176,13 @@ pub fn pointer_to_field(pointer: &str) -> String {
     }
 }
 
-/// Read and load a config file.
+/// Load a config file.
 pub fn load_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
+    load_source(read_source(path)?)
+}
+
+/// A config file as a source: UTF-8, without a byte-order mark, within [`MAX_CONFIG_BYTES`].
+pub fn read_source(path: &Path) -> Result<SourceFile, Vec<Diagnostic>> {
     let bytes = std::fs::read(path).map_err(|e| {
         vec![
             Diagnostic::error("io::read", format!("cannot read {}: {e}", path.display())).help(
@@ -201,14 +206,14 @@ pub fn load_file(path: &Path) -> Result<Loaded, Vec<Diagnostic>> {
             ]);
         }
     };
-    load_str(path, &text)
+    source_from_text(path, &text)
 }
 
 /// The largest config accepted, in bytes. Real agreements are a few kilobytes.
 pub const MAX_CONFIG_BYTES: usize = 4 * 1024 * 1024;
 
-/// Load a config from text; `path` is used in messages only.
-pub fn load_str(path: &Path, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
+/// Config text as a source (see [`read_source`]); `path` is used in messages only.
+pub fn source_from_text(path: &Path, text: &str) -> Result<SourceFile, Vec<Diagnostic>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let source = SourceFile::new(path, text);
     if text.len() > MAX_CONFIG_BYTES {
@@ -221,7 +226,15 @@ pub fn load_str(path: &Path, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
             .at(&source, None),
         ]);
     }
+    Ok(source)
+}
 
+/// Load a config from text; `path` is used in messages only.
+pub fn load_str(path: &Path, text: &str) -> Result<Loaded, Vec<Diagnostic>> {
+    load_source(source_from_text(path, text)?)
+}
+
+fn load_source(source: SourceFile) -> Result<Loaded, Vec<Diagnostic>> {
     let (raw, spans) = parse_tree(&source)?;
     load_json(source, raw, spans)
 }

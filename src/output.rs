@@ -29,17 +29,27 @@ pub enum Durability {
     Deferred,
 }
 
-/// Flush every written file on the filesystem holding `dir` to disk (`syncfs`).
+/// Flush every written file on the filesystem holding `dir` to disk: `syncfs` on Linux; on
+/// other Unix systems, which have no `syncfs`, `sync` (every file system).
 pub fn sync_filesystem(dir: &Path) -> Result<(), WriteError> {
     let err = |source| WriteError {
         path: dir.to_path_buf(),
         source,
     };
     let d = std::fs::File::open(dir).map_err(err)?;
-    use std::os::fd::AsRawFd;
-    // SAFETY: `d` is an open file descriptor for the duration of the call.
-    if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
-        return Err(err(std::io::Error::last_os_error()));
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: `d` is an open file descriptor for the duration of the call.
+        if unsafe { libc::syncfs(d.as_raw_fd()) } != 0 {
+            return Err(err(std::io::Error::last_os_error()));
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        drop(d);
+        // SAFETY: `sync` takes no arguments and cannot fail.
+        unsafe { libc::sync() };
     }
     Ok(())
 }

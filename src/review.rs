@@ -1,7 +1,7 @@
 //! Reviewing agreements like code: the clause lock, clause-level diffs, and why each clause is
 //! in an agreement.
 //!
-//! In: prepared agreements (see [`crate::pipeline`]). Out: lock files, diff reports and
+//! In: built agreements (see [`crate::build`]). Out: lock files, diff reports and
 //! explanations as plain values; the command layer prints them.
 
 use std::collections::BTreeMap;
@@ -12,7 +12,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::diag::Diagnostic;
 use crate::library::{Library, Reason};
-use crate::pipeline::Prepared;
+use crate::build::Agreement;
 
 /// `<config>.lock`: what an agreement's text was built from.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -23,7 +23,20 @@ pub struct Lock {
     pub library_version: String,
     /// sha256 over every template file.
     pub templates_hash: String,
-    #[serde(rename = "clause")]
+    /// The clauses of a config's agreement.
+    #[serde(rename = "clause", default, skip_serializing_if = "Vec::is_empty")]
+    pub clauses: Vec<LockedClause>,
+    /// A programme's lock: the clauses of each partner's agreement.
+    #[serde(rename = "partner", default, skip_serializing_if = "Vec::is_empty")]
+    pub partners: Vec<PartnerLock>,
+}
+
+/// The clauses of one partner's agreement, in a programme's lock.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerLock {
+    pub id: String,
+    #[serde(rename = "clause", default)]
     pub clauses: Vec<LockedClause>,
 }
 
@@ -41,31 +54,51 @@ pub fn lock_path(config: &Path) -> PathBuf {
     config.with_extension("lock")
 }
 
-pub fn lock_for(p: &Prepared) -> Lock {
-    let clauses = p
-        .rendered
+/// The clauses an agreement uses, as its lock records them.
+pub fn locked_clauses(a: &Agreement) -> Vec<LockedClause> {
+    a.rendered
         .selection
         .included()
-        .filter_map(|id| p.library.clause(id))
+        .filter_map(|id| a.library.clause(id))
         .map(|c| LockedClause {
             id: c.meta.id.clone(),
             version: c.meta.version.clone(),
             hash: c.hash.clone(),
         })
-        .collect();
-    Lock {
-        lock_version: 1,
-        library_version: p.library.version.clone(),
-        templates_hash: p.library.templates_hash.clone(),
-        clauses,
-    }
+        .collect()
 }
 
-pub fn lock_to_toml(lock: &Lock) -> String {
-    let body = toml::to_string(lock).unwrap_or_default();
-    format!(
+/// The lock of one file: a config's agreement, or every partner's of a programme (`agreements`
+/// all come from that file; the library is the first one's).
+pub fn lock_for(agreements: &[&Agreement]) -> Lock {
+    let (library_version, templates_hash) = agreements
+        .first()
+        .map(|a| (a.library.version.clone(), a.library.templates_hash.clone()))
+        .unwrap_or_default();
+    let mut lock = Lock {
+        lock_version: 1,
+        library_version,
+        templates_hash,
+        clauses: Vec::new(),
+        partners: Vec::new(),
+    };
+    for a in agreements {
+        match &a.partner {
+            None => lock.clauses = locked_clauses(a),
+            Some(id) => lock.partners.push(PartnerLock {
+                id: id.clone(),
+                clauses: locked_clauses(a),
+            }),
+        }
+    }
+    lock
+}
+
+pub fn lock_to_toml(lock: &Lock) -> Result<String, toml::ser::Error> {
+    let body = toml::to_string(lock)?;
+    Ok(format!(
         "# Written by `datapact lock`: the clauses and templates this agreement was built from.\n# Commit it; `datapact generate --locked` fails when any of them changes.\n{body}"
-    )
+    ))
 }
 
 /// A difference between a lock and the current library.
@@ -78,7 +111,8 @@ pub struct LockDrift {
 }
 
 /// Compare an agreement with its lock file. `Err` when the lock cannot be read.
-pub fn check_lock(config: &Path, p: &Prepared) -> Result<Vec<LockDrift>, Diagnostic> {
+pub fn check_lock(a: &Agreement) -> Result<Vec<LockDrift>, Diagnostic> {
+    let config = a.file.as_path();
     let path = lock_path(config);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         Diagnostic::error(
@@ -104,12 +138,18 @@ pub fn check_lock(config: &Path, p: &Prepared) -> Result<Vec<LockDrift>, Diagnos
             config.display()
         ))
     })?;
-    let now = lock_for(p);
+    let locked: &[LockedClause] = match &a.partner {
+        None => &lock.clauses,
+        Some(id) => lock
+            .partners
+            .iter()
+            .find(|p| &p.id == id)
+            .map_or(&[], |p| p.clauses.as_slice()),
+    };
+    let now = locked_clauses(a);
     let mut drift = Vec::new();
-    let old: BTreeMap<&str, &LockedClause> =
-        lock.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
-    let new: BTreeMap<&str, &LockedClause> =
-        now.clauses.iter().map(|c| (c.id.as_str(), c)).collect();
+    let old: BTreeMap<&str, &LockedClause> = locked.iter().map(|c| (c.id.as_str(), c)).collect();
+    let new: BTreeMap<&str, &LockedClause> = now.iter().map(|c| (c.id.as_str(), c)).collect();
     for (id, c) in &new {
         match old.get(id) {
             None => drift.push(LockDrift {
@@ -136,7 +176,7 @@ pub fn check_lock(config: &Path, p: &Prepared) -> Result<Vec<LockDrift>, Diagnos
             detail: "no longer included".into(),
         });
     }
-    if lock.templates_hash != now.templates_hash {
+    if lock.templates_hash != a.library.templates_hash {
         drift.push(LockDrift {
             clause: "(templates)".into(),
             kind: "templates",
@@ -171,7 +211,7 @@ pub struct DiffReport {
     pub frame_changed: bool,
 }
 
-fn clause_bodies(p: &Prepared) -> Vec<(String, String, String)> {
+fn clause_bodies(p: &Agreement) -> Vec<(String, String, String)> {
     p.rendered
         .sections
         .iter()
@@ -184,7 +224,7 @@ fn clause_bodies(p: &Prepared) -> Vec<(String, String, String)> {
 }
 
 /// Compare the agreements two prepared configs produce, clause by clause.
-pub fn diff(a_name: &str, a: &Prepared, b_name: &str, b: &Prepared) -> DiffReport {
+pub fn diff(a_name: &str, a: &Agreement, b_name: &str, b: &Agreement) -> DiffReport {
     let old = clause_bodies(a);
     let new = clause_bodies(b);
     let old_map: BTreeMap<&str, (&str, &str)> = old
@@ -251,19 +291,72 @@ fn strip_clauses(md: &str, clauses: &[(String, String, String)]) -> String {
     s
 }
 
-/// A word-level diff, `[-removed-]{+added+}`, one paragraph per line as in the Markdown.
+/// A word-level diff, `[-removed-]{+added+}`, one paragraph per line as in the Markdown. As in
+/// `git diff --word-diff`, changed words separated only by spaces form one run: renaming
+/// "Brightloop Social, Inc." gives one removal and one addition, not one pair per word.
 pub fn word_diff(old: &str, new: &str) -> String {
-    let diff = TextDiff::from_words(old, new);
     let mut out = String::new();
-    for change in diff.iter_all_changes() {
+    let mut run = Run::default();
+    for change in TextDiff::from_words(old, new).iter_all_changes() {
         let v = change.value();
         match change.tag() {
-            ChangeTag::Equal => out.push_str(v),
-            ChangeTag::Delete => out.push_str(&format!("[-{v}-]")),
-            ChangeTag::Insert => out.push_str(&format!("{{+{v}+}}")),
+            // Space between changed words: part of the run if another change follows.
+            ChangeTag::Equal if run.is_open() && !v.contains('\n') && v.trim().is_empty() => {
+                run.gap.push_str(v)
+            }
+            ChangeTag::Equal => {
+                run.close(&mut out);
+                out.push_str(v);
+            }
+            ChangeTag::Delete => run.push(true, v),
+            ChangeTag::Insert => run.push(false, v),
         }
     }
-    out.replace("-][-", "").replace("+}{+", "")
+    run.close(&mut out);
+    out
+}
+
+/// A run of changed words being collected by [`word_diff`].
+#[derive(Default)]
+struct Run {
+    removed: String,
+    added: String,
+    /// Unchanged space after the last changed word, not yet known to be inside the run.
+    gap: String,
+}
+
+impl Run {
+    fn is_open(&self) -> bool {
+        !self.removed.is_empty() || !self.added.is_empty()
+    }
+
+    fn push(&mut self, removed: bool, word: &str) {
+        let gap = std::mem::take(&mut self.gap);
+        for side in [&mut self.removed, &mut self.added] {
+            if !side.is_empty() {
+                side.push_str(&gap);
+            }
+        }
+        if removed {
+            self.removed.push_str(word);
+        } else {
+            self.added.push_str(word);
+        }
+    }
+
+    /// Write the run (if any) and the space after it.
+    fn close(&mut self, out: &mut String) {
+        let removed = self.removed.trim_end();
+        let added = self.added.trim_end();
+        if !removed.is_empty() {
+            out.push_str(&format!("[-{removed}-]"));
+        }
+        if !added.is_empty() {
+            out.push_str(&format!("{{+{added}+}}"));
+        }
+        out.push_str(&self.gap);
+        *self = Run::default();
+    }
 }
 
 /// One line of `datapact explain`.
@@ -280,8 +373,9 @@ pub struct Explanation {
 }
 
 /// Explain clause selection: every clause in order, with the condition and the values behind it.
-pub fn explain(p: &Prepared) -> Vec<Explanation> {
-    let ctx = crate::render::context_value(&p.model);
+pub fn explain(p: &Agreement) -> Vec<Explanation> {
+    // The same values the conditions were evaluated on, `check` included.
+    let ctx = crate::render::context_value(&p.model, &p.check);
     p.rendered
         .selection
         .entries
@@ -390,12 +484,16 @@ pub fn condition_values(when: &str, ctx: &serde_json::Value) -> Vec<String> {
     out
 }
 
-/// Expand paths and globs into config files, in a stable order.
-pub fn expand_configs(patterns: &[String]) -> Result<Vec<PathBuf>, Diagnostic> {
+/// Expand paths and globs into config files, in a stable order. `programme.toml#partner` and
+/// `REV:PATH` are kept as they are.
+pub fn expand_configs(patterns: &[String]) -> Result<Vec<String>, Diagnostic> {
     let mut out = Vec::new();
     for p in patterns {
-        if Path::new(p).is_file() {
-            out.push(PathBuf::from(p));
+        if Path::new(p).is_file()
+            || crate::git::parse_rev_path(p).is_some()
+            || p.rsplit_once('#').is_some_and(|(f, _)| Path::new(f).is_file())
+        {
+            out.push(p.clone());
             continue;
         }
         let paths = glob::glob(p).map_err(|e| {
@@ -413,20 +511,20 @@ pub fn expand_configs(patterns: &[String]) -> Result<Vec<PathBuf>, Diagnostic> {
             .help("give config paths or a glob such as 'examples/*.toml' (quoted)"));
         }
         found.sort();
-        out.append(&mut found);
+        out.extend(found.iter().map(|f| f.to_string_lossy().into_owned()));
     }
     out.dedup();
     Ok(out)
 }
 
-/// Configs whose agreements include any of the given clauses.
+/// The agreements (by label) that include any of the given clauses, with those clauses.
 pub fn affected<'a>(
     clause_ids: &[String],
-    prepared: impl IntoIterator<Item = (&'a Path, &'a Prepared)>,
-) -> Vec<(PathBuf, Vec<String>)> {
-    prepared
+    agreements: impl IntoIterator<Item = &'a Agreement>,
+) -> Vec<(String, Vec<String>)> {
+    agreements
         .into_iter()
-        .filter_map(|(path, p)| {
+        .filter_map(|p| {
             let hits: Vec<String> = p
                 .rendered
                 .selection
@@ -434,7 +532,7 @@ pub fn affected<'a>(
                 .filter(|id| clause_ids.iter().any(|c| c == id))
                 .map(str::to_owned)
                 .collect();
-            (!hits.is_empty()).then(|| (path.to_path_buf(), hits))
+            (!hits.is_empty()).then(|| (p.label.clone(), hits))
         })
         .collect()
 }
@@ -463,10 +561,27 @@ mod tests {
 
     #[test]
     fn word_diff_marks_changes() {
-        assert_eq!(
-            word_diff("keep for 24 months", "keep for 36 months"),
-            "keep for [-24-]{+36+} months"
+        #[track_caller]
+        fn check(old: &str, new: &str, expected: &str) {
+            assert_eq!(word_diff(old, new), expected);
+        }
+        check(
+            "keep for 24 months",
+            "keep for 36 months",
+            "keep for [-24-]{+36+} months",
         );
+        // Adjacent changed words are one run, as in `git diff --word-diff`.
+        check(
+            "between Brightloop Social, Inc. and the Agency",
+            "between Renamed Partner Cooperative and the Agency",
+            "between [-Brightloop Social, Inc.-]{+Renamed Partner Cooperative+} and the Agency",
+        );
+        check("a b c", "a c", "a [-b-] c");
+        check("a c", "a b c", "a {+b+} c");
+        check("x y", "x y z w", "x y {+z w+}");
+        // A run does not cross a line (a paragraph of the Markdown).
+        check("a\nb", "c\nd", "[-a-]{+c+}\n[-b-]{+d+}");
+        check("same", "same", "same");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use datapact::batch::Manifest;
+use datapact::manifest::Manifest;
 use datapact::diag::Severity;
 
 const PROGRAMME: &str = "examples/programme/mno-region.toml";
@@ -161,9 +161,21 @@ fn assert_no_temp_files(dir: &Path) {
 // ---------------------------------------------------------------------------
 // The example programme
 
+/// A partner and its checked model.
+struct Job {
+    name: String,
+    model: Result<datapact::model::Model, Vec<datapact::diag::Diagnostic>>,
+}
+
 #[test]
 fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
-    let jobs = datapact::batch::jobs(&[PathBuf::from(PROGRAMME)]);
+    let jobs: Vec<Job> = datapact::input::plan(&[PathBuf::from(PROGRAMME)])
+        .into_iter()
+        .map(|p| Job {
+            name: p.name.clone(),
+            model: p.model(),
+        })
+        .collect();
     assert!(jobs.len() >= 6, "at least six partners, got {}", jobs.len());
     let mut countries = BTreeSet::new();
     let mut sources = BTreeSet::new();
@@ -175,7 +187,7 @@ fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
                 d.iter().map(|d| d.short()).collect::<Vec<_>>().join("\n")
             )
         });
-        let check = datapact::pipeline::Check::run(model);
+        let check = datapact::lint::Check::run(model);
         let errors: Vec<String> = check
             .findings
             .iter()
@@ -233,7 +245,7 @@ fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
     );
 
     // Overrides reach the partner's agreement, and only that one.
-    let by_name: BTreeMap<&str, &datapact::batch::Job> =
+    let by_name: BTreeMap<&str, &Job> =
         jobs.iter().map(|j| (j.name.as_str(), j)).collect();
     let cfg = |n: &str| by_name[n].model.as_ref().unwrap().config();
     let law = |n: &str| cfg(n).agreement.governing_law.clone().unwrap_or_default();
@@ -279,7 +291,7 @@ fn one_agreement_per_partner_named_from_its_reference_with_a_manifest() {
     let out = scratch("one-per-partner");
     let r = batch(&out, &[PROGRAMME]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let jobs = datapact::batch::plan(&[PathBuf::from(PROGRAMME)]);
+    let jobs = datapact::input::plan(&[PathBuf::from(PROGRAMME)]);
     let mut want = BTreeSet::from(["manifest.json".to_owned()]);
     for j in &jobs {
         want.insert(format!("{}.md", j.reference));
@@ -880,7 +892,7 @@ fn batch_builds_ordinary_configs_too() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_summary(&r.stderr, 2, 0, 0);
     for config in ["examples/mno-displacement.toml", "examples/ngo-survey.toml"] {
-        let p = datapact::pipeline::prepare(Path::new(config), None).unwrap();
+        let p = datapact::build::build_file(Path::new(config), None).unwrap();
         let reference = &p.model.config().agreement.reference;
         assert_eq!(
             std::fs::read_to_string(out.join(format!("{reference}.md"))).unwrap(),
@@ -928,7 +940,7 @@ fn generate_writes_every_partner_of_a_programme() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{stderr}");
-    let jobs = datapact::batch::plan(&[PathBuf::from(PROGRAMME)]);
+    let jobs = datapact::input::plan(&[PathBuf::from(PROGRAMME)]);
     for j in &jobs {
         assert!(
             out.join(format!("{}.md", j.reference)).is_file(),

@@ -53,7 +53,7 @@ fn expected(path: &Path) -> BTreeSet<String> {
 
 /// The ids that fire on a config, each with its most severe finding, or the load errors.
 fn fired(path: &Path) -> Result<BTreeMap<String, Severity>, String> {
-    let model = datapact::pipeline::load_model(path)
+    let model = datapact::build::load_model(path)
         .map_err(|ds| ds.iter().map(|d| d.short()).collect::<Vec<_>>().join("\n"))?;
     let mut out: BTreeMap<String, Severity> = BTreeMap::new();
     for d in lint::run(&model) {
@@ -185,7 +185,7 @@ fn rule_ids_are_unique_and_well_formed() {
 #[test]
 fn findings_carry_code_help_and_position() {
     let path = fixtures_dir().join("SEC-001-fires.toml");
-    let model = datapact::pipeline::load_model(&path).expect("loads");
+    let model = datapact::build::load_model(&path).expect("loads");
     let diags = lint::run(&model);
     let d = diags
         .iter()
@@ -199,7 +199,7 @@ fn findings_carry_code_help_and_position() {
 #[test]
 fn coverage_always_has_seven_safeguards() {
     let starter = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/starter.toml");
-    let model = datapact::pipeline::load_model(&starter).expect("starter loads");
+    let model = datapact::build::load_model(&starter).expect("starter loads");
     let diags = lint::run(&model);
     let cov = lint::coverage(&model, &diags);
     assert_eq!(cov.len(), 7);
@@ -217,7 +217,7 @@ fn coverage_always_has_seven_safeguards() {
     assert!(cov[1].open_findings.contains(&"GOV-004".to_owned()));
     // A clean config addresses every safeguard it touches.
     let clean = fixtures_dir().join("base-clean.toml");
-    let model = datapact::pipeline::load_model(&clean).expect("base loads");
+    let model = datapact::build::load_model(&clean).expect("base loads");
     let diags = lint::run(&model);
     assert!(diags.is_empty(), "{diags:?}");
     for c in lint::coverage(&model, &diags) {
@@ -232,7 +232,7 @@ fn examples_have_no_error_findings() {
     let mut failures = Vec::new();
     for path in toml_files(&dir) {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        match datapact::pipeline::load_model(&path) {
+        match datapact::build::load_model(&path) {
             Err(ds) => failures.push(format!(
                 "{name}: does not load: {}",
                 ds.iter().map(|d| d.short()).collect::<Vec<_>>().join("; ")
@@ -263,7 +263,7 @@ fn dump() {
         return;
     };
     for p in path.split(',') {
-        match datapact::pipeline::load_model(Path::new(p)) {
+        match datapact::build::load_model(Path::new(p)) {
             Err(ds) => ds.iter().for_each(|d| println!("LOAD {}", d.short())),
             Ok(model) => {
                 let diags = lint::run(&model);

@@ -106,7 +106,7 @@ fn clauses_of(c: Case) -> BTreeSet<String> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.toml");
     std::fs::write(&path, config(c)).unwrap();
-    let p = datapact::pipeline::prepare(&path, None).unwrap_or_else(|d| {
+    let p = datapact::build::build_file(&path, None).unwrap_or_else(|d| {
         panic!(
             "{c:?} does not generate:\n{}",
             datapact::diag::render(&d, datapact::diag::DiagnosticFormat::Short)
@@ -198,7 +198,7 @@ fn every_module_and_overlay_combination_holds_exactly_the_expected_clauses() {
 #[test]
 fn every_example_holds_its_module_clauses() {
     let has = |ex: &str, id: &str| {
-        datapact::pipeline::prepare(Path::new(ex), None)
+        datapact::build::build_file(Path::new(ex), None)
             .unwrap()
             .rendered
             .selection
@@ -301,7 +301,7 @@ fn alternatives_follow_the_config() {
     let with = |extra: &str| {
         let path = dir.path().join("alt.toml");
         std::fs::write(&path, format!("{STARTER}\n{extra}")).unwrap();
-        datapact::pipeline::prepare(&path, None).unwrap().rendered
+        datapact::build::build_file(&path, None).unwrap().rendered
     };
     let courts = with("");
     assert!(courts.selection.included().any(|c| c == "disputes-courts"));
@@ -317,7 +317,7 @@ fn alternatives_follow_the_config() {
         capped.markdown.contains("EUR 250,000"),
         "the cap appears in the liability clause"
     );
-    let protocol = datapact::pipeline::prepare(
+    let protocol = datapact::build::build_file(
         &{
             let p = dir.path().join("protocol.toml");
             std::fs::write(

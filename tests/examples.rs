@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command as StdCommand;
 
 use assert_cmd::Command;
-use datapact::pipeline;
+use datapact::build;
 
 mod common;
 use common::examples;
@@ -19,7 +19,7 @@ fn have(tool: &str) -> bool {
 #[test]
 fn every_example_generates_markdown_and_matches_its_snapshot() {
     for ex in examples() {
-        let p = pipeline::prepare(&ex, None).unwrap_or_else(|d| panic!("{}: {d:#?}", ex.display()));
+        let p = build::build_file(&ex, None).unwrap_or_else(|d| panic!("{}: {d:#?}", ex.display()));
         let md = &p.rendered.markdown;
         assert!(
             !md.contains("{{") && !md.contains("{%"),
@@ -41,7 +41,7 @@ fn every_example_generates_markdown_and_matches_its_snapshot() {
 #[test]
 fn every_example_has_no_check_errors() {
     for ex in examples() {
-        let p = pipeline::prepare(&ex, None).unwrap();
+        let p = build::build_file(&ex, None).unwrap();
         let errors: Vec<String> = p
             .check
             .findings
@@ -61,8 +61,8 @@ fn every_example_has_no_check_errors() {
 #[test]
 fn markdown_is_deterministic_and_free_of_machine_details() {
     for ex in examples() {
-        let a = pipeline::prepare(&ex, None).unwrap().rendered.markdown;
-        let b = pipeline::prepare(&ex, None).unwrap().rendered.markdown;
+        let a = build::build_file(&ex, None).unwrap().rendered.markdown;
+        let b = build::build_file(&ex, None).unwrap().rendered.markdown;
         assert_eq!(a, b, "{}", ex.display());
         let cwd = std::env::current_dir().unwrap();
         assert!(
@@ -97,7 +97,7 @@ fn every_example_twin_validates_against_the_schema() {
     let schema = datapact::twin::schema();
     let validator = jsonschema::validator_for(&schema).expect("valid schema");
     for ex in examples() {
-        let p = pipeline::prepare(&ex, None).unwrap();
+        let p = build::build_file(&ex, None).unwrap();
         let twin =
             serde_json::to_value(datapact::twin::build(&p.model, &p.rendered, &p.library)).unwrap();
         let errors: Vec<String> = validator
@@ -172,7 +172,7 @@ fn every_example_pdf_carries_title_parties_headings_and_signatures() {
         String::from_utf8_lossy(&out.stderr)
     );
     for ex in examples() {
-        let p = pipeline::prepare(&ex, None).unwrap();
+        let p = build::build_file(&ex, None).unwrap();
         let cfg = p.model.config();
         let pdf = dir.path().join(format!("{}.pdf", cfg.agreement.reference));
         let text = squash(&pdftotext(&pdf));

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 
 use datapact::diag::Diagnostic;
 use datapact::library::Library;
-use datapact::pipeline::Check;
+use datapact::lint::Check;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use datapact::pipeline;
+use datapact::build;
 
 const PROGRAMME: &str = "examples/programme/mno-region.toml";
 
@@ -101,7 +101,7 @@ fn the_checker_finds_lazy_continuations() {
 fn no_example_agreement_swallows_a_paragraph_into_a_list_or_quote() {
     let mut problems = Vec::new();
     for ex in examples() {
-        let p = pipeline::prepare(&ex, None).unwrap_or_else(|d| panic!("{}: {d:#?}", ex.display()));
+        let p = build::build_file(&ex, None).unwrap_or_else(|d| panic!("{}: {d:#?}", ex.display()));
         let found = lazy_continuations(&p.rendered.markdown);
         if !found.is_empty() {
             problems.push(report(&ex.display().to_string(), &found));

@@ -13,7 +13,7 @@ use std::process::Command as StdCommand;
 use std::sync::LazyLock;
 
 use assert_cmd::Command;
-use datapact::pipeline;
+use datapact::build;
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
@@ -184,7 +184,7 @@ fn generate(config: &Path, name: &str, extra: &[&str]) -> Generated {
         config.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let p = pipeline::prepare(config, None).unwrap_or_else(|d| panic!("{d:#?}"));
+    let p = build::build_file(config, None).unwrap_or_else(|d| panic!("{d:#?}"));
     let reference = p.model.config().agreement.reference.clone();
     let pdf = dir.join(format!("{reference}.pdf"));
     let md = dir.join(format!("{reference}.md"));
@@ -216,9 +216,9 @@ static FINAL_PDF: LazyLock<Generated> = LazyLock::new(|| {
     let final_one = examples
         .into_iter()
         .find(|ex| {
-            pipeline::prepare(ex, None).is_ok_and(|p| {
+            build::build_file(ex, None).is_ok_and(|p| {
                 p.model.config().agreement.status == datapact::config::Status::Final
-                    && pipeline::final_refusal(&p.model, &p.check).is_none()
+                    && p.final_refusal().is_none()
             })
         })
         .expect("an example with status final and no check errors");
@@ -231,7 +231,7 @@ static FINAL_PDF: LazyLock<Generated> = LazyLock::new(|| {
 #[test]
 fn parties_written_in_eight_scripts_reach_the_pdf_text_in_their_own_fonts() {
     let g = &*SCRIPTS_PDF;
-    let p = pipeline::prepare(Path::new(SCRIPTS), None).unwrap();
+    let p = build::build_file(Path::new(SCRIPTS), None).unwrap();
     let cfg = p.model.config();
 
     // The fixture really holds each script, including the letters that set Persian, Pashto
@@ -512,7 +512,7 @@ proptest! {
 
         // Markdown: the names change no structure, and each is the whole text of a bold span
         // (the parties list) and of a heading or table cell (the annexes).
-        let plain_md = pipeline::prepare(&plain_path, None).unwrap().rendered.markdown;
+        let plain_md = build::build_file(&plain_path, None).unwrap().rendered.markdown;
         prop_assert_eq!(structure(&md), structure(&plain_md), "a name changed the Markdown structure: {:?}", names);
         let texts = literal_texts(&md);
         let plain_texts = literal_texts(&plain_md);
@@ -732,7 +732,7 @@ fn no_template_or_generated_typst_imports_a_package() {
     configs.push(PathBuf::from(SCRIPTS));
     for cfg in &configs {
         let p =
-            pipeline::prepare(cfg, None).unwrap_or_else(|d| panic!("{}: {d:#?}", cfg.display()));
+            build::build_file(cfg, None).unwrap_or_else(|d| panic!("{}: {d:#?}", cfg.display()));
         let body = datapact::pdf::markdown_to_typst(&format!(
             "{}\n{}",
             p.rendered.pdf_body, p.rendered.pdf_annexes
@@ -783,7 +783,7 @@ fn no_template_or_generated_typst_imports_a_package() {
 #[test]
 fn pdf_metadata_carries_title_parties_reference_and_provenance() {
     let g = &*SCRIPTS_PDF;
-    let p = pipeline::prepare(Path::new(SCRIPTS), None).unwrap();
+    let p = build::build_file(Path::new(SCRIPTS), None).unwrap();
     let cfg = p.model.config();
     let info = pdfinfo(&g.pdf);
     assert_eq!(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use datapact::pipeline;
+use datapact::build;
 use serde_json::Value;
 
 /// `datapact init`'s starter config (effective 2026-03-01, reviewed every 12 months,
@@ -162,9 +162,9 @@ const TODAY: &str = "2026-06-01";
 fn register_of_the_examples_in_table_csv_and_json_agree_with_the_configs() {
     let exs = examples();
     // The examples as the configs say (references, parties, dates, open findings).
-    let mut expected: BTreeMap<String, (pipeline::Prepared, PathBuf)> = BTreeMap::new();
+    let mut expected: BTreeMap<String, (build::Agreement, PathBuf)> = BTreeMap::new();
     for ex in &exs {
-        let p = pipeline::prepare(ex, None).unwrap();
+        let p = build::build_file(ex, None).unwrap();
         expected.insert(
             p.model.config().agreement.reference.clone(),
             (p, ex.clone()),

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use assert_cmd::Command;
-use datapact::pipeline;
+use datapact::build;
 
 /// `datapact init`'s starter config (a draft that generates as is).
 const STARTER: &str = include_str!("../src/starter.toml");
@@ -98,7 +98,7 @@ fn change_one_word(dir: &Path, config: &Path) -> (String, String, String) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let before = pipeline::prepare(config, None).unwrap();
+    let before = build::build_file(config, None).unwrap();
     let files: Vec<PathBuf> = glob::glob(&format!("{}/clauses/**/*.md", dir.display()))
         .unwrap()
         .filter_map(Result::ok)
@@ -136,7 +136,7 @@ fn change_one_word(dir: &Path, config: &Path) -> (String, String, String) {
                     &original[body_at + at + from.len()..]
                 );
                 std::fs::write(file, &changed).unwrap();
-                let after = pipeline::prepare(config, Some(dir));
+                let after = build::build_file(config, Some(dir));
                 if after.is_ok_and(|a| a.rendered.markdown != before.rendered.markdown) {
                     return (clause.id.clone(), word.to_owned(), to.trim().to_owned());
                 }

@@ -1,30 +1,31 @@
 //! `datapact batch`: many agreements at once, in parallel, incrementally.
 //!
-//! Steps: read and merge every input ([`batch::plan`], in parallel with locating typst and
-//! loading the built-in clause library) → find output names claimed twice (over the whole
-//! batch, so every shard reports its side) → take this shard → for each agreement, in
-//! parallel: compute its inputs hash; skip it when `manifest.json` has that hash and its outputs
-//! are intact; else check, render and write it → write the manifest and a summary.
+//! Steps: read and merge every input ([`input::plan`], in parallel with locating typst) → find
+//! output names claimed twice (over the whole batch, so every shard reports its side) → take
+//! this shard → load the clause libraries it uses → for each agreement, in parallel: compute
+//! its inputs hash; skip it when `manifest.json` has that hash and its outputs are intact; else
+//! build it ([`crate::build::build`], as every command does) and write it → write the manifest
+//! and a summary.
 
 use std::collections::{HashMap, HashSet};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::batch::{self, Manifest, ManifestEntry, Planned, Sharded};
-use crate::cli::{BatchArgs, GenerateArgs};
-use crate::diag::{Diagnostic, DiagnosticFormat, Severity};
+use crate::build::{Libraries, build};
+use crate::cli::BatchArgs;
+use crate::diag::{Diagnostic, DiagnosticFormat};
 use crate::emit::Emitter;
-use crate::library::Library;
-use crate::model::Model;
+use crate::input::{self, Planned, Sharded};
+use crate::manifest::{FileStamp, Manifest, ManifestEntry};
 use crate::output::{Durability, sync_filesystem, write_atomic};
 
-use super::{ERROR, FINDINGS, OK, fail, report};
+use super::progress::Progress;
+use super::{FINDINGS, OK, emitter_for, fail, out_json_text, report};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Outcome {
+pub(super) enum Outcome {
     Built,
     UpToDate,
     Failed(String),
@@ -39,16 +40,16 @@ struct Row {
 }
 
 /// What an agreement needs: nothing more (failed or up to date), or building (with its
-/// inputs hash when the library's fingerprint could be taken).
+/// inputs hash).
 enum Triage {
     Done(Row),
-    Build(Planned, Option<String>),
+    Build(Planned, String),
 }
 
 /// A planned agreement and, when its output name is claimed twice, why it will not be built.
-struct Item {
-    planned: Planned,
-    collision: Option<String>,
+pub(super) struct Item {
+    pub(super) planned: Planned,
+    pub(super) collision: Option<String>,
 }
 
 impl Sharded for Item {
@@ -56,8 +57,6 @@ impl Sharded for Item {
         self.planned.key()
     }
 }
-
-type Libraries = HashMap<Option<PathBuf>, Result<Library, String>>;
 
 pub fn run(args: BatchArgs, fmt: DiagnosticFormat) -> u8 {
     let (k, n) = match args.shard.as_deref().map(parse_shard).transpose() {
@@ -86,8 +85,8 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     crate::output::remove_stale_temp_files(&args.out.output, std::time::SystemTime::now());
     // Read the inputs while finding typst (`typst --version`).
     let (planned, emitter) = rayon::join(
-        || batch::plan(&super::distinct_paths(&args.inputs)),
-        || Emitter::for_args(&args.out),
+        || input::plan(&super::distinct_paths(&args.inputs)),
+        || emitter_for(&args.out),
     );
     let emitter = match emitter {
         Ok(e) => e.with_durability(Durability::Deferred),
@@ -101,27 +100,40 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
         .filter(|p| p.reference.is_empty() && p.failure().is_some())
         .map(|p| p.file.display().to_string())
         .collect();
-    let items = batch::shard(with_collisions(planned), k, n);
+    let items = input::shard(with_collisions(planned), k, n);
     if items.is_empty() {
         if !args.quiet {
             note!("nothing to build in shard {k}/{n}");
         }
         return OK;
     }
-    let cli_lib = args.out.library.library.clone();
-    let mut fingerprints: HashMap<Option<PathBuf>, Result<String, String>> = HashMap::new();
-    for it in &items {
-        fingerprints
-            .entry(lib_key(&cli_lib, &it.planned))
-            .or_insert_with_key(|key| batch::library_fingerprint(key.as_deref()));
-    }
+    // The libraries this shard uses, each loaded once: their hash is part of every inputs hash.
+    let libraries = Libraries::new(args.out.library.library.as_deref());
+    let keys: HashSet<Option<PathBuf>> = items.iter().map(|it| libraries.key(&it.planned)).collect();
+    let library_hashes: HashMap<Option<PathBuf>, Result<String, String>> = keys
+        .into_par_iter()
+        .map(|key| {
+            let hash = libraries.get(&key).map(|l| l.hash.clone()).map_err(|ds| {
+                report(&ds, fmt);
+                match &key {
+                    Some(dir) => format!(
+                        "the clause library in {} could not be loaded",
+                        dir.display()
+                    ),
+                    None => "the built-in clause library could not be loaded".to_owned(),
+                }
+            });
+            (key, hash)
+        })
+        .collect();
 
     let manifest = Manifest::read(&args.out.output);
     let index = manifest.index();
     let progress = Progress::new(items.len() as u64, args.quiet);
     let diag_lock = Mutex::new(());
     let ctx = Ctx {
-        cli_lib: &cli_lib,
+        libraries: &libraries,
+        library_hashes: &library_hashes,
         emitter: &emitter,
         fingerprint: emitter.fingerprint(),
         fmt,
@@ -132,7 +144,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     // 1. What is failed or up to date already; the rest needs building.
     let triaged: Vec<Triage> = items
         .into_par_iter()
-        .map(|it| ctx.triage(it, &fingerprints, &index))
+        .map(|it| ctx.triage(it, &index))
         .collect();
     let mut rows = Vec::new();
     let mut todo = Vec::new();
@@ -142,17 +154,8 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
             Triage::Build(p, hash) => todo.push((p, hash)),
         }
     }
-    // 2. Only now load the libraries the agreements to build need (once each), and build.
+    // 2. Build the rest.
     if !todo.is_empty() {
-        let keys: HashSet<Option<PathBuf>> =
-            todo.iter().map(|(p, _)| lib_key(&cli_lib, p)).collect();
-        let libraries: Libraries = keys
-            .into_par_iter()
-            .map(|key| {
-                let lib = load_library(&key, fmt);
-                (key, lib)
-            })
-            .collect();
         // Files are renamed into place unflushed and flushed once at the end (below); a
         // thread flushes what has been written so far every so often meanwhile, so that the
         // disk writes while agreements render rather than all at the end.
@@ -184,47 +187,18 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
             let _stop = Stop(&done, Some(flusher.thread().clone()));
             rows.par_extend(
                 todo.into_par_iter()
-                    .map(|(p, hash)| ctx.build_one(p, hash, &libraries)),
+                    .map(|(p, hash)| ctx.build_one(p, hash)),
             );
         });
     }
     progress.finish();
     rows.sort_by(|a, b| (&a.name, &a.origin).cmp(&(&b.name, &b.origin)));
 
-    // The new manifest: this run's agreements, plus those of other shards; entries of a
-    // programme's partners that are gone are dropped.
-    let ours: HashSet<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
-    let inputs: HashSet<String> = args
-        .inputs
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let mut agreements: Vec<ManifestEntry> = manifest
-        .agreements
-        .iter()
-        .filter(|e| {
-            !ours.contains(e.reference.as_str())
-                && (all_refs.contains(&e.reference)
-                    || !inputs.contains(&e.config)
-                    || unreadable.contains(&e.config))
-        })
-        .cloned()
-        .collect();
-    agreements.extend(
-        rows.iter()
-            .filter(|r| !matches!(r.outcome, Outcome::Failed(_)))
-            .filter_map(|r| r.entry.clone()),
-    );
-    agreements.sort_by(|a, b| a.reference.cmp(&b.reference));
-    let new_manifest = Manifest {
-        manifest_version: 1,
-        datapact_version: env!("CARGO_PKG_VERSION").to_owned(),
-        agreements,
+    let new_manifest = next_manifest(&manifest, &rows, &args.inputs, &all_refs, &unreadable);
+    let text = match out_json_text(&new_manifest) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
     };
-    let text = format!(
-        "{}\n",
-        serde_json::to_string_pretty(&new_manifest).unwrap_or_default()
-    );
     // The Markdown and JSON were renamed into place unflushed: flush them all at once before
     // the manifest records them (a PDF is flushed by the runner as it is written).
     if rows.iter().any(|r| matches!(r.outcome, Outcome::Built))
@@ -247,15 +221,56 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     }
 }
 
+/// The manifest after this run: this run's agreements, plus those of other shards; entries of
+/// a programme's partners that are gone are dropped, while those of inputs that could not be
+/// read at all (`unreadable`) are kept as they were.
+fn next_manifest(
+    manifest: &Manifest,
+    rows: &[Row],
+    inputs: &[PathBuf],
+    all_refs: &HashSet<String>,
+    unreadable: &HashSet<String>,
+) -> Manifest {
+    // The new manifest: this run's agreements, plus those of other shards; entries of a
+    // programme's partners that are gone are dropped.
+    let ours: HashSet<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
+    let inputs: HashSet<String> = inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut agreements: Vec<ManifestEntry> = manifest
+        .agreements
+        .iter()
+        .filter(|e| {
+            !ours.contains(e.reference.as_str())
+                && (all_refs.contains(&e.reference)
+                    || !inputs.contains(&e.config)
+                    || unreadable.contains(&e.config))
+        })
+        .cloned()
+        .collect();
+    agreements.extend(
+        rows.iter()
+            .filter(|r| !matches!(r.outcome, Outcome::Failed(_)))
+            .filter_map(|r| r.entry.clone()),
+    );
+    agreements.sort_by(|a, b| a.reference.cmp(&b.reference));
+    Manifest {
+        manifest_version: 1,
+        datapact_version: env!("CARGO_PKG_VERSION").to_owned(),
+        agreements,
+    }
+}
+
 /// Mark every planned agreement whose output name another one also claims.
-fn with_collisions(planned: Vec<Planned>) -> Vec<Item> {
+pub(super) fn with_collisions(planned: Vec<Planned>) -> Vec<Item> {
     let refs: Vec<(usize, String)> = planned
         .iter()
         .enumerate()
         .map(|(i, p)| (i, p.reference.clone()))
         .collect();
     let mut why: HashMap<usize, String> = HashMap::new();
-    for (name, idx) in batch::collisions(&refs) {
+    for (name, idx) in input::collisions(&refs) {
         let claimants: Vec<String> = idx
             .iter()
             .map(|i| format!("{} ({})", planned[*i].name, planned[*i].origin))
@@ -279,29 +294,10 @@ fn with_collisions(planned: Vec<Planned>) -> Vec<Item> {
         .collect()
 }
 
-fn lib_key(cli_lib: &Option<PathBuf>, p: &Planned) -> Option<PathBuf> {
-    cli_lib.clone().or_else(|| p.library.clone())
-}
-
-fn load_library(key: &Option<PathBuf>, fmt: DiagnosticFormat) -> Result<Library, String> {
-    let lib = match key {
-        Some(dir) => Library::from_dir(dir),
-        None => Library::builtin(),
-    };
-    lib.map_err(|ds| {
-        report(&ds, fmt);
-        match key {
-            Some(dir) => format!(
-                "the clause library in {} could not be loaded",
-                dir.display()
-            ),
-            None => "the built-in clause library could not be loaded".to_owned(),
-        }
-    })
-}
-
 struct Ctx<'a> {
-    cli_lib: &'a Option<PathBuf>,
+    libraries: &'a Libraries,
+    /// Each library's hash, or why it could not be loaded.
+    library_hashes: &'a HashMap<Option<PathBuf>, Result<String, String>>,
     emitter: &'a Emitter,
     fingerprint: String,
     fmt: DiagnosticFormat,
@@ -327,12 +323,7 @@ impl Ctx<'_> {
     }
 
     /// Whether an agreement failed already, is up to date, or needs building.
-    fn triage(
-        &self,
-        it: Item,
-        fingerprints: &HashMap<Option<PathBuf>, Result<String, String>>,
-        index: &HashMap<&str, &ManifestEntry>,
-    ) -> Triage {
+    fn triage(&self, it: Item, index: &HashMap<&str, &ManifestEntry>) -> Triage {
         let p = it.planned;
         if let Some(why) = it.collision {
             return Triage::Done(self.row(&p, Outcome::Failed(why), None));
@@ -341,11 +332,15 @@ impl Ctx<'_> {
             self.report(diags);
             return Triage::Done(self.row(&p, Outcome::Failed(summary(diags)), None));
         }
-        let Some(Ok(lib_fp)) = fingerprints.get(&lib_key(self.cli_lib, &p)) else {
-            // Loading the library will say what is wrong with it.
-            return Triage::Build(p, None);
+        let lib_hash = match self.library_hashes.get(&self.libraries.key(&p)) {
+            Some(Ok(h)) => h,
+            Some(Err(why)) => return Triage::Done(self.row(&p, Outcome::Failed(why.clone()), None)),
+            None => {
+                let why = "no clause library".to_owned();
+                return Triage::Done(self.row(&p, Outcome::Failed(why), None));
+            }
         };
-        let inputs_hash = p.inputs_hash(lib_fp, &self.fingerprint);
+        let inputs_hash = p.inputs_hash(lib_hash, &self.fingerprint);
         if let Some(e) = index.get(p.reference.as_str())
             && e.is_current(self.emitter.out_dir(), &inputs_hash)
         {
@@ -357,28 +352,20 @@ impl Ctx<'_> {
             };
             // Content verified: remember the files' current size and time for the next run.
             for o in &mut entry.outputs {
-                o.stamp = batch::FileStamp::of(&self.emitter.out_dir().join(&o.file));
+                o.stamp = FileStamp::of(&self.emitter.out_dir().join(&o.file));
             }
             return Triage::Done(self.row(&p, Outcome::UpToDate, Some(entry)));
         }
-        Triage::Build(p, Some(inputs_hash))
+        Triage::Build(p, inputs_hash)
     }
 
-    fn build_one(&self, p: Planned, inputs_hash: Option<String>, libraries: &Libraries) -> Row {
-        let lib = match libraries.get(&lib_key(self.cli_lib, &p)) {
-            Some(Ok(l)) => l,
-            Some(Err(e)) => return self.row(&p, Outcome::Failed(e.clone()), None),
-            None => return self.row(&p, Outcome::Failed("no clause library".into()), None),
-        };
-        let inputs_hash =
-            inputs_hash.unwrap_or_else(|| p.inputs_hash(&lib.hash, &self.fingerprint));
+    fn build_one(&self, p: Planned, inputs_hash: String) -> Row {
         let (name, origin, config, reference) = (
             p.name.clone(),
             p.origin.clone(),
             p.file.display().to_string(),
             p.reference.clone(),
         );
-        let job = p.build();
         let failed = |why: String| {
             self.progress.tick(&name, &Outcome::Failed(why.clone()));
             Row {
@@ -389,17 +376,24 @@ impl Ctx<'_> {
                 entry: None,
             }
         };
-        let model = match &job.model {
-            Ok(m) => m,
+        let agreement = match build(p, self.libraries) {
+            Ok(a) => a,
             Err(diags) => {
-                self.report(diags);
-                return failed(summary(diags));
+                self.report(&diags);
+                return failed(summary(&diags));
             }
         };
-        match produce(model, lib, self.emitter) {
+        if let Some(why) = agreement.final_refusal() {
+            self.report(&agreement.errors());
+            return failed(why);
+        }
+        match self
+            .emitter
+            .emit(&agreement.model, &agreement.rendered, &agreement.library)
+        {
             Ok(mut outputs) => {
                 for o in &mut outputs {
-                    o.stamp = batch::FileStamp::of(&self.emitter.out_dir().join(&o.file));
+                    o.stamp = FileStamp::of(&self.emitter.out_dir().join(&o.file));
                 }
                 self.progress.tick(&name, &Outcome::Built);
                 let entry = ManifestEntry {
@@ -418,50 +412,9 @@ impl Ctx<'_> {
                     entry: Some(entry),
                 }
             }
-            Err(Failure::Diags(why, diags)) => {
-                self.report(&diags);
-                failed(why)
-            }
-            Err(Failure::Message(why)) => failed(why),
+            Err(e) => failed(e.to_string()),
         }
     }
-}
-
-enum Failure {
-    /// Why, and the diagnostics behind it.
-    Diags(String, Vec<Diagnostic>),
-    Message(String),
-}
-
-/// Check, render and write one agreement.
-fn produce(
-    model: &Model,
-    lib: &Library,
-    emitter: &Emitter,
-) -> Result<Vec<batch::OutputFile>, Failure> {
-    let reference = &model.config().agreement.reference;
-    // The model accepts only references that are plain file names; make sure of it here too,
-    // before anything is written.
-    if !batch::safe_file_name(&format!("{reference}.md")) {
-        return Err(Failure::Message(format!(
-            "reference `{reference}` cannot be used as a file name"
-        )));
-    }
-    let check = crate::pipeline::Check::run(model);
-    if let Some(why) = crate::pipeline::final_refusal(model, &check) {
-        let errors = check
-            .findings
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .cloned()
-            .collect();
-        return Err(Failure::Diags(why, errors));
-    }
-    let rendered = crate::render::render(model, lib, &check)
-        .map_err(|diags| Failure::Diags(summary(&diags), diags))?;
-    emitter
-        .emit(model, &rendered, lib)
-        .map_err(Failure::Message)
 }
 
 fn summary(diags: &[Diagnostic]) -> String {
@@ -550,160 +503,3 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
-/// The output names (lower case) that more than one of `configs` (or of their partners)
-/// claims, each with why it is refused (see [`with_collisions`]).
-pub(super) fn claimed_twice(configs: &[PathBuf]) -> HashMap<String, String> {
-    with_collisions(batch::plan(configs))
-        .into_iter()
-        .filter_map(|it| Some((it.planned.reference.to_lowercase(), it.collision?)))
-        .collect()
-}
-
-/// `datapact generate PROGRAMME`: every partner's agreement, not incrementally. `taken`:
-/// output names claimed more than once in this run (see [`claimed_twice`]).
-pub(super) fn generate_programme(
-    config: &Path,
-    args: &GenerateArgs,
-    emitter: &Emitter,
-    taken: &HashMap<String, String>,
-    fmt: DiagnosticFormat,
-) -> u8 {
-    if args.locked {
-        note!(
-            "error: {}: --locked does not apply to a programme file; generate it without --locked",
-            config.display()
-        );
-        return ERROR;
-    }
-    let items = with_collisions(batch::plan(&[config.to_path_buf()]));
-    let mut libraries: Libraries = HashMap::new();
-    let mut worst = OK;
-    for it in items {
-        let p = it.planned;
-        let label = format!("{} ({})", p.name, p.origin);
-        if let Some(why) = it
-            .collision
-            .or_else(|| taken.get(&p.reference.to_lowercase()).cloned())
-        {
-            note!("error: {label}: not generated: {why}");
-            worst = worst.max(ERROR);
-            continue;
-        }
-        let key = args
-            .out
-            .library
-            .library
-            .clone()
-            .or_else(|| p.library.clone());
-        let lib = libraries
-            .entry(key.clone())
-            .or_insert_with(|| load_library(&key, fmt));
-        let lib = match lib {
-            Ok(l) => &*l,
-            Err(e) => {
-                note!("error: {label}: {e}");
-                worst = worst.max(ERROR);
-                continue;
-            }
-        };
-        let job = p.build();
-        let model = match &job.model {
-            Ok(m) => m,
-            Err(diags) => {
-                report(diags, fmt);
-                note!(
-                    "error: {label}: not generated ({} problem{})",
-                    diags.len(),
-                    if diags.len() == 1 { "" } else { "s" }
-                );
-                worst = worst.max(ERROR);
-                continue;
-            }
-        };
-        match produce(model, lib, emitter) {
-            Ok(files) => {
-                for f in files {
-                    note!("wrote {}", args.out.output.join(&f.file).display());
-                }
-            }
-            Err(Failure::Diags(why, diags)) => {
-                report(&diags, fmt);
-                note!("error: {label}: not generated: {why}");
-                worst = worst.max(FINDINGS);
-            }
-            Err(Failure::Message(why)) => {
-                note!("error: {label}: {why}");
-                worst = worst.max(ERROR);
-            }
-        }
-    }
-    worst
-}
-
-/// A progress bar on a terminal; plain lines otherwise; nothing with `--quiet`.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    plain: Option<Mutex<u64>>,
-    len: u64,
-}
-
-impl Progress {
-    fn new(len: u64, quiet: bool) -> Progress {
-        if quiet {
-            return Progress {
-                bar: None,
-                plain: None,
-                len,
-            };
-        }
-        if std::io::stderr().is_terminal() {
-            let bar = indicatif::ProgressBar::new(len);
-            if let Ok(style) =
-                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-            {
-                bar.set_style(style);
-            }
-            Progress {
-                bar: Some(bar),
-                plain: None,
-                len,
-            }
-        } else {
-            Progress {
-                bar: None,
-                plain: Some(Mutex::new(0)),
-                len,
-            }
-        }
-    }
-
-    fn tick(&self, name: &str, outcome: &Outcome) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-            bar.set_message(name.to_owned());
-        } else if let Some(done) = &self.plain {
-            let what = match outcome {
-                Outcome::Built => "built",
-                Outcome::UpToDate => "up to date",
-                Outcome::Failed(_) => "failed",
-            };
-            let mut done = done.lock().unwrap_or_else(|e| e.into_inner());
-            *done += 1;
-            note!("[{}/{}] {name}: {what}", *done, self.len);
-        }
-    }
-
-    /// Run `f` (which prints) with the bar out of the way.
-    fn suspend(&self, f: impl FnOnce()) {
-        match &self.bar {
-            Some(bar) => bar.suspend(f),
-            None => f(),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}

@@ -4,10 +4,10 @@ use serde_json::json;
 
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diag::{self, Diagnostic, DiagnosticFormat, Severity};
+use crate::build::Libraries;
 use crate::lint;
-use crate::pipeline;
 
-use super::{ERROR, FINDINGS, OK, fail, out, report};
+use super::{ERROR, FINDINGS, OK, arg_strings, fail, out, out_json, plural, report};
 
 /// The version of the JSON shape printed by `check --format json`.
 pub const CHECK_JSON_VERSION: u32 = 1;
@@ -22,20 +22,17 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
     let mut worst = OK;
     let mut reports = Vec::new();
     let (mut errors, mut warnings, mut infos) = (0, 0, 0);
-    for config in &args.configs {
-        let prepared = match pipeline::prepare(config, args.library.library.as_deref()) {
+    let libraries = Libraries::new(args.library.library.as_deref());
+    let results = crate::build::build_all(&arg_strings(&args.configs), &libraries);
+    let checked = results.len();
+    for (label, result) in results {
+        let prepared = match result {
             Ok(p) => p,
             Err(diags) => {
                 if args.format == CheckFormat::Json {
-                    reports.push(json!({ "config": config.display().to_string(), "loaded": false, "problems": diags, "findings": [], "coverage": [] }));
+                    reports.push(json!({ "config": label, "loaded": false, "problems": diags, "findings": [], "coverage": [] }));
                 } else {
-                    report(&diags, fmt);
-                    note!(
-                        "error: {}: cannot be checked ({} problem{})",
-                        config.display(),
-                        diags.len(),
-                        if diags.len() == 1 { "" } else { "s" }
-                    );
+                    super::not_built(&label, "cannot be checked", &diags, fmt);
                 }
                 worst = ERROR;
                 continue;
@@ -56,7 +53,7 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
         }
         let mut lock_drift = Vec::new();
         if args.locked {
-            match crate::review::check_lock(config, &prepared) {
+            match crate::review::check_lock(&prepared) {
                 Ok(d) => lock_drift = d,
                 Err(d) => {
                     report(&[d], fmt);
@@ -69,7 +66,7 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
         }
         match args.format {
             CheckFormat::Json => reports.push(json!({
-                "config": config.display().to_string(),
+                "config": label,
                 "loaded": true,
                 "reference": prepared.model.config().agreement.reference,
                 "findings": check.findings.iter().map(finding_json).collect::<Vec<_>>(),
@@ -85,7 +82,7 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                 };
                 note_str!(diag::render(&check.findings, dfmt));
                 if args.format == CheckFormat::Human {
-                    let mut s = format!("\nsafeguards in {}:\n", config.display());
+                    let mut s = format!("\nsafeguards in {label}:\n");
                     for c in &check.coverage {
                         let mark = match c.status {
                             lint::Coverage::Addressed => "✓",
@@ -116,8 +113,7 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
                     note!("lock: {} {} {}", d.kind, d.clause, d.detail);
                 }
                 note!(
-                    "{}: {e} error{}, {w} warning{}, {i} info",
-                    config.display(),
+                    "{label}: {e} error{}, {w} warning{}, {i} info",
                     plural(e),
                     plural(w)
                 );
@@ -130,23 +126,15 @@ pub fn run(args: CheckArgs, fmt: DiagnosticFormat) -> u8 {
             "configs": reports,
             "summary": { "errors": errors, "warnings": warnings, "info": infos },
         });
-        out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&doc).unwrap_or_default()
-        ));
-    } else if args.configs.len() > 1 {
+        worst = worst.max(out_json(&doc));
+    } else if checked > 1 {
         note!(
-            "total: {errors} error{}, {warnings} warning{}, {infos} info in {} configs",
+            "total: {errors} error{}, {warnings} warning{}, {infos} info in {checked} agreements",
             plural(errors),
             plural(warnings),
-            args.configs.len()
         );
     }
     worst
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }
 
 fn finding_json(d: &Diagnostic) -> serde_json::Value {
@@ -170,11 +158,7 @@ fn list_rules(format: CheckFormat) -> u8 {
             .iter()
             .map(|r| json!({"id": r.id, "severity": r.severity, "title": r.title, "help": r.help, "source": r.source, "safeguards": r.safeguards}))
             .collect();
-        out(&format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json!({"version": CHECK_JSON_VERSION, "rules": list}))
-                .unwrap_or_default()
-        ));
+        return out_json(&json!({"version": CHECK_JSON_VERSION, "rules": list}));
     } else {
         let mut s = String::new();
         for r in rules {

@@ -17,6 +17,9 @@ use crate::diag::{Diagnostic, Severity};
 use crate::model::{Model, add_duration, parse_date, parse_duration};
 
 mod data;
+mod outcome;
+
+pub use outcome::Check;
 mod governance;
 mod law;
 mod purpose;

@@ -1,0 +1,624 @@
+//! The clause library: clause files and templates, loaded once, then selected per agreement.
+//!
+//! In: a folder holding `clauses/` (one Markdown file per clause with TOML front matter, plus
+//! `sections.toml`) and `templates/` — or the copy built into the binary. Out: a [`Library`]
+//! with every clause body and condition compiled into one tera instance, and, per agreement, a
+//! [`Selection`] saying which clauses apply and why.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::diag::{Diagnostic, SourceFile, did_you_mean};
+
+pub(crate) mod filters;
+mod select;
+
+pub use filters::{capfirst, escape_markdown, join_words, markdown_tera};
+pub use select::{Reason, Selection, SelectionEntry};
+
+static BUILTIN_CLAUSES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/clauses");
+static BUILTIN_TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+
+/// Where a library came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Builtin,
+    Dir(PathBuf),
+}
+
+/// A section of the agreement; clauses name the section they belong to.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    /// Annexes come after the body and are lettered in the PDF.
+    #[serde(default)]
+    pub annex: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SectionsFile {
+    version: String,
+    sections: Vec<Section>,
+}
+
+/// The front matter of a clause file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClauseMeta {
+    /// Stable id, also the heading anchor: lower-case words joined by '-'.
+    pub id: String,
+    /// Bumped whenever the wording changes.
+    pub version: String,
+    pub title: String,
+    /// The section id this clause belongs to.
+    pub section: String,
+    /// Position within the section; lower comes first.
+    #[serde(default = "default_order")]
+    pub order: i32,
+    /// A tera expression over the agreement; the clause applies when it is true.
+    #[serde(default = "default_when")]
+    pub when: String,
+    /// A required clause cannot be left out with `[clauses] exclude`.
+    #[serde(default)]
+    pub required: bool,
+    /// Other clause ids this clause depends on (e.g. for the terms it uses).
+    #[serde(default)]
+    pub requires: Vec<String>,
+    /// The articles and guidance this clause implements.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Which of the seven safeguards (1–7) it serves.
+    #[serde(default)]
+    pub safeguards: Vec<u8>,
+}
+
+fn default_order() -> i32 {
+    100
+}
+fn default_when() -> String {
+    "true".to_owned()
+}
+
+/// One clause: its metadata and its body template.
+#[derive(Debug, Clone)]
+pub struct Clause {
+    pub meta: ClauseMeta,
+    pub body: String,
+    /// Path relative to the library root, e.g. `clauses/retention/retention-schedule.md`.
+    pub path: String,
+    /// sha256 of the whole clause file.
+    pub hash: String,
+}
+
+impl Clause {
+    pub fn template_name(&self) -> String {
+        format!("clause/{}.md", self.meta.id)
+    }
+    fn condition_name(&self) -> String {
+        format!("when/{}", self.meta.id)
+    }
+    /// The condition as a template that prints `true` or `false`.
+    fn condition_template(&self) -> String {
+        format!(
+            "{{% if {} %}}true{{% else %}}false{{% endif %}}",
+            self.meta.when
+        )
+    }
+}
+
+/// A loaded library.
+pub struct Library {
+    pub origin: Origin,
+    pub version: String,
+    pub sections: Vec<Section>,
+    /// In document order: by section, then `order`, then id.
+    pub clauses: Vec<Clause>,
+    /// sha256 over every template file, in name order.
+    pub templates_hash: String,
+    /// The raw text of each template file by name (e.g. `agreement.typ`).
+    pub template_files: BTreeMap<String, String>,
+    /// sha256 over every clause hash and the templates hash.
+    pub hash: String,
+    pub tera: tera::Tera,
+    /// Position of each clause in `clauses`, by id.
+    by_id: std::collections::HashMap<String, usize>,
+}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library")
+            .field("origin", &self.origin)
+            .field("clauses", &self.clauses.len())
+            .finish()
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(Sha256::digest(bytes))
+}
+
+/// A file of the library, wherever it came from.
+struct RawFile {
+    rel: String,
+    text: String,
+}
+
+impl Library {
+    /// The library built into datapact.
+    pub fn builtin() -> Result<Library, Vec<Diagnostic>> {
+        let mut clause_files = Vec::new();
+        collect_embedded(&BUILTIN_CLAUSES, "clauses", &mut clause_files);
+        let mut template_files = Vec::new();
+        collect_embedded(&BUILTIN_TEMPLATES, "templates", &mut template_files);
+        Library::from_files(Origin::Builtin, clause_files, template_files)
+    }
+
+    /// A library in a folder holding `clauses/` and `templates/`.
+    pub fn from_dir(dir: &Path) -> Result<Library, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        for sub in ["clauses", "templates"] {
+            if !dir.join(sub).is_dir() {
+                diags.push(
+                    Diagnostic::error(
+                        "library::missing-folder",
+                        format!("{} has no `{sub}/` folder", dir.display()),
+                    )
+                    .help("a library folder holds clauses/ (with sections.toml) and templates/; copy datapact's own with `datapact clauses --export DIR`"),
+                );
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let clause_files = read_tree(dir, "clauses").map_err(|d| vec![d])?;
+        let template_files = read_tree(dir, "templates").map_err(|d| vec![d])?;
+        Library::from_files(Origin::Dir(dir.to_path_buf()), clause_files, template_files)
+    }
+
+    fn from_files(
+        origin: Origin,
+        clause_files: Vec<RawFile>,
+        template_files: Vec<RawFile>,
+    ) -> Result<Library, Vec<Diagnostic>> {
+        let root = match &origin {
+            Origin::Builtin => PathBuf::from("<built-in library>"),
+            Origin::Dir(d) => d.clone(),
+        };
+        let (sections_text, sections) = read_sections(&root, &clause_files)?;
+        let mut diags = Vec::new();
+        let mut clauses = read_clauses(&root, &clause_files, &mut diags);
+        check_clauses(&root, &clauses, &sections.sections, &mut diags);
+        let section_pos = |id: &str| {
+            sections
+                .sections
+                .iter()
+                .position(|s| s.id == id)
+                .unwrap_or(usize::MAX)
+        };
+        clauses.sort_by(|a, b| {
+            (section_pos(&a.meta.section), a.meta.order, &a.meta.id).cmp(&(
+                section_pos(&b.meta.section),
+                b.meta.order,
+                &b.meta.id,
+            ))
+        });
+        let mut templates: Vec<&RawFile> = template_files.iter().collect();
+        templates.sort_by(|a, b| a.rel.cmp(&b.rel));
+        let tera = compile(&root, &templates, &clauses, &mut diags);
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let templates_hash = templates_hash(&templates);
+        let hash = library_hash(sections_text, &clauses, &templates_hash);
+        Ok(Library {
+            by_id: clauses
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.meta.id.clone(), i))
+                .collect(),
+            template_files: templates
+                .iter()
+                .map(|t| {
+                    (
+                        t.rel.trim_start_matches("templates/").to_owned(),
+                        t.text.clone(),
+                    )
+                })
+                .collect(),
+            origin,
+            version: sections.version,
+            sections: sections.sections,
+            clauses,
+            templates_hash,
+            hash,
+            tera,
+        })
+    }
+
+    pub fn clause(&self, id: &str) -> Option<&Clause> {
+        self.by_id.get(id).and_then(|&i| self.clauses.get(i))
+    }
+
+    pub fn section(&self, id: &str) -> Option<&Section> {
+        self.sections.iter().find(|s| s.id == id)
+    }
+
+    /// Write the library's files into a folder, for an organisation to adapt.
+    pub fn export_builtin(dest: &Path) -> std::io::Result<usize> {
+        let mut files = Vec::new();
+        collect_embedded(&BUILTIN_CLAUSES, "clauses", &mut files);
+        collect_embedded(&BUILTIN_TEMPLATES, "templates", &mut files);
+        for f in &files {
+            let path = dest.join(&f.rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, &f.text)?;
+        }
+        Ok(files.len())
+    }
+}
+
+/// The message of a tera error with every cause (tera's top-level message is often vague).
+pub fn tera_error_text(e: &tera::Error) -> String {
+    let mut out = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        out.push_str(&format!("\n  caused by: {s}"));
+        src = s.source();
+    }
+    out
+}
+
+/// Why a clause file could not be read, and where in it (a byte range) when known.
+type ClauseError = (String, Option<std::ops::Range<usize>>);
+
+fn parse_clause(text: &str) -> Result<(ClauseMeta, String), ClauseError> {
+    let text_n = text.replace("\r\n", "\n");
+    let rest = text_n.strip_prefix("+++\n").ok_or_else(|| {
+        (
+            "the clause file does not start with a +++ line".to_owned(),
+            Some(0..0),
+        )
+    })?;
+    let end = rest
+        .find("\n+++\n")
+        .or_else(|| rest.strip_suffix("\n+++").map(|r| r.len()))
+        .ok_or_else(|| {
+            (
+                "the front matter is not closed with a +++ line".to_owned(),
+                Some(0..3),
+            )
+        })?;
+    let front = &rest[..end];
+    let body = rest.get(end + 5..).unwrap_or("").trim().to_owned();
+    let meta: ClauseMeta = toml::from_str(front).map_err(|e| {
+        (
+            e.message().to_owned(),
+            e.span().map(|s| s.start + 4..s.end + 4),
+        )
+    })?;
+    let valid_id = meta
+        .id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && meta
+            .id
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase());
+    if !valid_id {
+        return Err((
+            format!(
+                "clause id `{}` must be lower-case letters, digits and '-'",
+                meta.id
+            ),
+            None,
+        ));
+    }
+    if body.is_empty() {
+        return Err((format!("clause `{}` has no body", meta.id), None));
+    }
+    Ok((meta, body))
+}
+
+fn collect_embedded(dir: &Dir<'_>, prefix: &str, out: &mut Vec<RawFile>) {
+    for f in dir.files() {
+        if let Some(text) = f.contents_utf8() {
+            out.push(RawFile {
+                rel: format!("{prefix}/{}", f.path().display()),
+                text: text.to_owned(),
+            });
+        }
+    }
+    for d in dir.dirs() {
+        collect_embedded(d, prefix, out);
+    }
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+}
+
+fn read_tree(root: &Path, sub: &str) -> Result<Vec<RawFile>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.join(sub)];
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| {
+            Diagnostic::error("io::read", format!("cannot read {}: {e}", dir.display()))
+        })?;
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let path = e.path();
+            let ft = e.file_type().map_err(|err| {
+                Diagnostic::error("io::read", format!("cannot read {}: {err}", path.display()))
+            })?;
+            if ft.is_dir() {
+                stack.push(path);
+            } else if ft.is_file() {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                if name.starts_with('.') {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).map_err(|err| {
+                    Diagnostic::error("io::read", format!("cannot read {}: {err}", path.display()))
+                })?;
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(RawFile { rel, text });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.rel.cmp(&b.rel));
+    Ok(out)
+}
+
+/// `clauses/sections.toml`: its text (part of the library hash) and the sections it lists.
+fn read_sections<'f>(
+    root: &Path,
+    clause_files: &'f [RawFile],
+) -> Result<(&'f str, SectionsFile), Vec<Diagnostic>> {
+    let Some(file) = clause_files
+        .iter()
+        .find(|f| f.rel == "clauses/sections.toml")
+    else {
+        return Err(vec![
+            Diagnostic::error(
+                "library::no-sections",
+                format!("{} has no clauses/sections.toml", root.display()),
+            )
+            .help("list the agreement's sections in order in clauses/sections.toml"),
+        ]);
+    };
+    let src = SourceFile::new(&root.join(&file.rel), &file.text);
+    match toml::from_str(&file.text) {
+        Ok(s) => Ok((&file.text, s)),
+        Err(e) => Err(vec![
+            Diagnostic::error("library::bad-sections", e.message().to_owned())
+                .at(&src, e.span()),
+        ]),
+    }
+}
+
+/// Every clause file (`clauses/**/*.md` but READMEs), parsed; a diagnostic for each that
+/// cannot be.
+fn read_clauses(root: &Path, clause_files: &[RawFile], diags: &mut Vec<Diagnostic>) -> Vec<Clause> {
+    let mut clauses = Vec::new();
+    for f in clause_files
+        .iter()
+        .filter(|f| f.rel.ends_with(".md") && !f.rel.ends_with("README.md"))
+    {
+        match parse_clause(&f.text) {
+            Ok((meta, body)) => clauses.push(Clause {
+                meta,
+                body,
+                path: f.rel.clone(),
+                hash: sha256_hex(f.text.as_bytes()),
+            }),
+            Err((msg, span)) => diags.push(
+                Diagnostic::error("library::bad-clause", msg)
+                    .help("a clause file starts with +++, TOML front matter (id, version, title, section, when, sources), +++, then the Markdown body")
+                    .at(&SourceFile::new(&root.join(&f.rel), &f.text), span),
+            ),
+        }
+    }
+    clauses
+}
+
+/// The clauses against each other and the sections: unique ids, known sections and
+/// requirements, safeguards 1–7.
+fn check_clauses(
+    root: &Path,
+    clauses: &[Clause],
+    sections: &[Section],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let section_ids: Vec<&str> = sections.iter().map(|s| s.id.as_str()).collect();
+    let ids: HashSet<&str> = clauses.iter().map(|c| c.meta.id.as_str()).collect();
+    let mut seen = HashSet::new();
+    for c in clauses {
+        let src = SourceFile::new(&root.join(&c.path), "");
+        if !seen.insert(c.meta.id.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "library::duplicate-clause",
+                    format!("two clauses have the id `{}`", c.meta.id),
+                )
+                .at(&src, None),
+            );
+        }
+        if !section_ids.contains(&c.meta.section.as_str()) {
+            let help = match did_you_mean(&c.meta.section, section_ids.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "sections are listed in clauses/sections.toml: {}",
+                    section_ids.join(", ")
+                ),
+            };
+            diags.push(
+                Diagnostic::error(
+                    "library::unknown-section",
+                    format!(
+                        "clause `{}` names the unknown section `{}`",
+                        c.meta.id, c.meta.section
+                    ),
+                )
+                .help(help)
+                .at(&src, None),
+            );
+        }
+        if c.meta.safeguards.iter().any(|s| !(1..=7).contains(s)) {
+            diags.push(
+                Diagnostic::error(
+                    "library::bad-safeguard",
+                    format!("clause `{}` lists a safeguard outside 1–7", c.meta.id),
+                )
+                .at(&src, None),
+            );
+        }
+    }
+    for c in clauses {
+        for r in c.meta.requires.iter().filter(|r| !ids.contains(r.as_str())) {
+            diags.push(
+                Diagnostic::error(
+                    "library::unknown-requirement",
+                    format!(
+                        "clause `{}` requires `{r}`, which is not in the library",
+                        c.meta.id
+                    ),
+                )
+                .at(&SourceFile::new(&root.join(&c.path), ""), None),
+            );
+        }
+    }
+}
+
+/// Every document template (`templates/*.tera`, named without the folder and extension),
+/// clause body and condition compiled into one tera instance.
+fn compile(
+    root: &Path,
+    templates: &[&RawFile],
+    clauses: &[Clause],
+    diags: &mut Vec<Diagnostic>,
+) -> tera::Tera {
+    let named: Vec<(String, &str)> = templates
+        .iter()
+        .filter(|t| t.rel.ends_with(".tera"))
+        .map(|t| {
+            (
+                t.rel
+                    .trim_start_matches("templates/")
+                    .trim_end_matches(".tera")
+                    .to_owned(),
+                t.text.as_str(),
+            )
+        })
+        .collect();
+    let conditions: Vec<String> = clauses.iter().map(Clause::condition_template).collect();
+    // Everything is added in one call: tera re-checks every template it holds on each call, so
+    // adding the ~300 clause bodies and conditions one by one costs quadratic time. Only when
+    // that fails are they added one by one, to name each template that tera cannot read.
+    let all = named
+        .iter()
+        .map(|(n, t)| (n.clone(), *t))
+        .chain(clauses.iter().zip(&conditions).flat_map(|(c, cond)| {
+            [
+                (c.template_name(), c.body.as_str()),
+                (c.condition_name(), cond.as_str()),
+            ]
+        }))
+        .collect::<Vec<_>>();
+    let mut tera = markdown_tera();
+    if tera
+        .add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), *t)))
+        .is_err()
+    {
+        tera = markdown_tera();
+        compile_one_by_one(&mut tera, root, &named, clauses, &conditions, diags);
+    }
+    tera
+}
+
+fn hex(digest: impl AsRef<[u8]>) -> String {
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// sha256 over every template file's name and text, in name order.
+fn templates_hash(templates: &[&RawFile]) -> String {
+    let mut h = Sha256::new();
+    for t in templates {
+        h.update(t.rel.as_bytes());
+        h.update([0]);
+        h.update(t.text.as_bytes());
+        h.update([0]);
+    }
+    hex(h.finalize())
+}
+
+/// sha256 over `sections.toml`, every clause's id and file hash, and the templates hash: the
+/// one fingerprint of a library (provenance, locks, the batch manifest).
+fn library_hash(sections_text: &str, clauses: &[Clause], templates_hash: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(sections_text.as_bytes());
+    for c in clauses {
+        h.update(c.meta.id.as_bytes());
+        h.update(c.hash.as_bytes());
+    }
+    h.update(templates_hash.as_bytes());
+    hex(h.finalize())
+}
+
+/// Clause ids by section, for listings.
+pub fn by_section(lib: &Library) -> BTreeMap<String, Vec<&Clause>> {
+    let mut map: BTreeMap<String, Vec<&Clause>> = BTreeMap::new();
+    for c in &lib.clauses {
+        map.entry(c.meta.section.clone()).or_default().push(c);
+    }
+    map
+}
+/// Add the library's templates to `tera` one at a time, with a diagnostic for each that fails.
+/// Slow (tera re-checks all templates on every call): used only to explain a failure.
+fn compile_one_by_one(
+    tera: &mut tera::Tera,
+    root: &Path,
+    named: &[(String, &str)],
+    clauses: &[Clause],
+    conditions: &[String],
+    diags: &mut Vec<Diagnostic>,
+) {
+    // Added together, because templates include one another.
+    if let Err(e) = tera.add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t))) {
+        diags.push(
+            Diagnostic::error("library::bad-template", tera_error_text(&e))
+                .field(format!("{}/templates", root.display()))
+                .help("fix the tera syntax in the templates"),
+        );
+    }
+    for (c, cond) in clauses.iter().zip(conditions) {
+        if let Err(e) = tera.add_raw_template(&c.template_name(), &c.body) {
+            diags.push(
+                Diagnostic::error(
+                    "library::bad-template",
+                    format!("clause `{}`: {}", c.meta.id, tera_error_text(&e)),
+                )
+                .field(c.path.clone())
+                .help("fix the tera syntax in the clause body"),
+            );
+        }
+        if let Err(e) = tera.add_raw_template(&c.condition_name(), cond) {
+            diags.push(
+                Diagnostic::error("library::bad-condition", format!("clause `{}` has a condition tera cannot read: {}", c.meta.id, tera_error_text(&e)))
+                    .field(format!("{}: when", c.path))
+                    .help("`when` is a tera expression, e.g. \"derived.has_controller_to_processor\" or \"agreement.context == 'humanitarian'\""),
+            );
+        }
+    }
+}
