@@ -219,7 +219,8 @@ fn timestamp(model: &Model) -> Result<i64, String> {
             .parse()
             .map_err(|_| format!("SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"));
     }
-    crate::pdf::date_to_unix(&model.config().agreement.effective_date).ok_or_else(|| {
+    let effective = model.config().agreement.effective_date.to_string();
+    crate::pdf::date_to_unix(&effective).ok_or_else(|| {
         "the effective date is before 1970 and cannot date the PDF; set SOURCE_DATE_EPOCH"
             .to_owned()
     })
@@ -275,7 +276,7 @@ fn prepare_pdf(
             crate::config::Status::Draft => PdfStatus::Draft,
             crate::config::Status::Final => PdfStatus::Final,
         },
-        date: cfg.agreement.effective_date.clone(),
+        date: cfg.agreement.effective_date.to_string(),
         binding: cfg.agreement.binding,
         parties: cfg
             .parties

@@ -30,6 +30,7 @@ pub mod batch;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod dates;
 pub mod diag;
 pub mod emit;
 pub mod git;
