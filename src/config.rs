@@ -1,14 +1,19 @@
 //! The TOML shape of an agreement config: plain serde types, one per table.
 //!
-//! In: TOML text (through [`crate::load`]). Out: a [`Config`] whose strings are not yet
-//! checked for meaning. Dates, durations, country codes and references between tables are
-//! checked in [`crate::model`], which reports every problem with its position.
+//! In: TOML text (through [`crate::load`]). Out: a [`Config`] whose dates and durations are
+//! already typed ([`jiff::civil::Date`], [`IsoDuration`]); country codes and references
+//! between tables are checked in [`crate::model`], which reports every problem with its
+//! position. Each enum spells its variants with `as_str()`, as a config writes them.
 //!
 //! Every field's `///` doc becomes the description in `datapact schema`, which TOML editors
 //! show while a user types; keep them short and say what to write.
 
+use jiff::civil::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use strum::{IntoStaticStr, VariantArray};
+
+pub use crate::dates::IsoDuration;
 
 /// A data-sharing agreement, as declared by its authors.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -102,7 +107,9 @@ pub struct Agreement {
     #[serde(default = "default_version")]
     pub version: String,
     /// The date the agreement takes effect (YYYY-MM-DD).
-    pub effective_date: String,
+    #[serde(with = "crate::dates::iso_date")]
+    #[schemars(with = "String")]
+    pub effective_date: Date,
     /// The language of the agreement text. Only `en` is available today.
     #[serde(default)]
     pub language: Language,
@@ -121,7 +128,7 @@ pub struct Agreement {
     pub forum: Option<String>,
     /// How often the parties review the agreement, as an ISO-8601 duration (default `P12M`).
     #[serde(default = "default_review_interval")]
-    pub review_interval: String,
+    pub review_interval: IsoDuration,
     /// The party that convenes the review (a party id). Default: the first party.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_owner: Option<String>,
@@ -133,30 +140,69 @@ pub struct Agreement {
 fn default_version() -> String {
     "1.0".to_owned()
 }
-fn default_review_interval() -> String {
-    "P12M".to_owned()
+fn default_review_interval() -> IsoDuration {
+    IsoDuration::months(12)
 }
 fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Status {
     #[default]
     Draft,
     Final,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Language {
     #[default]
     En,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Context {
     Humanitarian,
     Development,
@@ -211,8 +257,20 @@ pub struct Party {
     pub due_diligence: Option<DueDiligence>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PartyKind {
     Company,
     Ngo,
@@ -223,8 +281,21 @@ pub enum PartyKind {
 }
 
 /// A legal role under data-protection law.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LegalRole {
     #[default]
     Controller,
@@ -263,7 +334,9 @@ pub struct Signatory {
 #[serde(deny_unknown_fields)]
 pub struct DueDiligence {
     /// Date the assessment was completed (YYYY-MM-DD).
-    pub date: String,
+    #[serde(with = "crate::dates::iso_date")]
+    #[schemars(with = "String")]
+    pub date: Date,
     /// What was assessed.
     pub scope: Vec<DueDiligenceScope>,
     /// The outcome.
@@ -276,8 +349,20 @@ pub struct DueDiligence {
     pub evidence: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DueDiligenceScope {
     ValuesAlignment,
     Reputation,
@@ -288,8 +373,20 @@ pub enum DueDiligenceScope {
     Financial,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DueDiligenceOutcome {
     Approved,
     ApprovedWithConditions,
@@ -331,8 +428,20 @@ pub struct Purpose {
     pub commercial_conditions: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PurposeCategory {
     Research,
     OfficialStatistics,
@@ -342,8 +451,21 @@ pub enum PurposeCategory {
     Commercial,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CommercialUse {
     #[default]
     Prohibited,
@@ -388,8 +510,20 @@ pub struct Dataset {
     pub known_limitations: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum VulnerableGroup {
     Migrants,
     Refugees,
@@ -405,9 +539,21 @@ pub enum VulnerableGroup {
 /// A category of data. The last eight are special categories under Art. 9(1) GDPR;
 /// `criminal` is Art. 10 data.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DataCategory {
     Identifiers,
     Contact,
@@ -434,8 +580,20 @@ pub enum DataCategory {
     SexLifeOrientation,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Identifiability {
     Identified,
     Pseudonymised,
@@ -482,7 +640,7 @@ pub struct Flow {
     pub frequency: Frequency,
     /// For `periodic` flows, the interval as an ISO-8601 duration, e.g. `P7D`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interval: Option<String>,
+    pub interval: Option<IsoDuration>,
     /// How the data moves.
     pub method: TransferMethod,
     /// How the data is protected in transit, e.g. "TLS 1.3 with mutual authentication".
@@ -498,8 +656,20 @@ pub struct Flow {
     pub instructions: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Frequency {
     OneOff,
     Periodic,
@@ -507,8 +677,20 @@ pub enum Frequency {
     OnRequest,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TransferMethod {
     Sftp,
     HttpsApi,
@@ -536,12 +718,29 @@ pub struct LegalBasis {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// The date the basis expires, where it is time-limited (e.g. an emergency decree).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expires: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::dates::iso_date_opt"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub expires: Option<Date>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LawfulBasis {
     Consent,
     Contract,
@@ -552,8 +751,20 @@ pub enum LawfulBasis {
     InternalRules,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SpecialCondition {
     ExplicitConsent,
     EmploymentSocialProtection,
@@ -648,8 +859,13 @@ pub struct Dpia {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
     /// The date it was completed (YYYY-MM-DD).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::dates::iso_date_opt"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub date: Option<Date>,
     /// The party responsible for it (a party id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
@@ -670,8 +886,21 @@ pub struct Dpia {
     pub prior_consultation: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DpiaStatus {
     #[default]
     NotStarted,
@@ -680,8 +909,20 @@ pub enum DpiaStatus {
     NotRequired,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RiskLevel {
     Low,
     Medium,
@@ -755,9 +996,21 @@ pub struct SecurityMeasure {
 }
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
 )]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SecurityCategory {
     PseudonymisationEncryption,
     ConfidentialityIntegrity,
@@ -789,13 +1042,13 @@ pub struct Retention {
     pub party: Option<String>,
     /// The retention period as an ISO-8601 duration, e.g. `P24M`, counted from receipt.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub period: Option<String>,
+    pub period: Option<IsoDuration>,
     /// An event that ends retention, e.g. "publication of the final report"; needs `max`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<String>,
     /// The backstop duration for an event-based retention, e.g. `P36M`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<String>,
+    pub max: Option<IsoDuration>,
     /// What happens at the end.
     pub disposal: Disposal,
     /// How it is done, e.g. "cryptographic erasure of keys and overwrite of backups".
@@ -809,8 +1062,20 @@ pub struct Retention {
     pub legal_hold: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Disposal {
     Delete,
     Return,
@@ -872,8 +1137,21 @@ pub struct Subprocessor {
     pub authorisation: Authorisation,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Authorisation {
     #[default]
     Specific,
@@ -899,8 +1177,20 @@ pub struct Transfer {
     pub supplementary_measures: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum TransferMechanism {
     Adequacy,
     StandardContractualClauses,
@@ -1014,8 +1304,13 @@ pub struct Outputs {
     #[serde(default)]
     pub reviewer_may_block: bool,
     /// No publication before this date (YYYY-MM-DD).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub embargo_until: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::dates::iso_date_opt"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub embargo_until: Option<Date>,
     /// The acknowledgement line outputs carry, e.g. "Data: Example Mobile S.A.".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<String>,
@@ -1059,10 +1354,15 @@ pub struct Term {
     /// How long the agreement runs from the effective date, as an ISO-8601 duration.
     /// Default `P24M`. Leave out when `end_date` is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<String>,
+    pub duration: Option<IsoDuration>,
     /// The date the agreement ends (YYYY-MM-DD), instead of a duration.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end_date: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::dates::iso_date_opt"
+    )]
+    #[schemars(with = "Option<String>")]
+    pub end_date: Option<Date>,
     /// Days of written notice to terminate for convenience. Default 60.
     #[serde(default = "default_notice_days")]
     pub termination_notice_days: u32,
@@ -1105,8 +1405,21 @@ pub struct Liability {
     pub cap: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LiabilityModel {
     MutualCap,
     #[default]
@@ -1129,8 +1442,21 @@ pub struct Disputes {
     pub seat: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum DisputeMechanism {
     #[default]
     Courts,
@@ -1147,4 +1473,94 @@ pub struct ClauseSelection {
     /// Optional clause ids to leave out. Clauses marked `required` cannot be left out.
     #[serde(default)]
     pub exclude: Vec<String>,
+}
+
+/// `as_str()` for config enums: the variant as a config spells it (serde's `snake_case`),
+/// without a trip through serde. strum derives the spelling from the same variant names; the
+/// test below holds the two together.
+macro_rules! spelled {
+    ($($t:ty),* $(,)?) => {$(
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
+        }
+    )*};
+}
+
+spelled!(
+    Status,
+    Language,
+    Context,
+    PartyKind,
+    LegalRole,
+    DueDiligenceScope,
+    DueDiligenceOutcome,
+    PurposeCategory,
+    CommercialUse,
+    VulnerableGroup,
+    DataCategory,
+    Identifiability,
+    Frequency,
+    TransferMethod,
+    LawfulBasis,
+    SpecialCondition,
+    DpiaStatus,
+    RiskLevel,
+    SecurityCategory,
+    Disposal,
+    Authorisation,
+    TransferMechanism,
+    LiabilityModel,
+    DisputeMechanism,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every variant of every enum: `as_str()` is what serde writes and reads.
+    #[test]
+    fn as_str_spells_like_serde() {
+        fn check<T>()
+        where
+            T: VariantArray + Copy + Serialize + for<'de> Deserialize<'de> + Into<&'static str>,
+        {
+            assert!(!T::VARIANTS.is_empty());
+            for v in T::VARIANTS {
+                let name: &'static str = (*v).into();
+                assert_eq!(serde_json::to_value(v).ok(), Some(name.into()), "{name}");
+                assert!(serde_json::from_value::<T>(name.into()).is_ok(), "{name}");
+            }
+        }
+        check::<Status>();
+        check::<Language>();
+        check::<Context>();
+        check::<PartyKind>();
+        check::<LegalRole>();
+        check::<DueDiligenceScope>();
+        check::<DueDiligenceOutcome>();
+        check::<PurposeCategory>();
+        check::<CommercialUse>();
+        check::<VulnerableGroup>();
+        check::<DataCategory>();
+        check::<Identifiability>();
+        check::<Frequency>();
+        check::<TransferMethod>();
+        check::<LawfulBasis>();
+        check::<SpecialCondition>();
+        check::<DpiaStatus>();
+        check::<RiskLevel>();
+        check::<SecurityCategory>();
+        check::<Disposal>();
+        check::<Authorisation>();
+        check::<TransferMechanism>();
+        check::<LiabilityModel>();
+        check::<DisputeMechanism>();
+        assert_eq!(
+            DataCategory::SexLifeOrientation.as_str(),
+            "sex_life_orientation"
+        );
+        assert_eq!(TransferMechanism::UkIdta.as_str(), "uk_idta");
+    }
 }

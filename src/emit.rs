@@ -265,7 +265,8 @@ fn timestamp(model: &Model) -> Result<i64, EmitError> {
                 ))
             });
     }
-    crate::pdf::date_to_unix(&model.config().agreement.effective_date).ok_or_else(|| {
+    let effective = model.config().agreement.effective_date.to_string();
+    crate::pdf::date_to_unix(&effective).ok_or_else(|| {
         EmitError::Typeset(
             "the effective date is before 1970 and cannot date the PDF; set SOURCE_DATE_EPOCH"
                 .to_owned(),
@@ -323,7 +324,7 @@ fn prepare_pdf(
             crate::config::Status::Draft => PdfStatus::Draft,
             crate::config::Status::Final => PdfStatus::Final,
         },
-        date: cfg.agreement.effective_date.clone(),
+        date: cfg.agreement.effective_date.to_string(),
         binding: cfg.agreement.binding,
         parties: cfg
             .parties
@@ -352,10 +353,7 @@ fn prepare_pdf(
                 PdfParty {
                     legal_name: p.legal_name.clone(),
                     short_name: p.short_name.clone().unwrap_or_default(),
-                    kind: serde_json::to_value(p.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    kind: p.kind.as_str().to_owned(),
                     country: crate::model::country_name(&p.country),
                     address: p.address.clone(),
                     role: crate::library::join_words(

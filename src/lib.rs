@@ -33,6 +33,7 @@ pub mod build;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod dates;
 pub mod diag;
 pub mod emit;
 pub mod git;

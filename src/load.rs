@@ -3,8 +3,8 @@
 //! Stages: parse the TOML with spans (all syntax errors, with recovery) → convert it to a
 //! JSON tree while remembering the span of every key and value → validate the tree against the
 //! JSON Schema derived from [`Config`] (all unknown keys, wrong types, missing fields, bad
-//! enum values at once) → deserialize. Each problem becomes a [`Diagnostic`] that points at
-//! the exact key or value.
+//! enum values at once) → deserialize, which types every date and duration. Each problem
+//! becomes a [`Diagnostic`] that points at the exact key or value.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use toml::de::{DeTable, DeValue};
 
 use crate::config::Config;
+use crate::dates::BadValue;
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 
 /// Where each key and value of a config came from: a file (a config may be assembled from a
@@ -141,9 +142,18 @@ pub struct Loaded {
     /// The config as JSON, as it appeared in the file (before defaults).
     pub raw: Value,
     pub spans: Spans,
+    /// Dates and durations that do not parse, by JSON pointer, each with its diagnostic.
+    /// `config` holds a valid stand-in for each, so that [`crate::model::build`] can check the
+    /// rest of the file and report every problem in one run; it refuses a config with any.
+    pub bad_values: Vec<(String, Diagnostic)>,
 }
 
 impl Loaded {
+    /// Whether the date or duration at `pointer` is a stand-in for a value that did not parse.
+    pub fn is_bad_value(&self, pointer: &str) -> bool {
+        self.bad_values.iter().any(|(p, _)| p == pointer)
+    }
+
     /// A diagnostic pointing at the value of a field given as a JSON pointer.
     pub fn diag_at(&self, d: Diagnostic, pointer: &str) -> Diagnostic {
         let d = if d.field.is_none() {
@@ -281,48 +291,78 @@ pub fn load_json(source: SourceFile, raw: Value, spans: Spans) -> Result<Loaded,
         diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
         return Err(diags);
     }
-    match serde_path_to_error::deserialize::<_, Config>(raw.clone()) {
-        Ok(config) => Ok(Loaded {
-            source,
-            config,
-            raw,
-            spans,
-        }),
-        // The schema is derived from the same types, so this is rare (a whole number out of
-        // its type's range, or written as 5.4e3): say where, and what to write.
-        Err(e) => {
-            let pointer: String = e
-                .path()
-                .iter()
-                .filter_map(|seg| match seg {
-                    serde_path_to_error::Segment::Map { key } => {
-                        Some(format!("/{}", escape_pointer(key)))
-                    }
-                    serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
-                    _ => None,
-                })
-                .collect();
-            let message = e.inner().to_string();
-            let range = [
-                ("u8", u8::MAX as u64),
-                ("u16", u16::MAX as u64),
-                ("u32", u32::MAX as u64),
-                ("u64", u64::MAX),
-            ]
-            .into_iter()
-            .find(|(t, _)| message.ends_with(&format!("expected {t}")));
-            let help = match range {
-                Some((_, max)) => format!(
-                    "write a whole number from 0 to {max}, without a decimal point or exponent"
-                ),
-                None => "see `datapact schema` for the type of each field".to_owned(),
-            };
-            let d = Diagnostic::error("config::invalid", message)
-                .help(help)
-                .field(pointer_to_field(&pointer));
-            Err(vec![spans.at_value(d, &pointer)])
+    // Serde stops at the first error. To report every bad date and duration at once, each one
+    // found is recorded and replaced by a valid stand-in in a scratch copy of the tree, and
+    // deserialization runs again; every pass replaces one more value, so this ends.
+    let mut scratch: Option<Value> = None;
+    let mut bad_values = Vec::new();
+    loop {
+        let tree = scratch.as_ref().unwrap_or(&raw);
+        let e = match serde_path_to_error::deserialize::<_, Config>(tree) {
+            Ok(config) => {
+                return Ok(Loaded {
+                    source,
+                    config,
+                    raw,
+                    spans,
+                    bad_values,
+                });
+            }
+            Err(e) => e,
+        };
+        let pointer = error_pointer(e.path());
+        let message = e.inner().to_string();
+        if let Some(bad) = BadValue::from_error_text(&message) {
+            let slot = scratch
+                .get_or_insert_with(|| raw.clone())
+                .pointer_mut(&pointer)
+                .filter(|v| v.as_str().is_some_and(|s| s != bad.stand_in()));
+            if let Some(slot) = slot {
+                *slot = Value::String(bad.stand_in().to_owned());
+                let d = Diagnostic::error(bad.code(), bad.message())
+                    .help(bad.help())
+                    .field(pointer_to_field(&pointer));
+                bad_values.push((pointer.clone(), spans.at_value(d, &pointer)));
+                continue;
+            }
         }
+        return Err(vec![not_deserialized(&message, &pointer, &spans)]);
     }
+}
+
+/// The JSON pointer of the value serde stopped at.
+fn error_pointer(path: &serde_path_to_error::Path) -> String {
+    path.iter()
+        .filter_map(|seg| match seg {
+            serde_path_to_error::Segment::Map { key } => Some(format!("/{}", escape_pointer(key))),
+            serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A value the schema let through but its type refuses. The schema is derived from the same
+/// types, so this is rare (a whole number out of its type's range, or written as 5.4e3): say
+/// where, and what to write.
+fn not_deserialized(message: &str, pointer: &str, spans: &Spans) -> Diagnostic {
+    let range = [
+        ("u8", u8::MAX as u64),
+        ("u16", u16::MAX as u64),
+        ("u32", u32::MAX as u64),
+        ("u64", u64::MAX),
+    ]
+    .into_iter()
+    .find(|(t, _)| message.ends_with(&format!("expected {t}")));
+    let help = match range {
+        Some((_, max)) => {
+            format!("write a whole number from 0 to {max}, without a decimal point or exponent")
+        }
+        None => "see `datapact schema` for the type of each field".to_owned(),
+    };
+    let d = Diagnostic::error("config::invalid", message)
+        .help(help)
+        .field(pointer_to_field(pointer));
+    spans.at_value(d, pointer)
 }
 
 fn first_line(s: &str) -> String {

@@ -7,7 +7,8 @@ use jiff::Span;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::model::{Model, add_duration, humanize, parse_date, parse_duration};
+use crate::dates::{add_duration, parse_duration};
+use crate::model::Model;
 
 /// One agreement in the register.
 #[derive(Debug, Clone, Serialize)]
@@ -32,7 +33,7 @@ pub struct Deadline {
     pub reference: String,
     /// `review`, `retention`, `termination` or `legal-basis-expiry`.
     pub kind: String,
-    pub date: String,
+    pub date: Date,
     pub what: String,
 }
 
@@ -104,46 +105,36 @@ pub fn entry(
 ) -> Entry {
     let cfg = model.config();
     let reference = cfg.agreement.reference.clone();
-    let effective = parse_date(&cfg.agreement.effective_date).ok();
-    let next_review = effective
-        .zip(parse_duration(&cfg.agreement.review_interval).ok())
-        .and_then(|(start, iv)| next_occurrence(start, iv, today))
+    let effective = cfg.agreement.effective_date;
+    let next_review = next_occurrence(effective, cfg.agreement.review_interval.span(), today)
         .map(|d| d.to_string());
     let mut retention_deadlines = Vec::new();
     for r in &cfg.retention {
-        let dur = r
-            .period
-            .as_deref()
-            .or(r.max.as_deref())
-            .and_then(|d| parse_duration(d).ok());
-        if let (Some(start), Some(dur)) = (effective, dur)
-            && let Some(due) = add_duration(start, dur)
+        if let Some(dur) = r.period.as_ref().or(r.max.as_ref())
+            && let Some(due) = dur.after(effective)
         {
             let holder = r
                 .party
                 .as_deref()
                 .map(|p| format!(" held by {p}"))
                 .unwrap_or_default();
-            let disposal = serde_json::to_value(r.disposal)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let disposal = r.disposal.as_str();
             let what = match &r.event {
                 Some(ev) => format!(
                     "{}{holder}: {disposal} at {ev}, and by this date at the latest ({} backstop)",
                     r.dataset,
-                    humanize(&dur)
+                    dur.humanize()
                 ),
                 None => format!(
                     "{}{holder}: retention of {} from the effective date ends; {disposal}",
                     r.dataset,
-                    humanize(&dur)
+                    dur.humanize()
                 ),
             };
             retention_deadlines.push(Deadline {
                 reference: reference.clone(),
                 kind: "retention".into(),
-                date: due.to_string(),
+                date: due,
                 what,
             });
         }
@@ -152,10 +143,10 @@ pub fn entry(
         config: config.to_owned(),
         reference: reference.clone(),
         title: cfg.agreement.title.clone(),
-        status: format!("{:?}", cfg.agreement.status).to_lowercase(),
+        status: cfg.agreement.status.as_str().to_owned(),
         parties: cfg.parties.iter().map(|p| p.legal_name.clone()).collect(),
-        effective_date: cfg.agreement.effective_date.clone(),
-        end_date: model.derived.dates.end.clone(),
+        effective_date: cfg.agreement.effective_date.to_string(),
+        end_date: model.derived.dates.end.map(|d| d.to_string()),
         next_review,
         retention_deadlines,
         open_errors: findings
@@ -176,39 +167,30 @@ pub fn deadlines(model: &Model, today: Date, until: Date) -> Vec<Deadline> {
     let reference = cfg.agreement.reference.clone();
     let mut out = Vec::new();
     let in_window = |d: Date| d >= today && d <= until;
-    if let (Ok(start), Ok(iv)) = (
-        parse_date(&cfg.agreement.effective_date),
-        parse_duration(&cfg.agreement.review_interval),
-    ) {
-        for k in 1..=10_000i64 {
-            let Some(d) = multiply(iv, k).and_then(|s| add_duration(start, s)) else {
-                break;
-            };
-            if d > until {
-                break;
-            }
-            if in_window(d) {
-                out.push(Deadline {
-                    reference: reference.clone(),
-                    kind: "review".into(),
-                    date: d.to_string(),
-                    what: format!("scheduled review of {reference} (every {})", humanize(&iv)),
-                });
-            }
+    let (start, iv) = (cfg.agreement.effective_date, &cfg.agreement.review_interval);
+    for k in 1..=10_000i64 {
+        let Some(d) = multiply(iv.span(), k).and_then(|s| add_duration(start, s)) else {
+            break;
+        };
+        if d > until {
+            break;
+        }
+        if in_window(d) {
+            out.push(Deadline {
+                reference: reference.clone(),
+                kind: "review".into(),
+                date: d,
+                what: format!("scheduled review of {reference} (every {})", iv.humanize()),
+            });
         }
     }
-    if let Some(end) = model
-        .derived
-        .dates
-        .end
-        .as_deref()
-        .and_then(|e| parse_date(e).ok())
+    if let Some(end) = model.derived.dates.end
         && in_window(end)
     {
         out.push(Deadline {
             reference: reference.clone(),
             kind: "termination".into(),
-            date: end.to_string(),
+            date: end,
             what: format!(
                 "{reference} ends; data must be returned or deleted within {} days",
                 cfg.term.exit_days
@@ -216,13 +198,13 @@ pub fn deadlines(model: &Model, today: Date, until: Date) -> Vec<Deadline> {
         });
     }
     for b in &cfg.legal_bases {
-        if let Some(exp) = b.expires.as_deref().and_then(|e| parse_date(e).ok())
+        if let Some(exp) = b.expires
             && in_window(exp)
         {
             out.push(Deadline {
                 reference: reference.clone(),
                 kind: "legal-basis-expiry".into(),
-                date: exp.to_string(),
+                date: exp,
                 what: format!(
                     "the legal basis of {} for purpose {} expires",
                     b.party, b.purpose
@@ -234,7 +216,7 @@ pub fn deadlines(model: &Model, today: Date, until: Date) -> Vec<Deadline> {
     out.extend(
         e.retention_deadlines
             .into_iter()
-            .filter(|d| parse_date(&d.date).is_ok_and(in_window)),
+            .filter(|d| in_window(d.date)),
     );
     out.sort_by(|a, b| a.date.cmp(&b.date).then(a.kind.cmp(&b.kind)));
     out
@@ -243,21 +225,19 @@ pub fn deadlines(model: &Model, today: Date, until: Date) -> Vec<Deadline> {
 /// An iCalendar file with one all-day event per deadline. UIDs are stable, so a subscribed
 /// calendar updates events instead of duplicating them.
 pub fn ics(deadlines: &[Deadline], stamp: Date) -> String {
-    use icalendar::{Calendar, Component, EventLike};
+    use icalendar::{Calendar, Component, Property, ValueType};
+    // icalendar takes chrono values; its property API takes the RFC 5545 text, which jiff
+    // writes as well (`20260301`, `20260301T000000Z`), so datapact needs no second date type.
+    let all_day = |key: &str, date: Date| {
+        Property::new(key, date.strftime("%Y%m%d").to_string())
+            .append_parameter(ValueType::Date)
+            .done()
+    };
+    let stamp = stamp.strftime("%Y%m%dT000000Z").to_string();
     let mut cal = Calendar::new();
     cal.name("datapact: agreement deadlines");
-    let stamp = chrono::NaiveDate::from_ymd_opt(
-        stamp.year() as i32,
-        stamp.month() as u32,
-        stamp.day() as u32,
-    )
-    .and_then(|d| d.and_hms_opt(0, 0, 0))
-    .map(|dt| dt.and_utc());
     let mut used = std::collections::HashSet::new();
     for d in deadlines {
-        let Ok(date) = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d") else {
-            continue;
-        };
         // Two deadlines of one kind may fall on one day (two datasets kept for the same
         // period): the second is told apart by what falls due, which is stable across runs.
         let base = format!("{}-{}-{}", d.reference, d.kind, d.date);
@@ -275,10 +255,9 @@ pub fn ics(deadlines: &[Deadline], stamp: Date) -> String {
         ev.uid(&uid)
             .summary(&format!("{}: {}", d.reference, d.kind.replace('-', " ")))
             .description(&d.what)
-            .all_day(date);
-        if let Some(s) = stamp {
-            ev.timestamp(s);
-        }
+            .append_property(all_day("DTSTART", d.date))
+            .append_property(all_day("DTEND", d.date))
+            .add_property("DTSTAMP", &stamp);
         cal.push(ev.done());
     }
     cal.done().to_string()

@@ -7,10 +7,11 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::config::{
-    Disposal, Identifiability, LawfulBasis, LegalRole, SpecialCondition, Status, TransferMechanism,
+    Dataset, Disposal, Identifiability, IsoDuration, LawfulBasis, LegalRole, Party,
+    SpecialCondition, Status, TransferMechanism,
 };
 use crate::library::Library;
-use crate::model::{Model, country_name};
+use crate::model::{Derived, Model, country_name};
 use crate::render::Rendered;
 
 /// The version of the twin's shape; bumped on any incompatible change.
@@ -167,13 +168,6 @@ pub struct TwinProvenance {
     pub datapact_version: String,
 }
 
-fn text<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 /// sha256 of the exact config text.
 pub fn config_hash(model: &Model) -> String {
     crate::library::sha256_hex(model.loaded.source.text.as_bytes())
@@ -182,11 +176,8 @@ pub fn config_hash(model: &Model) -> String {
 pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
     let cfg = model.config();
     let d = &model.derived;
-    let effective = crate::model::parse_date(&cfg.agreement.effective_date).ok();
-    let due = |s: &Option<String>| -> Option<String> {
-        let span = crate::model::parse_duration(s.as_deref()?).ok()?;
-        crate::model::add_duration(effective?, span).map(|x| x.to_string())
-    };
+    let effective = cfg.agreement.effective_date;
+    let due = |s: &Option<IsoDuration>| s.as_ref()?.after(effective).map(|x| x.to_string());
     Twin {
         schema_version: TWIN_SCHEMA_VERSION.to_owned(),
         reference: cfg.agreement.reference.clone(),
@@ -195,38 +186,16 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
         status: cfg.agreement.status,
         binding: cfg.agreement.binding,
         dates: TwinDates {
-            effective: cfg.agreement.effective_date.clone(),
-            end: d.dates.end.clone(),
-            review_interval: cfg.agreement.review_interval.clone(),
-            first_review: d.dates.first_review.clone(),
+            effective: effective.to_string(),
+            end: d.dates.end.map(|x| x.to_string()),
+            review_interval: cfg.agreement.review_interval.to_string(),
+            first_review: d
+                .dates
+                .first_review
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
         },
-        parties: cfg
-            .parties
-            .iter()
-            .map(|p| {
-                let mut roles: Vec<LegalRole> = Vec::new();
-                for f in &d.flows {
-                    for (id, r) in [(&f.from, f.from_role), (&f.to, f.to_role)] {
-                        if *id == p.id && !roles.contains(&r) {
-                            roles.push(r);
-                        }
-                    }
-                }
-                TwinParty {
-                    id: p.id.clone(),
-                    legal_name: p.legal_name.clone(),
-                    kind: text(&p.kind),
-                    country: p.country.clone(),
-                    country_name: country_name(&p.country),
-                    roles,
-                    provides: d.providers.contains(&p.id),
-                    receives: d.recipients.contains(&p.id),
-                    privileges_and_immunities: p.privileges_and_immunities,
-                    contact_email: p.contact.email.clone(),
-                    dpo_email: p.dpo.as_ref().map(|c| c.email.clone()),
-                }
-            })
-            .collect(),
+        parties: cfg.parties.iter().map(|p| party(p, d)).collect(),
         flows: cfg
             .flows
             .iter()
@@ -237,11 +206,11 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
                 to: f.to.clone(),
                 from_role: df.from_role,
                 to_role: df.to_role,
-                relationship: text(&df.relationship),
+                relationship: df.relationship.as_str().to_owned(),
                 datasets: f.datasets.clone(),
                 purposes: f.purposes.clone(),
-                frequency: text(&f.frequency),
-                interval: f.interval.clone(),
+                frequency: f.frequency.as_str().to_owned(),
+                interval: f.interval.as_ref().map(|i| i.to_string()),
             })
             .collect(),
         purposes: cfg
@@ -250,33 +219,12 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
             .map(|p| TwinPurpose {
                 id: p.id.clone(),
                 title: p.title.clone(),
-                category: text(&p.category),
-                commercial_use: text(&p.commercial_use),
+                category: p.category.as_str().to_owned(),
+                commercial_use: p.commercial_use.as_str().to_owned(),
                 indicators: p.indicators.clone(),
             })
             .collect(),
-        datasets: cfg
-            .datasets
-            .iter()
-            .map(|ds| TwinDataset {
-                id: ds.id.clone(),
-                title: ds.title.clone(),
-                provider: ds.provider.clone(),
-                identifiability: ds.identifiability,
-                data_categories: ds.data_categories.iter().map(text).collect(),
-                special_categories: ds
-                    .data_categories
-                    .iter()
-                    .filter(|c| crate::model::is_special(**c))
-                    .map(text)
-                    .collect(),
-                vulnerable_groups: ds.vulnerable_groups.iter().map(text).collect(),
-                personal_data: matches!(
-                    ds.identifiability,
-                    Identifiability::Identified | Identifiability::Pseudonymised
-                ),
-            })
-            .collect(),
+        datasets: cfg.datasets.iter().map(dataset).collect(),
         legal_bases: cfg
             .legal_bases
             .iter()
@@ -286,7 +234,7 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
                 basis: b.basis,
                 special_category_condition: b.special_category_condition,
                 reference: b.reference.clone(),
-                expires: b.expires.clone(),
+                expires: b.expires.map(|x| x.to_string()),
             })
             .collect(),
         transfers: d
@@ -310,16 +258,16 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
             .map(|r| TwinRetention {
                 dataset: r.dataset.clone(),
                 party: r.party.clone(),
-                period: r.period.clone(),
+                period: r.period.as_ref().map(|x| x.to_string()),
                 event: r.event.clone(),
-                max: r.max.clone(),
+                max: r.max.as_ref().map(|x| x.to_string()),
                 disposal: r.disposal,
                 due_by: due(&r.period).or_else(|| due(&r.max)),
             })
             .collect(),
         dpia: TwinDpia {
             required: d.dpia_required,
-            status: text(&cfg.dpia.status),
+            status: cfg.dpia.status.as_str().to_owned(),
             reference: cfg.dpia.reference.clone(),
             criteria: d.dpia_criteria.iter().map(|c| c.number).collect(),
         },
@@ -340,6 +288,61 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
             library_sha256: lib.hash.clone(),
             datapact_version: env!("CARGO_PKG_VERSION").to_owned(),
         },
+    }
+}
+
+/// A party with the roles it holds and whether it provides or receives data.
+fn party(p: &Party, d: &Derived) -> TwinParty {
+    let mut roles: Vec<LegalRole> = Vec::new();
+    for f in &d.flows {
+        for (id, r) in [(&f.from, f.from_role), (&f.to, f.to_role)] {
+            if *id == p.id && !roles.contains(&r) {
+                roles.push(r);
+            }
+        }
+    }
+    TwinParty {
+        id: p.id.clone(),
+        legal_name: p.legal_name.clone(),
+        kind: p.kind.as_str().to_owned(),
+        country: p.country.clone(),
+        country_name: country_name(&p.country),
+        roles,
+        provides: d.providers.contains(&p.id),
+        receives: d.recipients.contains(&p.id),
+        privileges_and_immunities: p.privileges_and_immunities,
+        contact_email: p.contact.email.clone(),
+        dpo_email: p.dpo.as_ref().map(|c| c.email.clone()),
+    }
+}
+
+/// A dataset with its categories spelled as in a config.
+fn dataset(ds: &Dataset) -> TwinDataset {
+    TwinDataset {
+        id: ds.id.clone(),
+        title: ds.title.clone(),
+        provider: ds.provider.clone(),
+        identifiability: ds.identifiability,
+        data_categories: ds
+            .data_categories
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        special_categories: ds
+            .data_categories
+            .iter()
+            .filter(|c| crate::model::is_special(**c))
+            .map(|c| c.as_str().to_owned())
+            .collect(),
+        vulnerable_groups: ds
+            .vulnerable_groups
+            .iter()
+            .map(|g| g.as_str().to_owned())
+            .collect(),
+        personal_data: matches!(
+            ds.identifiability,
+            Identifiability::Identified | Identifiability::Pseudonymised
+        ),
     }
 }
 

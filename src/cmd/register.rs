@@ -150,7 +150,8 @@ fn print_deadlines(
             let mut w = csv::Writer::from_writer(Vec::new());
             let _ = w.write_record(["date", "reference", "kind", "what"]);
             for d in due {
-                let _ = w.write_record([d.date.as_str(), &d.reference, &d.kind, &d.what]);
+                let _ =
+                    w.write_record([d.date.to_string().as_str(), &d.reference, &d.kind, &d.what]);
             }
             out(&String::from_utf8_lossy(
                 &w.into_inner().unwrap_or_default(),

@@ -158,27 +158,8 @@ fn thousands(v: &tera::Value) -> String {
 
 /// `2026-04-01` → "1 April 2026"; anything else unchanged.
 pub fn long_date(iso: &str) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    match crate::model::parse_date(iso) {
-        Ok(d) => format!(
-            "{} {} {}",
-            d.day(),
-            MONTHS[(d.month() - 1) as usize],
-            d.year()
-        ),
+    match crate::dates::parse_date(iso) {
+        Ok(d) => crate::dates::long_date(d),
         Err(_) => iso.to_owned(),
     }
 }

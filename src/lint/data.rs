@@ -135,7 +135,7 @@ fn data_001(m: &Model, f: &mut Findings) {
             .data_categories
             .iter()
             .filter(|c| matches!(c, DataCategory::Identifiers | DataCategory::Contact))
-            .map(|c| format!("`{}`", category_name(*c)))
+            .map(|c| format!("`{}`", c.as_str()))
             .collect();
         if !direct.is_empty() {
             f.at(
@@ -143,7 +143,7 @@ fn data_001(m: &Model, f: &mut Findings) {
                 format!(
                     "dataset `{}` is declared {} but holds {}",
                     ds.id,
-                    ident_name(ds.identifiability),
+                    ds.identifiability.as_str(),
                     and_list(&direct)
                 ),
             );
@@ -184,7 +184,7 @@ fn data_004(m: &Model, f: &mut Findings) {
                     format!("/datasets/{i}"),
                     format!(
                         "{} dataset `{}` has no min_cell_size",
-                        ident_name(ds.identifiability),
+                        ds.identifiability.as_str(),
                         ds.id
                     ),
                 );
@@ -239,7 +239,7 @@ fn data_005(m: &Model, f: &mut Findings) {
                         | DataCategory::CommunicationsMetadata
                 )
             })
-            .map(|c| format!("`{}`", category_name(*c)))
+            .map(|c| format!("`{}`", c.as_str()))
             .collect();
         if !loc.is_empty() {
             f.at(
@@ -321,23 +321,6 @@ pub(crate) fn vulnerable_mentions(text: &str) -> Vec<&'static str> {
         }
     }
     groups
-}
-
-/// The TOML spelling of a data category.
-pub(crate) fn category_name(c: DataCategory) -> String {
-    serde_json::to_value(c)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn ident_name(i: Identifiability) -> &'static str {
-    match i {
-        Identifiability::Identified => "identified",
-        Identifiability::Pseudonymised => "pseudonymised",
-        Identifiability::Anonymised => "anonymised",
-        Identifiability::Aggregated => "aggregated",
-    }
 }
 
 #[cfg(test)]

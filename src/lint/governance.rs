@@ -5,9 +5,12 @@ use crate::config::{
     DisputeMechanism, DueDiligenceOutcome, DueDiligenceScope, LiabilityModel, Status,
 };
 use crate::diag::Severity;
-use crate::model::{Model, Relationship, add_duration, parse_date};
+use jiff::Span;
 
-use super::{Findings, Rule, and_list, blank, cfg, date_plus, longer};
+use crate::dates::add_duration;
+use crate::model::{Model, Relationship};
+
+use super::{Findings, Rule, and_list, blank, cfg, longer};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -135,8 +138,9 @@ In a final agreement they are errors; in a draft, warnings.",
 
 fn gov_001(m: &Model, f: &mut Findings) {
     let a = &cfg(m).agreement;
-    let start = &a.effective_date;
-    if longer(start, &a.review_interval, "P5Y") {
+    let start = a.effective_date;
+    let every = a.review_interval.span();
+    if longer(start, every, Span::new().years(5)) {
         f.at(
             "/agreement/review_interval",
             format!(
@@ -144,7 +148,7 @@ fn gov_001(m: &Model, f: &mut Findings) {
                 a.review_interval
             ),
         );
-    } else if longer(start, &a.review_interval, "P24M") {
+    } else if longer(start, every, Span::new().months(24)) {
         f.at(
             "/agreement/review_interval",
             format!(
@@ -155,14 +159,8 @@ fn gov_001(m: &Model, f: &mut Findings) {
         .warning();
     }
     // A first review due after the agreement has ended would never take place.
-    if let (Some(first), Some(end)) = (
-        date_plus(start, &a.review_interval),
-        m.derived
-            .dates
-            .end
-            .as_deref()
-            .and_then(|e| parse_date(e).ok()),
-    ) && first > end
+    if let (Some(first), Some(end)) = (a.review_interval.after(start), m.derived.dates.end)
+        && first > end
     {
         f.at(
             "/agreement/review_interval",
@@ -178,12 +176,8 @@ fn gov_001(m: &Model, f: &mut Findings) {
 fn gov_002(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     if let (Some(end), Some(limit)) = (
-        m.derived
-            .dates
-            .end
-            .as_deref()
-            .and_then(|e| parse_date(e).ok()),
-        date_plus(&c.agreement.effective_date, "P5Y"),
+        m.derived.dates.end,
+        add_duration(c.agreement.effective_date, Span::new().years(5)),
     ) && end > limit
     {
         let at = if c.term.end_date.is_some() {
@@ -234,7 +228,7 @@ fn gov_003(m: &Model, f: &mut Findings) {
 
 fn gov_004(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let eff = parse_date(&c.agreement.effective_date).ok();
+    let eff = c.agreement.effective_date;
     for (i, p) in c.parties.iter().enumerate() {
         let Some(dd) = &p.due_diligence else {
             f.at(format!("/parties/{i}"), format!("no due diligence is recorded for `{}`", p.id)).help(format!(
@@ -268,17 +262,16 @@ fn gov_004(m: &Model, f: &mut Findings) {
             }
             _ => {}
         }
-        if let (Ok(date), Some(eff)) = (parse_date(&dd.date), eff) {
-            let expires = add_duration(date, crate::model::parse_duration("P12M").expect("valid"));
-            if expires.is_some_and(|x| x < eff) {
-                f.at(format!("{base}/date"), format!("due diligence on `{}` ({date}) is more than 12 months older than the effective date {eff}", p.id))
-                    .warning()
-                    .help("refresh the due diligence and update its date");
-            } else if date > eff {
-                f.at(format!("{base}/date"), format!("due diligence on `{}` ({date}) is dated after the agreement takes effect ({eff})", p.id))
-                    .warning()
-                    .help("complete due diligence before data is shared");
-            }
+        let date = dd.date;
+        let expires = add_duration(date, Span::new().months(12));
+        if expires.is_some_and(|x| x < eff) {
+            f.at(format!("{base}/date"), format!("due diligence on `{}` ({date}) is more than 12 months older than the effective date {eff}", p.id))
+                .warning()
+                .help("refresh the due diligence and update its date");
+        } else if date > eff {
+            f.at(format!("{base}/date"), format!("due diligence on `{}` ({date}) is dated after the agreement takes effect ({eff})", p.id))
+                .warning()
+                .help("complete due diligence before data is shared");
         }
         let only_processor =
             m.derived.processors.contains(&p.id) && !m.derived.controllers.contains(&p.id);

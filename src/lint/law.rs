@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use crate::config::{Config, Dataset, LawfulBasis, LegalRole, PartyKind, SpecialCondition};
 use crate::diag::Severity;
-use crate::model::{Model, Relationship, parse_date};
+use crate::model::{Model, Relationship};
 
 use super::{
     Findings, Rule, blank, cfg, dataset, flow_is_personal, is_personal, party, table_or_root,
@@ -360,17 +360,11 @@ fn law_007(m: &Model, f: &mut Findings) {
 
 fn law_008(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let Some(end) = m
-        .derived
-        .dates
-        .end
-        .as_deref()
-        .and_then(|e| parse_date(e).ok())
-    else {
+    let Some(end) = m.derived.dates.end else {
         return;
     };
     for (i, b) in c.legal_bases.iter().enumerate() {
-        if let Some(exp) = b.expires.as_deref().and_then(|e| parse_date(e).ok())
+        if let Some(exp) = b.expires
             && exp < end
         {
             f.at(

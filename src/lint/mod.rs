@@ -14,7 +14,11 @@ use std::sync::OnceLock;
 
 use crate::config::{Config, Dataset, Identifiability, Party};
 use crate::diag::{Diagnostic, Severity};
-use crate::model::{Model, add_duration, parse_date, parse_duration};
+use jiff::Span;
+use jiff::civil::Date;
+
+use crate::dates::add_duration;
+use crate::model::Model;
 
 mod data;
 mod outcome;
@@ -429,14 +433,9 @@ pub(crate) fn find_phrase<'a>(text: &str, phrases: &[&'a str]) -> Option<&'a str
     phrases.iter().copied().find(|p| lower.contains(p))
 }
 
-/// The date `duration` after `date` (both as written), if both parse.
-pub(crate) fn date_plus(date: &str, duration: &str) -> Option<jiff::civil::Date> {
-    add_duration(parse_date(date).ok()?, parse_duration(duration).ok()?)
-}
-
 /// Whether duration `a` is longer than `b`, measured from the same start date.
-pub(crate) fn longer(start: &str, a: &str, b: &str) -> bool {
-    match (date_plus(start, a), date_plus(start, b)) {
+pub(crate) fn longer(start: Date, a: Span, b: Span) -> bool {
+    match (add_duration(start, a), add_duration(start, b)) {
         (Some(x), Some(y)) => x > y,
         _ => false,
     }
@@ -597,8 +596,15 @@ mod tests {
         assert_eq!(and_list(&["a"]), "a");
         assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
         assert_eq!(words("  two   words "), 2);
-        assert!(longer("2026-01-31", "P1Y1D", "P12M"));
-        assert!(!longer("2026-01-31", "P12M", "P1Y"));
+        let start = jiff::civil::date(2026, 1, 31);
+        assert!(longer(
+            start,
+            Span::new().years(1).days(1),
+            Span::new().months(12)
+        ));
+        assert!(!longer(start, Span::new().months(12), Span::new().years(1)));
+        // Counted on the calendar from the start: a month from 31 January is 28 February.
+        assert!(!longer(start, Span::new().months(1), Span::new().days(28)));
     }
 
     #[test]

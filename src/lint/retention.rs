@@ -2,9 +2,12 @@
 
 use crate::config::{Disposal, Retention, TransferMethod};
 use crate::diag::Severity;
-use crate::model::{Model, parse_date};
+use jiff::Span;
 
-use super::{Findings, Rule, blank, cfg, dataset, date_plus, is_personal, longer, table_or_root};
+use crate::config::IsoDuration;
+use crate::model::Model;
+
+use super::{Findings, Rule, blank, cfg, dataset, is_personal, longer, table_or_root};
 
 pub(super) fn rules() -> Vec<Rule> {
     vec![
@@ -104,8 +107,8 @@ fn covers(r: &Retention, ds: &str, holder: &str) -> bool {
 }
 
 /// The duration that bounds an entry: its period, or its event's backstop.
-fn bound(r: &Retention) -> Option<&str> {
-    r.period.as_deref().or(r.max.as_deref())
+fn bound(r: &Retention) -> Option<&IsoDuration> {
+    r.period.as_ref().or(r.max.as_ref())
 }
 
 fn ret_001(m: &Model, f: &mut Findings) {
@@ -175,13 +178,7 @@ fn ret_002(m: &Model, f: &mut Findings) {
 
 fn ret_003(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let Some(end) = m
-        .derived
-        .dates
-        .end
-        .as_deref()
-        .and_then(|e| parse_date(e).ok())
-    else {
+    let Some(end) = m.derived.dates.end else {
         return;
     };
     for (i, r) in c.retention.iter().enumerate() {
@@ -189,7 +186,7 @@ fn ret_003(m: &Model, f: &mut Findings) {
             continue;
         }
         let Some(b) = bound(r) else { continue };
-        if let Some(until) = date_plus(&c.agreement.effective_date, b)
+        if let Some(until) = b.after(c.agreement.effective_date)
             && until > end
         {
             f.at(
@@ -205,7 +202,7 @@ fn ret_003(m: &Model, f: &mut Findings) {
 
 fn ret_004(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let start = &c.agreement.effective_date;
+    let start = c.agreement.effective_date;
     for (i, r) in c.retention.iter().enumerate() {
         let (Some(holder), Some(b)) = (r.party.as_deref(), bound(r)) else {
             continue;
@@ -224,7 +221,7 @@ fn ret_004(m: &Model, f: &mut Findings) {
             .iter()
             .find(|p| p.dataset == r.dataset && p.party.as_deref() == Some(ds.provider.as_str()));
         if let Some(pb) = provider_entry.and_then(bound)
-            && longer(start, b, pb)
+            && longer(start, b.span(), pb.span())
         {
             f.at(
                 format!("/retention/{i}"),
@@ -255,7 +252,7 @@ fn ret_006(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for (i, r) in c.retention.iter().enumerate() {
         let Some(b) = bound(r) else { continue };
-        if longer(&c.agreement.effective_date, b, "P10Y") {
+        if longer(c.agreement.effective_date, b.span(), Span::new().years(10)) {
             let key = if r.period.is_some() { "period" } else { "max" };
             f.at(
                 format!("/retention/{i}/{key}"),

@@ -2,7 +2,7 @@
 
 use crate::config::{DpiaStatus, RiskLevel};
 use crate::diag::Severity;
-use crate::model::{Model, parse_date};
+use crate::model::Model;
 
 use super::{Findings, Rule, and_list, blank, cfg, written};
 
@@ -272,10 +272,7 @@ fn risk_008(m: &Model, f: &mut Findings) {
 
 fn risk_009(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    let (Some(date), Ok(eff)) = (
-        c.dpia.date.as_deref().and_then(|d| parse_date(d).ok()),
-        parse_date(&c.agreement.effective_date),
-    ) else {
+    let (Some(date), eff) = (c.dpia.date, c.agreement.effective_date) else {
         return;
     };
     if c.dpia.status == DpiaStatus::Completed && date > eff {

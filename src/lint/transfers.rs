@@ -138,13 +138,6 @@ fn is_derogation(m: T) -> bool {
     )
 }
 
-fn mech_name(m: T) -> String {
-    serde_json::to_value(m)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn reason_words(t: &TransferRecord) -> &'static str {
     match t.reason.as_str() {
         "recipient" => "it is received",
@@ -261,7 +254,7 @@ fn xfer_003(m: &Model, f: &mut Findings) {
                 format!(
                     "the transfer to `{}` relies on {} without a transfer impact assessment",
                     t.importer,
-                    mech_name(t.mechanism)
+                    t.mechanism.as_str()
                 ),
             );
         }
@@ -295,7 +288,7 @@ fn xfer_004(m: &Model, f: &mut Findings) {
                 format!(
                     "the transfer to `{}` relies on a derogation ({}) but flow {} is regular",
                     t.importer,
-                    mech_name(t.mechanism),
+                    t.mechanism.as_str(),
                     regular
                         .iter()
                         .map(|s| format!("`{s}`"))
@@ -344,7 +337,7 @@ fn xfer_005(m: &Model, f: &mut Findings) {
             let how = if t.declared.is_none() && mech == T::Adequacy {
                 format!("the adequacy of {} applied by default", t.destination_name)
             } else {
-                mech_name(mech)
+                mech.as_str().to_owned()
             };
             f.at(decl_at(m, t), format!("international organisation `{}` receives data under {how}, which does not cover it", t.importer))
                 .help(format!(
@@ -383,7 +376,7 @@ fn xfer_006(m: &Model, f: &mut Findings) {
                 format!(
                     "`{}` is not in the United Kingdom, so {} does not cover its transfer",
                     t.exporter,
-                    mech_name(mech)
+                    mech.as_str()
                 ),
             )
             .warning()

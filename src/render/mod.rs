@@ -20,7 +20,6 @@ use crate::library::{Library, Selection, join_words, tera_error_text};
 use crate::lint::Check;
 use crate::model::{Model, country_name};
 
-pub use crate::library::filters::long_date;
 pub use terms::{check_cross_references, mark_terms};
 use terms::Terms;
 
