@@ -29,7 +29,9 @@ pub enum Format {
 /// that cannot be typeset); nothing incomplete is left behind.
 #[derive(Debug, thiserror::Error)]
 pub enum EmitError {
-    #[error("the output {0} is a file, not a folder; give -o a folder (it is created when missing)")]
+    #[error(
+        "the output {0} is a file, not a folder; give -o a folder (it is created when missing)"
+    )]
     OutputIsFile(PathBuf),
     #[error("reference `{0}` cannot be used as a file name")]
     UnsafeName(String),
@@ -256,14 +258,11 @@ pub fn provenance(model: &Model, lib: &Library) -> String {
 /// The PDF's creation timestamp: `SOURCE_DATE_EPOCH` when set, else the effective date.
 fn timestamp(model: &Model) -> Result<i64, EmitError> {
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
-        return s
-            .trim()
-            .parse()
-            .map_err(|_| {
-                EmitError::Typeset(format!(
-                    "SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"
-                ))
-            });
+        return s.trim().parse().map_err(|_| {
+            EmitError::Typeset(format!(
+                "SOURCE_DATE_EPOCH=`{s}` is not a number of seconds"
+            ))
+        });
     }
     let effective = model.config().agreement.effective_date.to_string();
     crate::pdf::date_to_unix(&effective).ok_or_else(|| {

@@ -126,7 +126,6 @@ impl ManifestEntry {
     }
 }
 
-
 /// Whether `name` is a plain file name (no folder, no `..`): outputs stay in the output folder.
 pub fn safe_file_name(name: &str) -> bool {
     !name.is_empty()

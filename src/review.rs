@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use similar::{ChangeTag, TextDiff};
 
+use crate::build::Agreement;
 use crate::diag::Diagnostic;
 use crate::library::{Library, Reason};
-use crate::build::Agreement;
 
 /// `<config>.lock`: what an agreement's text was built from.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -323,6 +323,8 @@ struct Run {
     added: String,
     /// Unchanged space after the last changed word, not yet known to be inside the run.
     gap: String,
+    /// Changed space before the first changed word: written as it is, before the run.
+    lead: String,
 }
 
 impl Run {
@@ -331,6 +333,10 @@ impl Run {
     }
 
     fn push(&mut self, removed: bool, word: &str) {
+        if !self.is_open() && !word.contains('\n') && word.trim().is_empty() {
+            self.lead.push_str(word);
+            return;
+        }
         let gap = std::mem::take(&mut self.gap);
         for side in [&mut self.removed, &mut self.added] {
             if !side.is_empty() {
@@ -344,16 +350,23 @@ impl Run {
         }
     }
 
-    /// Write the run (if any) and the space after it.
+    /// Write the run (if any) and the space after it. Space that ends a run (a removed or
+    /// added word's own space) is written after it, as unchanged text would be.
     fn close(&mut self, out: &mut String) {
         let removed = self.removed.trim_end();
         let added = self.added.trim_end();
+        let tail = [&self.removed[removed.len()..], &self.added[added.len()..]]
+            .into_iter()
+            .max_by_key(|t| t.len())
+            .unwrap_or("");
+        out.push_str(&self.lead);
         if !removed.is_empty() {
             out.push_str(&format!("[-{removed}-]"));
         }
         if !added.is_empty() {
             out.push_str(&format!("{{+{added}+}}"));
         }
+        out.push_str(tail);
         out.push_str(&self.gap);
         *self = Run::default();
     }
@@ -491,7 +504,8 @@ pub fn expand_configs(patterns: &[String]) -> Result<Vec<String>, Diagnostic> {
     for p in patterns {
         if Path::new(p).is_file()
             || crate::git::parse_rev_path(p).is_some()
-            || p.rsplit_once('#').is_some_and(|(f, _)| Path::new(f).is_file())
+            || p.rsplit_once('#')
+                .is_some_and(|(f, _)| Path::new(f).is_file())
         {
             out.push(p.clone());
             continue;

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use datapact::manifest::Manifest;
 use datapact::diag::Severity;
+use datapact::manifest::Manifest;
 
 const PROGRAMME: &str = "examples/programme/mno-region.toml";
 
@@ -164,6 +164,8 @@ fn assert_no_temp_files(dir: &Path) {
 /// A partner and its checked model.
 struct Job {
     name: String,
+    origin: String,
+    reference: String,
     model: Result<datapact::model::Model, Vec<datapact::diag::Diagnostic>>,
 }
 
@@ -173,6 +175,8 @@ fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
         .into_iter()
         .map(|p| Job {
             name: p.name.clone(),
+            origin: p.origin.clone(),
+            reference: p.reference.clone(),
             model: p.model(),
         })
         .collect();
@@ -245,8 +249,7 @@ fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
     );
 
     // Overrides reach the partner's agreement, and only that one.
-    let by_name: BTreeMap<&str, &Job> =
-        jobs.iter().map(|j| (j.name.as_str(), j)).collect();
+    let by_name: BTreeMap<&str, &Job> = jobs.iter().map(|j| (j.name.as_str(), j)).collect();
     let cfg = |n: &str| by_name[n].model.as_ref().unwrap().config();
     let law = |n: &str| cfg(n).agreement.governing_law.clone().unwrap_or_default();
     assert!(law("ke-rift").contains("Kenya"));

@@ -109,7 +109,8 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
     }
     // The libraries this shard uses, each loaded once: their hash is part of every inputs hash.
     let libraries = Libraries::new(args.out.library.library.as_deref());
-    let keys: HashSet<Option<PathBuf>> = items.iter().map(|it| libraries.key(&it.planned)).collect();
+    let keys: HashSet<Option<PathBuf>> =
+        items.iter().map(|it| libraries.key(&it.planned)).collect();
     let library_hashes: HashMap<Option<PathBuf>, Result<String, String>> = keys
         .into_par_iter()
         .map(|key| {
@@ -185,10 +186,7 @@ fn run_in_pool(args: &BatchArgs, fmt: DiagnosticFormat, k: usize, n: usize) -> u
                 }
             });
             let _stop = Stop(&done, Some(flusher.thread().clone()));
-            rows.par_extend(
-                todo.into_par_iter()
-                    .map(|(p, hash)| ctx.build_one(p, hash)),
-            );
+            rows.par_extend(todo.into_par_iter().map(|(p, hash)| ctx.build_one(p, hash)));
         });
     }
     progress.finish();
@@ -234,10 +232,7 @@ fn next_manifest(
     // The new manifest: this run's agreements, plus those of other shards; entries of a
     // programme's partners that are gone are dropped.
     let ours: HashSet<&str> = rows.iter().map(|r| r.reference.as_str()).collect();
-    let inputs: HashSet<String> = inputs
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
+    let inputs: HashSet<String> = inputs.iter().map(|p| p.display().to_string()).collect();
     let mut agreements: Vec<ManifestEntry> = manifest
         .agreements
         .iter()
@@ -334,7 +329,9 @@ impl Ctx<'_> {
         }
         let lib_hash = match self.library_hashes.get(&self.libraries.key(&p)) {
             Some(Ok(h)) => h,
-            Some(Err(why)) => return Triage::Done(self.row(&p, Outcome::Failed(why.clone()), None)),
+            Some(Err(why)) => {
+                return Triage::Done(self.row(&p, Outcome::Failed(why.clone()), None));
+            }
             None => {
                 let why = "no clause library".to_owned();
                 return Triage::Done(self.row(&p, Outcome::Failed(why), None));
@@ -502,4 +499,3 @@ const MAX_JOBS: usize = 256;
 pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
-

@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
+use crate::build::Libraries;
 use crate::cli::{CheckArgs, CheckFormat};
 use crate::diag::{self, Diagnostic, DiagnosticFormat, Severity};
-use crate::build::Libraries;
 use crate::lint;
 
 use super::{ERROR, FINDINGS, OK, arg_strings, fail, out, out_json, plural, report};

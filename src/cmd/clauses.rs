@@ -89,4 +89,3 @@ pub(super) fn run(args: ClausesArgs, fmt: DiagnosticFormat) -> u8 {
     }
     OK
 }
-

@@ -39,7 +39,11 @@ pub(super) fn run(args: ExplainArgs, fmt: DiagnosticFormat) -> u8 {
             let text: Vec<String> = explained
                 .iter()
                 .map(|(label, items)| {
-                    let head = if many { format!("{label}\n") } else { String::new() };
+                    let head = if many {
+                        format!("{label}\n")
+                    } else {
+                        String::new()
+                    };
                     head + &table(items, args.all)
                 })
                 .collect();

@@ -43,4 +43,3 @@ pub(super) fn schema(twin: bool) -> u8 {
     };
     out_json(&value)
 }
-

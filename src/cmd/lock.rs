@@ -14,12 +14,8 @@ use super::{ERROR, OK, arg_strings, build_reporting, fail, report};
 
 pub(super) fn run(args: LockArgs, fmt: DiagnosticFormat) -> u8 {
     let libraries = Libraries::new(args.library.library.as_deref());
-    let (built, failed) = build_reporting(
-        &arg_strings(&args.configs),
-        &libraries,
-        fmt,
-        "not locked",
-    );
+    let (built, failed) =
+        build_reporting(&arg_strings(&args.configs), &libraries, fmt, "not locked");
     let mut worst = if failed { ERROR } else { OK };
     // One lock per file: a programme's partners share their programme's.
     let mut by_file: BTreeMap<PathBuf, Vec<&Agreement>> = BTreeMap::new();
@@ -48,7 +44,8 @@ pub(super) fn run(args: LockArgs, fmt: DiagnosticFormat) -> u8 {
             worst = worst.max(fail(e));
             continue;
         }
-        let clauses = lock.clauses.len() + lock.partners.iter().map(|p| p.clauses.len()).sum::<usize>();
+        let clauses =
+            lock.clauses.len() + lock.partners.iter().map(|p| p.clauses.len()).sum::<usize>();
         if lock.partners.is_empty() {
             note!("wrote {} ({clauses} clauses)", path.display());
         } else {

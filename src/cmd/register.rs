@@ -35,10 +35,16 @@ pub fn run(args: RegisterArgs, fmt: DiagnosticFormat) -> u8 {
     let Some(until) = add_duration(today, horizon) else {
         return fail("the --due window is too long");
     };
-    let (built, failed) = build_reporting(&configs, &Libraries::new(None), fmt, "not in the register");
+    let (built, failed) =
+        build_reporting(&configs, &Libraries::new(None), fmt, "not in the register");
     let worst = if failed { ERROR } else { OK };
     for a in &built {
-        entries.push(register::entry(&a.label, &a.model, today, &a.check.findings));
+        entries.push(register::entry(
+            &a.label,
+            &a.model,
+            today,
+            &a.check.findings,
+        ));
         due.extend(register::deadlines(&a.model, today, until));
     }
     due.sort_by(|a, b| a.date.cmp(&b.date).then(a.reference.cmp(&b.reference)));
@@ -172,4 +178,3 @@ fn print_deadlines(
         }
     }
 }
-

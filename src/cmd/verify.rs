@@ -40,12 +40,7 @@ pub(super) fn run(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
         Ok(t) => t,
         Err(e) => return fail(format_args!("cannot create a temporary folder: {e}")),
     };
-    let emitter = match Emitter::new(
-        &[Format::Pdf],
-        tmp.path(),
-        args.typst.as_deref(),
-        false,
-    ) {
+    let emitter = match Emitter::new(&[Format::Pdf], tmp.path(), args.typst.as_deref(), false) {
         Ok(e) => e,
         Err(e) => return fail(e),
     };
@@ -184,7 +179,6 @@ fn pdf_keywords(bytes: &[u8]) -> Option<String> {
         raw.iter().map(|b| *b as char).collect()
     })
 }
-
 
 /// The agreement to compare the PDF with: the only one; else the partner whose config the PDF
 /// records.

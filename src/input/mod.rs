@@ -180,7 +180,10 @@ fn select_partner(planned: Vec<Planned>, spec: &str, id: &str) -> Vec<Planned> {
             format!("`{spec}` is not a programme: name it without `#{id}`")
         } else {
             match crate::diag::did_you_mean(id, known.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{spec}#{s}`? its partners: {}", known.join(", ")),
+                Some(s) => format!(
+                    "did you mean `{spec}#{s}`? its partners: {}",
+                    known.join(", ")
+                ),
                 None => format!("its partners: {}", known.join(", ")),
             }
         };
@@ -280,7 +283,10 @@ mod tests {
             split_partner("no/such/programme.toml#ke-rift"),
             ("no/such/programme.toml", Some("ke-rift"))
         );
-        assert_eq!(split_partner("HEAD~1:a.toml#x"), ("HEAD~1:a.toml", Some("x")));
+        assert_eq!(
+            split_partner("HEAD~1:a.toml#x"),
+            ("HEAD~1:a.toml", Some("x"))
+        );
         assert_eq!(split_partner("a.toml#"), ("a.toml#", None));
         assert_eq!(split_partner("#x"), ("#x", None));
         let dir = tempfile::tempdir().unwrap();

@@ -64,7 +64,6 @@ pub(super) fn read_partner_file(reader: &Reader, f: &Path) -> PartnerInput {
     }
 }
 
-
 /// CSV columns holding lists, written with `;` between items.
 const CSV_LIST_COLUMNS: &[&str] = &[
     "certifications",
@@ -204,4 +203,3 @@ fn insert_dotted(m: &mut Map<String, Value>, key: &str, val: Value) {
         }
     }
 }
-

@@ -142,10 +142,10 @@ pub(super) fn plan(
                 partners.extend(read);
             }
             Err(e) => {
-                return fail_all(shared_spans.at_value(
-                    Diagnostic::error("io::read", e),
-                    "/programme/partners_dir",
-                ));
+                return fail_all(
+                    shared_spans
+                        .at_value(Diagnostic::error("io::read", e), "/programme/partners_dir"),
+                );
             }
         }
     }
@@ -230,7 +230,6 @@ pub(super) fn plan(
         .map(|p| Merger::plan(&merger, p))
         .collect()
 }
-
 
 /// What merging a programme's partners needs, shared by all of them.
 pub(super) struct Merger {
@@ -669,7 +668,6 @@ fn set_path(root: &mut Value, dotted: &str, value: Value) -> bool {
     }
     false
 }
-
 
 impl Diagnostic {
     /// Add where a partner came from to a diagnostic's help.

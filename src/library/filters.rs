@@ -214,7 +214,6 @@ fn names_filter(v: &tera::Value, _: Kwargs, state: &State) -> String {
     join_words(&names, "and")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +296,4 @@ mod tests {
         assert_eq!(join_words(&s(&["a", "b"]), "and"), "a and b");
         assert_eq!(join_words(&s(&["a", "b", "c"]), "or"), "a, b or c");
     }
-
 }

@@ -402,8 +402,7 @@ fn read_sections<'f>(
     match toml::from_str(&file.text) {
         Ok(s) => Ok((&file.text, s)),
         Err(e) => Err(vec![
-            Diagnostic::error("library::bad-sections", e.message().to_owned())
-                .at(&src, e.span()),
+            Diagnostic::error("library::bad-sections", e.message().to_owned()).at(&src, e.span()),
         ]),
     }
 }

@@ -111,7 +111,6 @@ impl Library {
             Err(diags)
         }
     }
-
 }
 
 /// Why a clause is or is not in an agreement.
@@ -147,4 +146,3 @@ impl Selection {
             .map(|e| e.clause.as_str())
     }
 }
-

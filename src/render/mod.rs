@@ -20,8 +20,8 @@ use crate::library::{Library, Selection, join_words, tera_error_text};
 use crate::lint::Check;
 use crate::model::{Model, country_name};
 
-pub use terms::{check_cross_references, mark_terms};
 use terms::Terms;
+pub use terms::{check_cross_references, mark_terms};
 
 /// The Markdown options used everywhere datapact parses its own output. No smart punctuation:
 /// the Markdown already carries typographic characters, and user text must stay literal.
@@ -170,8 +170,12 @@ pub struct Rendered {
 
 /// Select clauses and render the agreement.
 pub fn render(model: &Model, lib: &Library, check: &Check) -> Result<Rendered, Vec<Diagnostic>> {
-    let mut ctx = tera::Context::from_serialize(&context_value(model, check))
-        .map_err(|e| vec![Diagnostic::error("library::render-failed", tera_error_text(&e))])?;
+    let mut ctx = tera::Context::from_serialize(&context_value(model, check)).map_err(|e| {
+        vec![Diagnostic::error(
+            "library::render-failed",
+            tera_error_text(&e),
+        )]
+    })?;
     let cfg = model.config();
     let selection = lib
         .select(&ctx, &cfg.clauses.include, &cfg.clauses.exclude)

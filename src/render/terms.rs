@@ -27,7 +27,6 @@ impl Terms {
         }
     }
 
-
     pub(super) fn check(&self) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         for (term, clause) in &self.used {
@@ -181,7 +180,6 @@ pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
         .collect();
     if diags.is_empty() { Ok(()) } else { Err(diags) }
 }
-
 
 #[cfg(test)]
 mod tests {
