@@ -58,8 +58,11 @@ impl Agreement {
 /// library.
 pub struct Libraries {
     cli: Option<PathBuf>,
-    loaded: Mutex<HashMap<Option<PathBuf>, Result<Arc<Library>, Vec<Diagnostic>>>>,
+    loaded: Mutex<HashMap<Option<PathBuf>, Loaded>>,
 }
+
+/// A library, or why it could not be loaded.
+type Loaded = Result<Arc<Library>, Vec<Diagnostic>>;
 
 impl Libraries {
     pub fn new(cli: Option<&Path>) -> Libraries {
@@ -75,7 +78,7 @@ impl Libraries {
     }
 
     /// The library under `key`, loaded on first use.
-    pub fn get(&self, key: &Option<PathBuf>) -> Result<Arc<Library>, Vec<Diagnostic>> {
+    pub fn get(&self, key: &Option<PathBuf>) -> Loaded {
         let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(found) = loaded.get(key) {
             return found.clone();

@@ -29,9 +29,9 @@ pub(super) fn run(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
     let recorded = pdf_keywords(&given)
         .map(|k| parse_provenance(&k))
         .unwrap_or_default();
-    let Some(prepared) = pick(built, &recorded) else {
+    let Some(prepared) = pick(built, &recorded, &args.pdf) else {
         return fail(format_args!(
-            "no partner of {} has the config the PDF records; name the partner as {}#PARTNER",
+            "cannot tell which partner of {} the PDF is for (its file name is not a partner's reference, or it records another config); name the partner as {}#PARTNER",
             args.config.display(),
             args.config.display()
         ));
@@ -105,7 +105,7 @@ pub(super) fn run(args: VerifyArgs, fmt: DiagnosticFormat) -> u8 {
     let mut s = format!(
         "{} does NOT match {}:\n",
         args.pdf.display(),
-        args.config.display()
+        prepared.label
     );
     for r in &reasons {
         s.push_str(&format!("  - {r}\n"));
@@ -180,14 +180,16 @@ fn pdf_keywords(bytes: &[u8]) -> Option<String> {
     })
 }
 
-/// The agreement to compare the PDF with: the only one; else the partner whose config the PDF
-/// records.
-fn pick(built: Vec<Agreement>, recorded: &Provenance) -> Option<Agreement> {
+/// The agreement to compare the PDF with: the only one; else, of the partners made from the
+/// config the PDF records (a programme's partners share their programme file), the one whose
+/// reference names the PDF file, as `generate` and `batch` name it.
+fn pick(built: Vec<Agreement>, recorded: &Provenance, pdf: &std::path::Path) -> Option<Agreement> {
     if built.len() == 1 {
         return built.into_iter().next();
     }
     let hash = recorded.config.as_deref()?;
-    built
-        .into_iter()
-        .find(|a| crate::twin::config_hash(&a.model) == hash)
+    let stem = pdf.file_stem()?.to_string_lossy().into_owned();
+    built.into_iter().find(|a| {
+        crate::twin::config_hash(&a.model) == hash && a.model.config().agreement.reference == stem
+    })
 }

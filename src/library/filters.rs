@@ -187,9 +187,10 @@ pub fn join_words(items: &[String], word: &str) -> String {
     }
 }
 
+/// The name a party goes by (`party.<id>.name`), or its id when it has none.
 fn party_display(state: &State, id: &str) -> String {
     let parties: Option<tera::Value> = state.get::<tera::Value>("party").ok().flatten();
-    let shown = parties
+    parties
         .as_ref()
         .and_then(|p| p.as_map())
         .and_then(|m| m.get(&tera::value::Key::Str(id)).cloned())
@@ -197,8 +198,7 @@ fn party_display(state: &State, id: &str) -> String {
             p.as_map()
                 .and_then(|m| m.get(&tera::value::Key::Str("name")).map(value_to_text))
         })
-        .unwrap_or_else(|| id.to_owned());
-    shown
+        .unwrap_or_else(|| id.to_owned())
 }
 
 fn name_filter(id: &str, _: Kwargs, state: &State) -> String {
