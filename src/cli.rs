@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diag::DiagnosticFormat;
-
 /// Turn a TOML description of a data-sharing partnership into a complete, reviewable
 /// data-sharing agreement: Markdown to review in git, and a typeset PDF to sign.
 ///
@@ -23,8 +21,26 @@ pub struct Cli {
     pub command: Command,
 
     /// How problems in input files are printed.
-    #[arg(long, global = true, value_enum, default_value_t = DiagnosticFormat::Human)]
-    pub diagnostic_format: DiagnosticFormat,
+    #[arg(long, global = true, value_enum, default_value_t = DiagnosticFormatArg::Human)]
+    pub diagnostic_format: DiagnosticFormatArg,
+}
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormatArg {
+    /// rustc-style reports with the source line and a help.
+    Human,
+    /// One line per problem: `file:line:col: severity[code]: message`.
+    Short,
+}
+
+impl From<DiagnosticFormatArg> for crate::diag::DiagnosticFormat {
+    fn from(f: DiagnosticFormatArg) -> Self {
+        match f {
+            DiagnosticFormatArg::Human => crate::diag::DiagnosticFormat::Human,
+            DiagnosticFormatArg::Short => crate::diag::DiagnosticFormat::Short,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

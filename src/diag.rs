@@ -236,7 +236,7 @@ impl miette::Diagnostic for Report<'_> {
 }
 
 /// How diagnostics are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DiagnosticFormat {
     /// rustc-style reports with the source line and a help.
     #[default]

@@ -35,6 +35,7 @@ pub mod cmd;
 pub mod config;
 pub mod dates;
 pub mod diag;
+pub mod digest;
 pub mod emit;
 pub mod git;
 pub mod input;

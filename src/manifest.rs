@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::library::sha256_hex;
+use crate::digest::sha256_hex;
 
 /// `manifest.json` in the output folder: every agreement built, with its inputs' and outputs'
 /// hashes. A rerun skips an agreement whose inputs hash is unchanged and whose outputs are

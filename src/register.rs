@@ -243,7 +243,7 @@ pub fn ics(deadlines: &[Deadline], stamp: Date) -> String {
         let base = format!("{}-{}-{}", d.reference, d.kind, d.date);
         let mut uid = format!("{base}@datapact");
         if !used.insert(uid.clone()) {
-            let what = &crate::library::sha256_hex(d.what.as_bytes())[..12];
+            let what = &crate::digest::sha256_hex(d.what.as_bytes())[..12];
             uid = format!("{base}-{what}@datapact");
             let mut n = 2;
             while !used.insert(uid.clone()) {

@@ -425,54 +425,12 @@ pub fn explain(p: &Agreement) -> Vec<Explanation> {
         .collect()
 }
 
-/// The variables a tera condition reads, with their values in this agreement.
+/// The variables a tera condition reads (see [`crate::library::expression_paths`]), with their
+/// values in this agreement.
 pub fn condition_values(when: &str, ctx: &serde_json::Value) -> Vec<String> {
-    const KEYWORDS: &[&str] = &[
-        "and",
-        "or",
-        "not",
-        "in",
-        "is",
-        "true",
-        "false",
-        "none",
-        "if",
-        "else",
-        "for",
-        "defined",
-        "undefined",
-        "length",
-    ];
-    let mut out = Vec::new();
-    let mut chars = when.char_indices().peekable();
-    let mut in_string: Option<char> = None;
-    while let Some((i, c)) = chars.next() {
-        if let Some(q) = in_string {
-            if c == q {
-                in_string = None;
-            }
-            continue;
-        }
-        if c == '"' || c == '\'' {
-            in_string = Some(c);
-            continue;
-        }
-        if c.is_ascii_alphabetic() || c == '_' {
-            let mut end = i + c.len_utf8();
-            while let Some(&(j, d)) = chars.peek() {
-                if d.is_ascii_alphanumeric() || d == '_' || d == '.' {
-                    end = j + d.len_utf8();
-                    chars.next();
-                } else {
-                    break;
-                }
-            }
-            let path = when[i..end].trim_end_matches('.');
-            // A filter name follows `|`; skip it.
-            let before = when[..i].trim_end();
-            if KEYWORDS.contains(&path) || before.ends_with('|') {
-                continue;
-            }
+    crate::library::expression_paths(when)
+        .into_iter()
+        .map(|path| {
             let value = path.split('.').try_fold(ctx, |v, seg| v.get(seg));
             let shown = match value {
                 Some(v) => {
@@ -488,13 +446,9 @@ pub fn condition_values(when: &str, ctx: &serde_json::Value) -> Vec<String> {
                 }
                 None => "(not set)".to_owned(),
             };
-            let line = format!("{path} = {shown}");
-            if !out.contains(&line) {
-                out.push(line);
-            }
-        }
-    }
-    out
+            format!("{path} = {shown}")
+        })
+        .collect()
 }
 
 /// Expand paths and globs into config files, in a stable order. `programme.toml#partner` and

@@ -66,7 +66,9 @@ fn check_reports_every_partner_by_name() {
     assert_eq!(human.code, Some(0), "{}", human.stderr);
     for p in PARTNERS {
         assert!(
-            human.stderr.contains(&format!("safeguards in {}:", label(p))),
+            human
+                .stderr
+                .contains(&format!("safeguards in {}:", label(p))),
             "{}",
             human.stderr
         );
@@ -86,7 +88,8 @@ fn one_partner_is_named_with_a_hash_and_an_unknown_one_is_refused() {
     assert_eq!(o.code, Some(2));
     assert!(
         o.stderr.contains("has no partner `ug-nil`")
-            && o.stderr.contains("did you mean `examples/programme/mno-region.toml#ug-nile`"),
+            && o.stderr
+                .contains("did you mean `examples/programme/mno-region.toml#ug-nile`"),
         "{}",
         o.stderr
     );
@@ -147,7 +150,11 @@ fn explain_shows_the_findings_the_conditions_saw() {
         "--all",
     ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
-    assert!(!o.stdout.contains("check.findings = (not set)"), "{}", o.stdout);
+    assert!(
+        !o.stdout.contains("check.findings = (not set)"),
+        "{}",
+        o.stdout
+    );
     assert!(o.stdout.contains("check.findings = [{"), "{}", o.stdout);
 }
 
@@ -188,11 +195,16 @@ fn a_programme_lock_pins_each_partner_and_generate_locked_checks_it() {
     let o = generate(&dir.path().join("out2"));
     assert_eq!(o.code, Some(1), "{}", o.stderr);
     assert!(
-        o.stderr.contains("mno-region.toml#ug-nile no longer matches"),
+        o.stderr
+            .contains("mno-region.toml#ug-nile no longer matches"),
         "{}",
         o.stderr
     );
-    assert!(!o.stderr.contains("#ke-rift no longer matches"), "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("#ke-rift no longer matches"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -204,7 +216,11 @@ fn diff_compares_one_partner_across_two_revisions_with_its_partner_file_as_it_wa
             .current_dir(dir.path())
             .output()
             .unwrap();
-        assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
     };
     copy_dir(Path::new("examples/programme"), &dir.path().join("p"));
     git(&["init", "-q"]);
@@ -232,14 +248,21 @@ fn diff_compares_one_partner_across_two_revisions_with_its_partner_file_as_it_wa
     assert_eq!(o.code, Some(1), "{}{}", o.stdout, o.stderr);
     // Adjacent changed words form one run, as in git's word diff.
     assert!(
-        o.stdout.contains("[-Funknetz Deutschland GmbH-]{+Netzwerk Rhein Genossenschaft+}"),
+        o.stdout
+            .contains("[-Funknetz Deutschland GmbH-]{+Netzwerk Rhein Genossenschaft+}"),
         "{}",
         o.stdout
     );
     // The other partners are unchanged, compared partner by partner.
     let o = run_in(
         dir.path(),
-        &["diff", "HEAD:p/mno-region.toml", "p/mno-region.toml", "--format", "json"],
+        &[
+            "diff",
+            "HEAD:p/mno-region.toml",
+            "p/mno-region.toml",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(o.code, Some(1), "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
@@ -270,13 +293,21 @@ fn copy_dir(from: &Path, to: &Path) {
 fn verify_finds_the_partner_a_pdf_was_made_for() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let o = run(&["generate", &label("tz-kilima"), "--format", "pdf", "-o", out]);
+    let o = run(&[
+        "generate",
+        &label("tz-kilima"),
+        "--format",
+        "pdf",
+        "-o",
+        out,
+    ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     let pdf = dir.path().join("IOMS-MNO-2026-TZ-KILIMA.pdf");
     let o = run(&["verify", pdf.to_str().unwrap(), PROGRAMME]);
     assert_eq!(o.code, Some(0), "{}{}", o.stdout, o.stderr);
     assert!(
-        o.stdout.contains(&format!("matches {}", label("tz-kilima"))),
+        o.stdout
+            .contains(&format!("matches {}", label("tz-kilima"))),
         "{}",
         o.stdout
     );

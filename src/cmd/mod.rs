@@ -34,7 +34,7 @@ pub const FINDINGS: u8 = 1;
 pub const ERROR: u8 = 2;
 
 pub fn dispatch(cli: Cli) -> ExitCode {
-    let fmt = cli.diagnostic_format;
+    let fmt = cli.diagnostic_format.into();
     let code = match cli.command {
         Command::Init(args) => init::init(args),
         Command::Generate(args) => generate::run(args, fmt),

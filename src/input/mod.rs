@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, SourceFile};
-use crate::library::sha256_hex;
+use crate::digest::sha256_hex;
 use crate::load::{Spans, load_json, parse_tree};
 use crate::model::Model;
 

@@ -62,29 +62,21 @@ const PARTY_FIELDS: &[&str] = &[
     "due_diligence",
 ];
 
-pub(super) fn plan(
-    reader: &Reader,
-    path: &Path,
-    source: SourceFile,
-    source_hash: Arc<str>,
-    mut raw: Value,
-    spans: Spans,
-) -> Vec<Planned> {
-    let fail_all = |d: Diagnostic| vec![failed(path, "", d)];
-    let programme: Programme = match serde_json::from_value(
-        raw.get("programme").cloned().unwrap_or(Value::Null),
-    ) {
-        Ok(p) => p,
-        Err(e) => {
-            return fail_all(spans.at_value(
-                Diagnostic::error("batch::programme", format!("[programme] is not valid: {e}"))
-                    .help("[programme] needs partner_party and reference_prefix; optional: overridable, partners_dir, partners_csv"),
-                "/programme",
-            ));
-        }
-    };
+/// `[programme]`, checked: a reference prefix that can start a file name, and only fields a
+/// partner can override.
+fn read_programme(raw: &Value, spans: &Spans) -> Result<Programme, Diagnostic> {
+    let programme: Programme =
+        serde_json::from_value(raw.get("programme").cloned().unwrap_or(Value::Null)).map_err(
+            |e| {
+                spans.at_value(
+                    Diagnostic::error("batch::programme", format!("[programme] is not valid: {e}"))
+                        .help("[programme] needs partner_party and reference_prefix; optional: overridable, partners_dir, partners_csv"),
+                    "/programme",
+                )
+            },
+        )?;
     if !is_valid_reference(&programme.reference_prefix) || programme.reference_prefix.len() > 60 {
-        return fail_all(spans.at_value(
+        return Err(spans.at_value(
             Diagnostic::error(
                 "batch::reference-prefix",
                 format!("reference_prefix `{}` cannot start a file name", programme.reference_prefix),
@@ -95,18 +87,30 @@ pub(super) fn plan(
     }
     for (i, entry) in programme.overridable.iter().enumerate() {
         if let Err(help) = overridable_path(entry) {
-            return fail_all(spans.at_value(
+            return Err(spans.at_value(
                 Diagnostic::error(
                     "batch::bad-overridable",
-                    format!("`{entry}` in programme.overridable is not a field a partner can override"),
+                    format!(
+                        "`{entry}` in programme.overridable is not a field a partner can override"
+                    ),
                 )
                 .help(help),
                 &format!("/programme/overridable/{i}"),
             ));
         }
     }
+    Ok(programme)
+}
+
+/// Every partner, as written: `[[partners]]`, then the partner files, then the CSV rows.
+fn collect_partners(
+    reader: &Reader,
+    path: &Path,
+    programme: &Programme,
+    raw: &Value,
+    shared_spans: &Arc<Spans>,
+) -> Result<Vec<PartnerInput>, Diagnostic> {
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let shared_spans = Arc::new(spans);
     let mut partners = Vec::new();
     if let Some(list) = raw.get("partners").and_then(Value::as_array) {
         for (i, p) in list.iter().enumerate() {
@@ -142,10 +146,8 @@ pub(super) fn plan(
                 partners.extend(read);
             }
             Err(e) => {
-                return fail_all(
-                    shared_spans
-                        .at_value(Diagnostic::error("io::read", e), "/programme/partners_dir"),
-                );
+                return Err(shared_spans
+                    .at_value(Diagnostic::error("io::read", e), "/programme/partners_dir"));
             }
         }
     }
@@ -153,10 +155,31 @@ pub(super) fn plan(
         match read_csv_partners(reader, &base_dir.join(csv_path)) {
             Ok(list) => partners.extend(list),
             // Errors located in the CSV file keep that place; the others point at the setting.
-            Err(d) if d.location.is_some() => return fail_all(*d),
-            Err(d) => return fail_all(shared_spans.at_value(*d, "/programme/partners_csv")),
+            Err(d) if d.location.is_some() => return Err(*d),
+            Err(d) => return Err(shared_spans.at_value(*d, "/programme/partners_csv")),
         }
     }
+    Ok(partners)
+}
+
+pub(super) fn plan(
+    reader: &Reader,
+    path: &Path,
+    source: SourceFile,
+    source_hash: Arc<str>,
+    mut raw: Value,
+    spans: Spans,
+) -> Vec<Planned> {
+    let fail_all = |d: Diagnostic| vec![failed(path, "", d)];
+    let programme = match read_programme(&raw, &spans) {
+        Ok(p) => p,
+        Err(d) => return fail_all(d),
+    };
+    let shared_spans = Arc::new(spans);
+    let partners = match collect_partners(reader, path, &programme, &raw, &shared_spans) {
+        Ok(p) => p,
+        Err(d) => return fail_all(d),
+    };
     if partners.is_empty() {
         return fail_all(shared_spans.at_value(
             Diagnostic::error("batch::no-partners", "the programme has no partners")

@@ -12,6 +12,8 @@ use include_dir::{Dir, include_dir};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::digest::hex;
+
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 
 pub(crate) mod filters;
@@ -140,9 +142,7 @@ impl std::fmt::Debug for Library {
     }
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(Sha256::digest(bytes))
-}
+pub use crate::digest::sha256_hex;
 
 /// A file of the library, wherever it came from.
 struct RawFile {
@@ -546,10 +546,6 @@ fn compile(
     tera
 }
 
-fn hex(digest: impl AsRef<[u8]>) -> String {
-    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// sha256 over every template file's name and text, in name order.
 fn templates_hash(templates: &[&RawFile]) -> String {
     let mut h = Sha256::new();
@@ -573,6 +569,63 @@ fn library_hash(sections_text: &str, clauses: &[Clause], templates_hash: &str) -
     }
     h.update(templates_hash.as_bytes());
     hex(h.finalize())
+}
+
+/// The context paths a tera expression (a clause's `when`) reads, in order, each once:
+/// `derived.has_x and agreement.context == 'humanitarian'` reads `derived.has_x` and
+/// `agreement.context`. Keywords, string literals and filter names are skipped. The one scanner
+/// of tera expressions (used by `datapact explain`).
+pub fn expression_paths(expr: &str) -> Vec<&str> {
+    const KEYWORDS: &[&str] = &[
+        "and",
+        "or",
+        "not",
+        "in",
+        "is",
+        "true",
+        "false",
+        "none",
+        "if",
+        "else",
+        "for",
+        "defined",
+        "undefined",
+        "length",
+    ];
+    let mut out: Vec<&str> = Vec::new();
+    let mut chars = expr.char_indices().peekable();
+    let mut in_string: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        if let Some(q) = in_string {
+            if c == q {
+                in_string = None;
+            }
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            in_string = Some(c);
+            continue;
+        }
+        if !(c.is_ascii_alphabetic() || c == '_') {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = chars.peek() {
+            if d.is_ascii_alphanumeric() || d == '_' || d == '.' {
+                end = j + d.len_utf8();
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let path = expr[i..end].trim_end_matches('.');
+        // A filter name follows `|`.
+        let filter = expr[..i].trim_end().ends_with('|');
+        if !KEYWORDS.contains(&path) && !filter && !out.contains(&path) {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// Clause ids by section, for listings.
