@@ -100,8 +100,11 @@ pub fn build(planned: Planned, libraries: &Libraries) -> Result<Agreement, Vec<D
     let partner = planned.partner.then(|| planned.name.clone());
     let key = libraries.key(&planned);
     let from_config = key.is_some() && libraries.cli.is_none();
-    let model = planned.model()?;
-    let library = libraries.get(&key).map_err(|ds| {
+    // The model and the library are independent: load them side by side (loading the
+    // built-in library is most of a one-agreement run).
+    let (model, library) = rayon::join(|| planned.model(), || libraries.get(&key));
+    let model = model?;
+    let library = library.map_err(|ds| {
         if from_config {
             // The folder `library = "…"` names: point at that line.
             ds.into_iter()

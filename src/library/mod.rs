@@ -128,7 +128,13 @@ pub struct Library {
     pub template_files: BTreeMap<String, String>,
     /// sha256 over every clause hash and the templates hash.
     pub hash: String,
+    /// The document templates (`agreement.md`, `body.md`, …), compiled.
     pub tera: tera::Tera,
+    /// Clause bodies and conditions, compiled in chunks side by side (tera compiles one
+    /// instance on one core, and compiling is most of loading the library); clause `i` is in
+    /// chunk `i / chunk_len`.
+    clause_chunks: Vec<tera::Tera>,
+    chunk_len: usize,
     /// Position of each clause in `clauses`, by id.
     by_id: std::collections::HashMap<String, usize>,
 }
@@ -211,10 +217,10 @@ impl Library {
         });
         let mut templates: Vec<&RawFile> = template_files.iter().collect();
         templates.sort_by(|a, b| a.rel.cmp(&b.rel));
-        let tera = compile(&root, &templates, &clauses, &mut diags);
-        if !diags.is_empty() {
+        let compiled = compile(&root, &templates, &clauses, &mut diags);
+        let Some((tera, clause_chunks, chunk_len)) = compiled.filter(|_| diags.is_empty()) else {
             return Err(diags);
-        }
+        };
         let templates_hash = templates_hash(&templates);
         let hash = library_hash(sections_text, &clauses, &templates_hash);
         Ok(Library {
@@ -239,7 +245,32 @@ impl Library {
             templates_hash,
             hash,
             tera,
+            clause_chunks,
+            chunk_len,
         })
+    }
+
+    /// The compiled templates holding clause number `index` (its body and condition).
+    fn chunk(&self, index: usize) -> Result<(&Clause, &tera::Tera), tera::Error> {
+        match (
+            self.clauses.get(index),
+            self.clause_chunks.get(index / self.chunk_len.max(1)),
+        ) {
+            (Some(c), Some(t)) => Ok((c, t)),
+            _ => Err(tera::Error::message(format!("no clause number {index}"))),
+        }
+    }
+
+    /// Render clause number `index`'s body.
+    pub fn render_body(&self, index: usize, ctx: &tera::Context) -> Result<String, tera::Error> {
+        let (c, engine) = self.chunk(index)?;
+        engine.render(&c.template_name(), ctx)
+    }
+
+    /// Whether clause number `index`'s `when` condition holds.
+    pub fn condition_holds(&self, index: usize, ctx: &tera::Context) -> Result<bool, tera::Error> {
+        let (c, engine) = self.chunk(index)?;
+        engine.render(&c.condition_name(), ctx).map(|s| s == "true")
     }
 
     pub fn clause(&self, id: &str) -> Option<&Clause> {
@@ -410,23 +441,28 @@ fn read_sections<'f>(
 /// Every clause file (`clauses/**/*.md` but READMEs), parsed; a diagnostic for each that
 /// cannot be.
 fn read_clauses(root: &Path, clause_files: &[RawFile], diags: &mut Vec<Diagnostic>) -> Vec<Clause> {
-    let mut clauses = Vec::new();
-    for f in clause_files
-        .iter()
+    use rayon::prelude::*;
+    // In parallel: reading the front matter of ~150 files is a tenth of loading a library.
+    let parsed: Vec<Result<Clause, Diagnostic>> = clause_files
+        .par_iter()
         .filter(|f| f.rel.ends_with(".md") && !f.rel.ends_with("README.md"))
-    {
-        match parse_clause(&f.text) {
-            Ok((meta, body)) => clauses.push(Clause {
+        .map(|f| match parse_clause(&f.text) {
+            Ok((meta, body)) => Ok(Clause {
                 meta,
                 body,
                 path: f.rel.clone(),
                 hash: sha256_hex(f.text.as_bytes()),
             }),
-            Err((msg, span)) => diags.push(
-                Diagnostic::error("library::bad-clause", msg)
-                    .help("a clause file starts with +++, TOML front matter (id, version, title, section, when, sources), +++, then the Markdown body")
-                    .at(&SourceFile::new(&root.join(&f.rel), &f.text), span),
-            ),
+            Err((msg, span)) => Err(Diagnostic::error("library::bad-clause", msg)
+                .help("a clause file starts with +++, TOML front matter (id, version, title, section, when, sources), +++, then the Markdown body")
+                .at(&SourceFile::new(&root.join(&f.rel), &f.text), span)),
+        })
+        .collect();
+    let mut clauses = Vec::new();
+    for p in parsed {
+        match p {
+            Ok(c) => clauses.push(c),
+            Err(d) => diags.push(d),
         }
     }
     clauses
@@ -500,14 +536,20 @@ fn check_clauses(
     }
 }
 
-/// Every document template (`templates/*.tera`, named without the folder and extension),
-/// clause body and condition compiled into one tera instance.
+/// How many chunks clause bodies and conditions are compiled in (see [`Library`]).
+const CHUNKS: usize = 4;
+
+/// Every document template (`templates/*.tera`, named without the folder and extension)
+/// compiled into one tera instance, and every clause body and condition into [`CHUNKS`] more,
+/// side by side; with the number of clauses per chunk. `None`, with diagnostics naming each
+/// template tera cannot read, when any fails.
 fn compile(
     root: &Path,
     templates: &[&RawFile],
     clauses: &[Clause],
     diags: &mut Vec<Diagnostic>,
-) -> tera::Tera {
+) -> Option<(tera::Tera, Vec<tera::Tera>, usize)> {
+    use rayon::prelude::*;
     let named: Vec<(String, &str)> = templates
         .iter()
         .filter(|t| t.rel.ends_with(".tera"))
@@ -522,28 +564,56 @@ fn compile(
         })
         .collect();
     let conditions: Vec<String> = clauses.iter().map(Clause::condition_template).collect();
-    // Everything is added in one call: tera re-checks every template it holds on each call, so
-    // adding the ~300 clause bodies and conditions one by one costs quadratic time. Only when
-    // that fails are they added one by one, to name each template that tera cannot read.
-    let all = named
-        .iter()
-        .map(|(n, t)| (n.clone(), *t))
-        .chain(clauses.iter().zip(&conditions).flat_map(|(c, cond)| {
-            [
-                (c.template_name(), c.body.as_str()),
-                (c.condition_name(), cond.as_str()),
-            ]
-        }))
-        .collect::<Vec<_>>();
-    let mut tera = markdown_tera();
-    if tera
-        .add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), *t)))
-        .is_err()
-    {
-        tera = markdown_tera();
-        compile_one_by_one(&mut tera, root, &named, clauses, &conditions, diags);
+    let chunk_len = clauses.len().div_ceil(CHUNKS).max(1);
+    // Each instance gets its templates in one call: tera re-checks every template it holds on
+    // each call, so adding them one by one costs quadratic time.
+    let compile_clauses = |range: std::ops::Range<usize>| {
+        let mut tera = markdown_tera();
+        let all: Vec<(String, &str)> = range
+            .flat_map(|i| {
+                [
+                    (clauses[i].template_name(), clauses[i].body.as_str()),
+                    (clauses[i].condition_name(), conditions[i].as_str()),
+                ]
+            })
+            .collect();
+        tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), *t)))
+            .ok()
+            .map(|_| tera)
+    };
+    let (docs, chunks) = rayon::join(
+        || {
+            let mut tera = markdown_tera();
+            tera.add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t)))
+                .ok()
+                .map(|_| tera)
+        },
+        || {
+            (0..clauses.len().div_ceil(chunk_len))
+                .into_par_iter()
+                .map(|k| compile_clauses(k * chunk_len..((k + 1) * chunk_len).min(clauses.len())))
+                .collect::<Option<Vec<_>>>()
+        },
+    );
+    match (docs, chunks) {
+        (Some(docs), Some(chunks)) => Some((docs, chunks, chunk_len)),
+        _ => {
+            // Only to explain the failure: one by one, naming each template tera cannot read.
+            let mut tera = markdown_tera();
+            let before = diags.len();
+            compile_one_by_one(&mut tera, root, &named, clauses, &conditions, diags);
+            if diags.len() == before {
+                diags.push(
+                    Diagnostic::error(
+                        "library::bad-template",
+                        "the library's templates could not be compiled together",
+                    )
+                    .field(format!("{}/templates", root.display())),
+                );
+            }
+            None
+        }
     }
-    tera
 }
 
 /// sha256 over every template file's name and text, in name order.

@@ -42,9 +42,16 @@ impl Library {
             }
         }
         let mut entries = Vec::new();
-        for c in &self.clauses {
-            let name = c.condition_name();
-            let cond = match self.tera.render(&name, ctx).map(|s| s == "true") {
+        // Each condition is evaluated on its own (in parallel).
+        let holds: Vec<Result<bool, tera::Error>> = {
+            use rayon::prelude::*;
+            (0..self.clauses.len())
+                .into_par_iter()
+                .map(|i| self.condition_holds(i, ctx))
+                .collect()
+        };
+        for (c, held) in self.clauses.iter().zip(holds) {
+            let cond = match held {
                 Ok(b) => b,
                 Err(e) => {
                     diags.push(

@@ -235,16 +235,24 @@ fn render_clauses(
     selection: &Selection,
     ctx: &tera::Context,
 ) -> Result<(Vec<RenderedSection>, Terms), Vec<Diagnostic>> {
+    use rayon::prelude::*;
     let included: HashSet<&str> = selection.included().collect();
     let mut diags = Vec::new();
     let mut terms = Terms::default();
     let mut sections: Vec<RenderedSection> = Vec::new();
-    for c in lib
+    // Each body renders on its own (in parallel); they are put in order after.
+    let chosen: Vec<(usize, &crate::library::Clause)> = lib
         .clauses
         .iter()
-        .filter(|c| included.contains(c.meta.id.as_str()))
-    {
-        let body = match lib.tera.render(&c.template_name(), ctx) {
+        .enumerate()
+        .filter(|(_, c)| included.contains(c.meta.id.as_str()))
+        .collect();
+    let bodies: Vec<Result<String, tera::Error>> = chosen
+        .par_iter()
+        .map(|(i, _)| lib.render_body(*i, ctx))
+        .collect();
+    for ((_, c), rendered) in chosen.into_iter().zip(bodies) {
+        let body = match rendered {
             Ok(b) => {
                 let (markdown, defined, used) = mark_terms(&normalise_body(&b));
                 terms.add(&c.meta.id, defined, used);
