@@ -74,7 +74,9 @@ pub enum Command {
     Lock(LockArgs),
     /// Compare the agreements two configs produce, clause by clause.
     ///
-    /// A and B are config files, or a config at a git revision written `REV:PATH` (git's own
+    /// A and B are config files, `PROGRAMME#PARTNER` for one partner of a programme (two
+    /// programmes are compared partner by partner), or either at a git revision written
+    /// `REV:PATH` (git's own
     /// syntax, e.g. `HEAD~1:examples/mno.toml`). Exit 0 when identical, 1 when different.
     Diff(DiffArgs),
     /// Show every clause in order and why it is in the agreement.
@@ -142,7 +144,7 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// Agreement configs (TOML).
+    /// Agreement configs (TOML), programmes, or `PROGRAMME#PARTNER` for one partner.
     #[arg(required = true, value_name = "CONFIG")]
     pub configs: Vec<PathBuf>,
     #[command(flatten)]
@@ -188,7 +190,8 @@ pub enum CheckFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Agreement configs.
+    /// Agreement configs, programmes (each partner is checked, named `FILE#PARTNER`), or
+    /// `PROGRAMME#PARTNER`.
     #[arg(value_name = "CONFIG", required_unless_present_any = ["list_rules", "explain"])]
     pub configs: Vec<PathBuf>,
     /// Output format.
@@ -239,7 +242,8 @@ pub struct RegisterArgs {
 pub struct VerifyArgs {
     /// The signed or circulated PDF.
     pub pdf: PathBuf,
-    /// The config it was generated from.
+    /// The config it was generated from (for a programme, the partner is found from the
+    /// PDF's file name, or named as `PROGRAMME#PARTNER`).
     pub config: PathBuf,
     #[command(flatten)]
     pub library: LibraryArgs,
@@ -250,7 +254,8 @@ pub struct VerifyArgs {
 
 #[derive(Debug, Args)]
 pub struct LockArgs {
-    /// Agreement configs; `mno.toml` gets `mno.lock` beside it.
+    /// Agreement configs; `mno.toml` gets `mno.lock` beside it (a programme's lock holds a
+    /// `[[partner]]` table per partner).
     #[arg(required = true, value_name = "CONFIG")]
     pub configs: Vec<PathBuf>,
     #[command(flatten)]
@@ -259,9 +264,9 @@ pub struct LockArgs {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// The earlier config: a path, or `REV:PATH`.
+    /// The earlier config: a path, `PROGRAMME#PARTNER`, or either as `REV:PATH`.
     pub a: String,
-    /// The later config: a path, or `REV:PATH`.
+    /// The later config: a path, `PROGRAMME#PARTNER`, or either as `REV:PATH`.
     pub b: String,
     #[command(flatten)]
     pub library: LibraryArgs,
@@ -272,7 +277,7 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// An agreement config.
+    /// An agreement config, a programme (each partner is explained), or `PROGRAMME#PARTNER`.
     pub config: PathBuf,
     /// Also list the clauses left out, and why.
     #[arg(long)]

@@ -47,6 +47,7 @@ impl Library {
             use rayon::prelude::*;
             (0..self.clauses.len())
                 .into_par_iter()
+                .with_min_len(32)
                 .map(|i| self.condition_holds(i, ctx))
                 .collect()
         };

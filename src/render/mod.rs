@@ -249,6 +249,7 @@ fn render_clauses(
         .collect();
     let bodies: Vec<Result<String, tera::Error>> = chosen
         .par_iter()
+        .with_min_len(32)
         .map(|(i, _)| lib.render_body(*i, ctx))
         .collect();
     for ((_, c), rendered) in chosen.into_iter().zip(bodies) {
