@@ -217,20 +217,7 @@ fn names_filter(v: &tera::Value, _: Kwargs, state: &State) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pulldown_cmark::{Event, Parser};
-
-    fn md_text(md: &str) -> String {
-        let mut s = String::new();
-        for ev in Parser::new_ext(md, crate::render::markdown_options()) {
-            match ev {
-                Event::Text(t) => s.push_str(&t),
-                Event::Code(t) => s.push_str(&t),
-                Event::SoftBreak => s.push(' '),
-                _ => {}
-            }
-        }
-        s
-    }
+    use crate::render::md_text;
 
     #[test]
     fn escaped_values_parse_back_literally() {

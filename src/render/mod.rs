@@ -33,6 +33,21 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_DEFINITION_LIST
 }
 
+/// The text a Markdown parser reads in `md` (for tests: a value must come out literally).
+#[cfg(test)]
+pub(crate) fn md_text(md: &str) -> String {
+    use pulldown_cmark::{Event, Parser};
+    let mut s = String::new();
+    for ev in Parser::new_ext(md, markdown_options()) {
+        match ev {
+            Event::Text(t) | Event::Code(t) => s.push_str(&t),
+            Event::SoftBreak => s.push(' '),
+            _ => {}
+        }
+    }
+    s
+}
+
 /// The data every template and clause condition sees: the config with its defaults,
 /// `derived`, lookups by id (`party`, `dataset`, `purpose`) and the findings of `check`.
 pub fn context_value(model: &Model, check: &Check) -> Value {

@@ -185,21 +185,8 @@ pub fn check_cross_references(md: &str) -> Result<(), Vec<Diagnostic>> {
 mod tests {
     use super::*;
     use crate::library::filters::escape_str;
-    use crate::render::markdown_options;
+    use crate::render::{markdown_options, md_text};
     use pulldown_cmark::{Event, HeadingLevel, LinkType, Parser, Tag};
-
-    fn md_text(md: &str) -> String {
-        let mut s = String::new();
-        for ev in Parser::new_ext(md, markdown_options()) {
-            match ev {
-                Event::Text(t) => s.push_str(&t),
-                Event::Code(t) => s.push_str(&t),
-                Event::SoftBreak => s.push(' '),
-                _ => {}
-            }
-        }
-        s
-    }
 
     #[test]
     fn doubled_quotes_in_values_are_not_terms() {
