@@ -331,11 +331,22 @@ fn documents(
     sections: &[RenderedSection],
 ) -> Result<[String; 3], Vec<Diagnostic>> {
     let mut doc_ctx = ctx.clone();
-    doc_ctx.insert("sections", &sections);
-    let body_sections: Vec<&RenderedSection> = sections.iter().filter(|s| !s.annex).collect();
-    let annex_sections: Vec<&RenderedSection> = sections.iter().filter(|s| s.annex).collect();
-    doc_ctx.insert("body_sections", &body_sections);
-    doc_ctx.insert("annex_sections", &annex_sections);
+    // Each section's text is made a template value once; the three lists share it.
+    let values: Vec<(bool, tera::Value)> = sections
+        .iter()
+        .map(|s| (s.annex, tera::Value::from_serializable(s)))
+        .collect();
+    let list = |keep: &dyn Fn(bool) -> bool| -> tera::Value {
+        values
+            .iter()
+            .filter(|(annex, _)| keep(*annex))
+            .map(|(_, v)| v.clone())
+            .collect::<Vec<_>>()
+            .into()
+    };
+    doc_ctx.insert_value("sections", list(&|_| true));
+    doc_ctx.insert_value("body_sections", list(&|annex| !annex));
+    doc_ctx.insert_value("annex_sections", list(&|annex| annex));
     let body = normalise_document(&render_document(lib, "body.md", &doc_ctx)?);
     let annexes = normalise_document(&render_document(lib, "annexes.md", &doc_ctx)?);
     doc_ctx.insert("body_md", &tera::Value::safe_string(&body));
