@@ -441,23 +441,37 @@ fn read_sections<'f>(
 /// Every clause file (`clauses/**/*.md` but READMEs), parsed; a diagnostic for each that
 /// cannot be.
 fn read_clauses(root: &Path, clause_files: &[RawFile], diags: &mut Vec<Diagnostic>) -> Vec<Clause> {
-    use rayon::prelude::*;
-    // In parallel: reading the front matter of ~150 files is a tenth of loading a library.
-    let parsed: Vec<Result<Clause, Diagnostic>> = clause_files
-        .par_iter()
+    let files: Vec<&RawFile> = clause_files
+        .iter()
         .filter(|f| f.rel.ends_with(".md") && !f.rel.ends_with("README.md"))
-        .map(|f| match parse_clause(&f.text) {
-            Ok((meta, body)) => Ok(Clause {
-                meta,
-                body,
-                path: f.rel.clone(),
-                hash: sha256_hex(f.text.as_bytes()),
-            }),
-            Err((msg, span)) => Err(Diagnostic::error("library::bad-clause", msg)
-                .help("a clause file starts with +++, TOML front matter (id, version, title, section, when, sources), +++, then the Markdown body")
-                .at(&SourceFile::new(&root.join(&f.rel), &f.text), span)),
-        })
         .collect();
+    // Two halves side by side: reading the front matter of ~150 files is a tenth of loading a
+    // library. Plain threads, not rayon's: a library is loaded under the run's library lock,
+    // and a rayon worker waiting here could take up another agreement that wants that lock.
+    let parse = |f: &RawFile| {
+        match parse_clause(&f.text) {
+        Ok((meta, body)) => Ok(Clause {
+            meta,
+            body,
+            path: f.rel.clone(),
+            hash: sha256_hex(f.text.as_bytes()),
+        }),
+        Err((msg, span)) => Err(Diagnostic::error("library::bad-clause", msg)
+            .help("a clause file starts with +++, TOML front matter (id, version, title, section, when, sources), +++, then the Markdown body")
+            .at(&SourceFile::new(&root.join(&f.rel), &f.text), span)),
+    }
+    };
+    let (first, second) = files.split_at(files.len() / 2);
+    let parsed: Vec<Result<Clause, Diagnostic>> = std::thread::scope(|scope| {
+        let other = scope.spawn(|| second.iter().map(|f| parse(f)).collect::<Vec<_>>());
+        let mut out: Vec<_> = first.iter().map(|f| parse(f)).collect();
+        match other.join() {
+            Ok(rest) => out.extend(rest),
+            // A panic while parsing: parse that half here, where it is reported as usual.
+            Err(_) => out.extend(second.iter().map(|f| parse(f))),
+        }
+        out
+    });
     let mut clauses = Vec::new();
     for p in parsed {
         match p {
@@ -549,7 +563,6 @@ fn compile(
     clauses: &[Clause],
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(tera::Tera, Vec<tera::Tera>, usize)> {
-    use rayon::prelude::*;
     let named: Vec<(String, &str)> = templates
         .iter()
         .filter(|t| t.rel.ends_with(".tera"))
@@ -581,20 +594,26 @@ fn compile(
             .ok()
             .map(|_| tera)
     };
-    let (docs, chunks) = rayon::join(
-        || {
-            let mut tera = markdown_tera();
-            tera.add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t)))
-                .ok()
-                .map(|_| tera)
-        },
-        || {
-            (0..clauses.len().div_ceil(chunk_len))
-                .into_par_iter()
-                .map(|k| compile_clauses(k * chunk_len..((k + 1) * chunk_len).min(clauses.len())))
-                .collect::<Option<Vec<_>>>()
-        },
-    );
+    // Plain threads, not rayon's (see `read_clauses`): the document templates here, each chunk
+    // of clauses on a thread of its own.
+    let (docs, chunks) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clauses.len().div_ceil(chunk_len))
+            .map(|k| {
+                let range = k * chunk_len..((k + 1) * chunk_len).min(clauses.len());
+                scope.spawn(move || compile_clauses(range))
+            })
+            .collect();
+        let mut tera = markdown_tera();
+        let docs = tera
+            .add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t)))
+            .ok()
+            .map(|_| tera);
+        let chunks = handles
+            .into_iter()
+            .map(|h| h.join().ok().flatten())
+            .collect::<Option<Vec<_>>>();
+        (docs, chunks)
+    });
     match (docs, chunks) {
         (Some(docs), Some(chunks)) => Some((docs, chunks, chunk_len)),
         _ => {
