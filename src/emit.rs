@@ -328,46 +328,21 @@ fn prepare_pdf(
         parties: cfg
             .parties
             .iter()
-            .map(|p| {
-                let ctx_roles: Vec<&str> = model
-                    .derived
-                    .flows
+            .map(|p| PdfParty {
+                legal_name: p.legal_name.clone(),
+                short_name: p.short_name.clone().unwrap_or_default(),
+                kind: p.kind.as_str().to_owned(),
+                country: crate::model::country_name(&p.country),
+                address: p.address.clone(),
+                role: crate::render::roles_text(model, &p.id),
+                signatories: p
+                    .signatories
                     .iter()
-                    .flat_map(|f| {
-                        let mut v = Vec::new();
-                        if f.from == p.id {
-                            v.push(crate::render::role_text(f.from_role));
-                        }
-                        if f.to == p.id {
-                            v.push(crate::render::role_text(f.to_role));
-                        }
-                        v
+                    .map(|s| PdfSignatory {
+                        name: s.name.clone(),
+                        title: s.title.clone(),
                     })
-                    .fold(Vec::new(), |mut acc, r| {
-                        if !acc.contains(&r) {
-                            acc.push(r);
-                        }
-                        acc
-                    });
-                PdfParty {
-                    legal_name: p.legal_name.clone(),
-                    short_name: p.short_name.clone().unwrap_or_default(),
-                    kind: p.kind.as_str().to_owned(),
-                    country: crate::model::country_name(&p.country),
-                    address: p.address.clone(),
-                    role: crate::library::join_words(
-                        &ctx_roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                        "and",
-                    ),
-                    signatories: p
-                        .signatories
-                        .iter()
-                        .map(|s| PdfSignatory {
-                            name: s.name.clone(),
-                            title: s.title.clone(),
-                        })
-                        .collect(),
-                }
+                    .collect(),
             })
             .collect(),
         provenance: provenance(model, lib),

@@ -66,33 +66,7 @@ pub fn context_value(model: &Model, check: &Check) -> Value {
                 "country_name".into(),
                 Value::String(country_name(&p.country)),
             );
-            let roles: Vec<&str> = model
-                .derived
-                .flows
-                .iter()
-                .flat_map(|f| {
-                    let mut r = Vec::new();
-                    if f.from == p.id {
-                        r.push(role_text(f.from_role));
-                    }
-                    if f.to == p.id {
-                        r.push(role_text(f.to_role));
-                    }
-                    r
-                })
-                .fold(Vec::new(), |mut acc, r| {
-                    if !acc.contains(&r) {
-                        acc.push(r);
-                    }
-                    acc
-                });
-            m.insert(
-                "roles_text".into(),
-                Value::String(join_words(
-                    &roles.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-                    "and",
-                )),
-            );
+            m.insert("roles_text".into(), Value::String(roles_text(model, &p.id)));
         }
         parties.insert(p.id.clone(), v);
     }
@@ -117,6 +91,21 @@ pub fn context_value(model: &Model, check: &Check) -> Value {
         m.insert("check".into(), check_value(check));
     }
     root
+}
+
+/// The roles a party takes in the agreement's flows, each once, in flow order: "controller
+/// and processor".
+pub fn roles_text(model: &Model, party: &str) -> String {
+    let mut roles: Vec<String> = Vec::new();
+    for f in &model.derived.flows {
+        for (id, role) in [(&f.from, f.from_role), (&f.to, f.to_role)] {
+            let r = role_text(role);
+            if id == party && !roles.iter().any(|x| x == r) {
+                roles.push(r.to_owned());
+            }
+        }
+    }
+    join_words(&roles, "and")
 }
 
 pub fn role_text(r: crate::config::LegalRole) -> &'static str {
