@@ -114,7 +114,7 @@ pub fn build(planned: Planned, libraries: &Libraries) -> Result<Agreement, Vec<D
             ds
         }
     })?;
-    let check = Check::run(&model);
+    let mut check = Check::run(&model);
     // A config with errors can make the clause library fail (e.g. a clause referring to
     // another one its condition left out): the config's own errors come first, since they are
     // what to fix.
@@ -123,6 +123,9 @@ pub fn build(planned: Planned, libraries: &Libraries) -> Result<Agreement, Vec<D
         out.extend(ds);
         out
     })?;
+    // The rules that compare the chosen clauses with the config.
+    let fit = crate::lint::fit::after_selection(&model, &library, &rendered.selection);
+    check.add_after_selection(&model, fit);
     Ok(Agreement {
         label,
         file,

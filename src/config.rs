@@ -406,6 +406,14 @@ pub struct Purpose {
     pub description: String,
     /// The kind of purpose.
     pub category: PurposeCategory,
+    /// What the data is used for, which decides the default limits on use: `research`
+    /// (research and statistics: nothing is done to a particular person), `delivery` (a
+    /// programme or service that acts on identified people: payments, registration, case
+    /// management), `official_functions` (a public authority's functions under its law),
+    /// `emergency` (emergency response under a time-limited basis) or `audit` (audit and
+    /// verification). Default: `delivery` for `service_delivery`, `research` otherwise.
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub kind_of_use: Option<UseKind>,
     /// The questions the analysis must answer.
     #[serde(default)]
     pub research_questions: Vec<String>,
@@ -455,6 +463,45 @@ pub enum PurposeCategory {
     Debug,
     Clone,
     Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum UseKind {
+    Research,
+    Delivery,
+    OfficialFunctions,
+    Emergency,
+    Audit,
+}
+
+impl UseKind {
+    /// The use acts on identified people: deciding about a person is the purpose itself.
+    pub fn acts_on_people(self) -> bool {
+        !matches!(self, UseKind::Research)
+    }
+}
+
+impl Purpose {
+    /// The kind of use, with the default for the category filled in.
+    pub fn use_kind(&self) -> UseKind {
+        self.kind_of_use.unwrap_or(match self.category {
+            PurposeCategory::ServiceDelivery => UseKind::Delivery,
+            _ => UseKind::Research,
+        })
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
     Default,
     PartialEq,
     Eq,
@@ -485,15 +532,37 @@ pub struct Dataset {
     pub description: String,
     /// The party that provides the dataset (a party id).
     pub provider: String,
-    /// The categories of people the data is about, e.g. "mobile subscribers".
+    /// The categories of people the data is about, e.g. "mobile subscribers". Needed for
+    /// personal data; leave out for data that is not about people.
+    #[serde(default)]
     pub data_subjects: Vec<String>,
     /// Vulnerable groups among the people in the data.
     #[serde(default)]
     pub vulnerable_groups: Vec<VulnerableGroup>,
     /// The categories of data; special categories (Art. 9 GDPR) are derived from these.
+    #[serde(default)]
     pub data_categories: Vec<DataCategory>,
-    /// How identifiable the people in the data are.
+    /// The nature of the data: `identified` or `pseudonymised` (personal data), `anonymised`
+    /// or `aggregated` (not personal because of the disclosure control that made it so), or
+    /// `non_personal` (not about people at all, e.g. enterprise statistics or site locations).
     pub identifiability: Identifiability,
+    /// For pseudonymised data: who holds the key or the table that links pseudonyms to people
+    /// (a party id, or an organisation's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_holder: Option<String>,
+    /// The data, though not about a person, could harm a group or community if disclosed
+    /// (e.g. locations of displaced people's sites, minority settlements, service points for
+    /// survivors of violence).
+    #[serde(default)]
+    pub group_sensitive: bool,
+    /// The data is confidential whatever its nature: `statistical` (under a statistical
+    /// confidentiality law) or `commercial` (business secrets of the provider or of third
+    /// parties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidentiality: Option<Confidentiality>,
+    /// The law or rule that makes the data confidential, e.g. "the Statistics Act 2013, s. 17".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidentiality_law: Option<String>,
     /// Fields or variables, where listing them helps the reader.
     #[serde(default)]
     pub fields: Vec<String>,
@@ -599,6 +668,33 @@ pub enum Identifiability {
     Pseudonymised,
     Anonymised,
     Aggregated,
+    NonPersonal,
+}
+
+impl Identifiability {
+    /// Personal data in law: identified or pseudonymised.
+    pub fn is_personal(self) -> bool {
+        matches!(self, Identifiability::Identified | Identifiability::Pseudonymised)
+    }
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Confidentiality {
+    Statistical,
+    Commercial,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -643,6 +739,18 @@ pub struct Flow {
     pub interval: Option<IsoDuration>,
     /// How the data moves.
     pub method: TransferMethod,
+    /// How the recipient gets at the data: `copy` (a copy is sent and held by the recipient),
+    /// `remote_access` (the recipient works inside a secure environment and no copy leaves
+    /// it), `code_to_data` (the recipient sends code, the environment's host runs it and
+    /// returns only checked outputs) or `on_premises` (a processor works on the provider's own
+    /// premises and systems). Default: `remote_access` for `remote_desktop` and
+    /// `secure_enclave`, `code_to_data` for `federated`, `copy` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<AccessMode>,
+    /// For `remote_access` and `code_to_data`: who runs the environment (a party id).
+    /// Default: the providing party.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_host: Option<String>,
     /// How the data is protected in transit, e.g. "TLS 1.3 with mutual authentication".
     pub encryption_in_transit: String,
     /// Who at the recipient may access the data.
@@ -675,6 +783,51 @@ pub enum Frequency {
     Periodic,
     Continuous,
     OnRequest,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AccessMode {
+    Copy,
+    RemoteAccess,
+    CodeToData,
+    OnPremises,
+}
+
+impl AccessMode {
+    /// The recipient ends up holding a copy of the data.
+    pub fn holds_copy(self) -> bool {
+        matches!(self, AccessMode::Copy)
+    }
+}
+
+impl Flow {
+    /// The access mode, with the default for the method filled in.
+    pub fn access_mode(&self) -> AccessMode {
+        self.access.unwrap_or(match self.method {
+            TransferMethod::RemoteDesktop | TransferMethod::SecureEnclave => {
+                AccessMode::RemoteAccess
+            }
+            TransferMethod::Federated => AccessMode::CodeToData,
+            _ => AccessMode::Copy,
+        })
+    }
+    /// The party that runs the environment for remote access and code-to-data flows.
+    pub fn host(&self) -> &str {
+        self.environment_host.as_deref().unwrap_or(&self.from)
+    }
 }
 
 #[derive(
@@ -1470,9 +1623,39 @@ pub struct ClauseSelection {
     /// Optional clause ids to add even though their condition does not hold.
     #[serde(default)]
     pub include: Vec<String>,
-    /// Optional clause ids to leave out. Clauses marked `required` cannot be left out.
+    /// Clauses to leave out: a clause id, or `{ id = "…", reason = "…" }` to record why.
+    /// The reason is shown by `datapact explain`; `check` names the safeguards a left-out
+    /// clause served. Clauses marked `required` (those the law leaves no choice about)
+    /// cannot be left out.
     #[serde(default)]
-    pub exclude: Vec<String>,
+    pub exclude: Vec<Exclusion>,
+}
+
+/// One entry of `[clauses] exclude`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Exclusion {
+    Id(String),
+    WithReason {
+        /// The clause id.
+        id: String,
+        /// Why the parties leave it out.
+        reason: String,
+    },
+}
+
+impl Exclusion {
+    pub fn id(&self) -> &str {
+        match self {
+            Exclusion::Id(id) | Exclusion::WithReason { id, .. } => id,
+        }
+    }
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Exclusion::Id(_) => None,
+            Exclusion::WithReason { reason, .. } => Some(reason),
+        }
+    }
 }
 
 /// `as_str()` for config enums: the variant as a config spells it (serde's `snake_case`),
@@ -1498,10 +1681,13 @@ spelled!(
     DueDiligenceOutcome,
     PurposeCategory,
     CommercialUse,
+    UseKind,
     VulnerableGroup,
     DataCategory,
     Identifiability,
+    Confidentiality,
     Frequency,
+    AccessMode,
     TransferMethod,
     LawfulBasis,
     SpecialCondition,
@@ -1542,6 +1728,9 @@ mod tests {
         check::<DueDiligenceOutcome>();
         check::<PurposeCategory>();
         check::<CommercialUse>();
+        check::<UseKind>();
+        check::<Confidentiality>();
+        check::<AccessMode>();
         check::<VulnerableGroup>();
         check::<DataCategory>();
         check::<Identifiability>();

@@ -79,6 +79,81 @@ pub struct ClauseMeta {
     /// Which of the seven safeguards (1–7) it serves.
     #[serde(default)]
     pub safeguards: Vec<u8>,
+    /// What the clause forbids, in the words `check` matches against what a config's
+    /// purposes need (see [`Act`]). A clause that forbids what a declared purpose is for is a
+    /// contradiction, and `check` refuses it.
+    #[serde(default)]
+    pub forbids: Vec<Act>,
+    /// What the clause states as fact about the deal (see [`Fact`]); `check` refuses the
+    /// clause in an agreement whose config says otherwise.
+    #[serde(default)]
+    pub assumes: Vec<Fact>,
+}
+
+/// An act a clause can forbid and a purpose can need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Act {
+    /// Taking a decision or measure about a particular person or household.
+    IndividualDecisions,
+    /// Contacting, locating or following a particular person.
+    ContactPeople,
+    /// Use for law enforcement, immigration, asylum or residence decisions.
+    EnforcementUse,
+    /// Giving a donor, funder or its agent access to the shared data.
+    DonorAccess,
+    /// Commercial use of the data.
+    CommercialUse,
+}
+
+impl Act {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            Act::IndividualDecisions => "deciding or acting about a particular person",
+            Act::ContactPeople => "contacting or locating a particular person",
+            Act::EnforcementUse => {
+                "use for law enforcement, immigration, asylum or residence decisions"
+            }
+            Act::DonorAccess => "giving a donor or its agent access to the data",
+            Act::CommercialUse => "commercial use of the data",
+        }
+    }
+}
+
+/// A fact about the deal a clause can state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, strum::IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Fact {
+    /// Some shared dataset is personal data (the clause imposes data-protection duties).
+    PersonalData,
+    /// Some recipient receives and holds a copy of the shared data.
+    RecipientCopy,
+    /// Some recipient works inside a secure environment or sends code to the data.
+    Environment,
+    /// Some party acts as a processor.
+    Processor,
+    /// Every purpose is research or statistics.
+    ResearchOnly,
+}
+
+impl Fact {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fact::PersonalData => "the shared data includes personal data",
+            Fact::RecipientCopy => "a recipient holds a copy of the shared data",
+            Fact::Environment => "a recipient works inside a secure environment",
+            Fact::Processor => "a party acts as a processor",
+            Fact::ResearchOnly => "every purpose is research or statistics",
+        }
+    }
 }
 
 fn default_order() -> i32 {

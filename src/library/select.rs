@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::{Library, tera_error_text};
+use crate::config::Exclusion;
 use crate::diag::{Diagnostic, did_you_mean};
 
 impl Library {
@@ -17,13 +18,15 @@ impl Library {
         &self,
         ctx: &tera::Context,
         include: &[String],
-        exclude: &[String],
+        exclude: &[Exclusion],
     ) -> Result<Selection, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         let ids: Vec<&str> = self.clauses.iter().map(|c| c.meta.id.as_str()).collect();
-        for (field, list) in [("include", include), ("exclude", exclude)] {
-            for id in list {
-                if !ids.contains(&id.as_str()) {
+        let excluded: Vec<&str> = exclude.iter().map(Exclusion::id).collect();
+        let included: Vec<&str> = include.iter().map(String::as_str).collect();
+        for (field, list) in [("include", &included), ("exclude", &excluded)] {
+            for &id in list {
+                if !ids.contains(&id) {
                     let help = match did_you_mean(id, ids.iter().copied()) {
                         Some(s) => {
                             format!("did you mean `{s}`? `datapact clauses` lists every clause id")
@@ -70,7 +73,7 @@ impl Library {
                 }
             };
             let id = &c.meta.id;
-            let (included, reason) = if exclude.contains(id) {
+            let (included, reason) = if let Some(x) = exclude.iter().find(|x| x.id() == id) {
                 if c.meta.required && cond {
                     diags.push(
                         Diagnostic::error(
@@ -81,7 +84,7 @@ impl Library {
                         .help(format!("remove \"{id}\" from [clauses] exclude")),
                     );
                 }
-                (false, Reason::Excluded)
+                (false, Reason::Excluded(x.reason().map(str::to_owned)))
             } else if include.contains(id) && !cond {
                 (true, Reason::Included)
             } else if cond {
@@ -129,8 +132,8 @@ pub enum Reason {
     Condition(String),
     /// Added by `[clauses] include`.
     Included,
-    /// Left out by `[clauses] exclude`.
-    Excluded,
+    /// Left out by `[clauses] exclude`, with the reason recorded there.
+    Excluded(Option<String>),
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -189,7 +189,9 @@ fn data_004(m: &Model, f: &mut Findings) {
                     ),
                 );
             }
-            Some(n) if n < 5 => {
+            // A threshold counted in firms or institutions (data not about people) follows the
+            // rules for business statistics, where three contributors is the usual minimum.
+            Some(n) if n < 5 && !ds.data_subjects.is_empty() => {
                 f.at(
                     format!("/datasets/{i}/min_cell_size"),
                     format!(

@@ -21,6 +21,7 @@ use crate::dates::add_duration;
 use crate::model::Model;
 
 mod data;
+pub mod fit;
 mod outcome;
 
 pub use outcome::Check;
@@ -157,6 +158,7 @@ pub fn rules() -> &'static [Rule] {
         v.extend(transfers::rules());
         v.extend(retention::rules());
         v.extend(governance::rules());
+        v.extend(fit::rules());
         v.sort_by_key(|r| id_key(r.id));
         v
     })

@@ -18,6 +18,16 @@ impl Check {
         Check { findings, coverage }
     }
 
+    /// Add the findings of the rules that run after clause selection (see [`super::fit`]),
+    /// and work out the safeguard coverage again.
+    pub fn add_after_selection(&mut self, model: &Model, found: Vec<Diagnostic>) {
+        if found.is_empty() {
+            return;
+        }
+        self.findings.extend(found);
+        self.coverage = coverage(model, &self.findings);
+    }
+
     /// The findings of one severity.
     pub fn with_severity(&self, severity: Severity) -> impl Iterator<Item = &Diagnostic> {
         self.findings.iter().filter(move |d| d.severity == severity)

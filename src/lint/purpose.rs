@@ -3,7 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use crate::config::{CommercialUse, Context, Identifiability, PartyKind, PurposeCategory};
+use crate::config::{
+    CommercialUse, Context, Identifiability, PartyKind, PurposeCategory, VulnerableGroup,
+};
 use crate::diag::Severity;
 use crate::model::Model;
 
@@ -267,7 +269,19 @@ fn purp_005(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let d = &m.derived;
     let u = &c.use_restrictions;
-    if !(d.humanitarian || d.has_vulnerable_groups) || !u.excluded_authorities.is_empty() {
+    // The authorities to fence off are those of a country people fled: that question arises
+    // for personal data about refugees, asylum seekers, stateless or displaced people, or in
+    // a humanitarian setting.
+    let fled = d.vulnerable_groups.iter().any(|g| {
+        matches!(
+            g,
+            VulnerableGroup::Refugees
+                | VulnerableGroup::AsylumSeekers
+                | VulnerableGroup::Stateless
+                | VulnerableGroup::TraffickingSurvivors
+        )
+    });
+    if !(d.humanitarian || fled) || !d.has_personal_data || !u.excluded_authorities.is_empty() {
         return;
     }
     // A prohibition on sharing with authorities (e.g. immigration authorities) also fences them off.
@@ -277,10 +291,10 @@ fn purp_005(m: &Model, f: &mut Findings) {
     {
         return;
     }
-    let why = if d.humanitarian {
-        "the context is humanitarian"
+    let why = if fled {
+        "the data concerns people who may have fled their country"
     } else {
-        "the data concerns vulnerable groups"
+        "the context is humanitarian"
     };
     let ptr = if super::written(m, "/use_restrictions") {
         "/use_restrictions"

@@ -1,6 +1,6 @@
 //! Retention and disposal (safeguard 7).
 
-use crate::config::{Disposal, Retention, TransferMethod};
+use crate::config::{Disposal, Retention};
 use crate::diag::Severity;
 use jiff::Span;
 
@@ -122,17 +122,12 @@ fn ret_001(m: &Model, f: &mut Findings) {
                 continue;
             }
             seen.push(key);
-            // With remote access the data stays with the provider: its retention applies.
-            let remote = matches!(
-                fl.method,
-                TransferMethod::RemoteDesktop
-                    | TransferMethod::SecureEnclave
-                    | TransferMethod::Federated
-            );
-            let covered = c
-                .retention
-                .iter()
-                .any(|r| covers(r, ds, &fl.to) || (remote && r.dataset == *ds));
+            // Without a copy (remote access, code sent to the data, work on the provider's own
+            // systems) the recipient holds nothing: the holder's own retention applies.
+            if !fl.access_mode().holds_copy() {
+                continue;
+            }
+            let covered = c.retention.iter().any(|r| covers(r, ds, &fl.to));
             if !covered {
                 let fd = f
                     .at(at.clone(), format!("`{}` receives dataset `{ds}` but no retention applies to it", fl.to))

@@ -430,6 +430,11 @@ fn xfer_007(m: &Model, f: &mut Findings) {
 fn xfer_008(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for r in &m.derived.recipients {
+        // A recipient that only works inside an environment, or on the provider's systems,
+        // stores nothing.
+        if m.derived.access_only.contains(r) {
+            continue;
+        }
         if !c.storage.iter().any(|s| &s.party == r) {
             f.at(
                 table_or_root(m, "storage"),

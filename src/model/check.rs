@@ -311,7 +311,7 @@ impl<'a> Checker<'a> {
                 "parties",
                 &ids.parties,
             );
-            if d.data_categories.is_empty() {
+            if d.data_categories.is_empty() && d.identifiability.is_personal() {
                 self.err(
                     "config::empty",
                     &format!("/datasets/{i}/data_categories"),
@@ -410,6 +410,15 @@ impl<'a> Checker<'a> {
                 &base,
                 format!("flow `{}` is periodic but has no interval", f.id),
                 "add interval = \"P7D\" (or another ISO-8601 duration)".into(),
+            );
+        }
+        if let Some(h) = &f.environment_host {
+            self.reference(
+                &format!("{base}/environment_host"),
+                h,
+                "party",
+                "parties",
+                &ids.parties,
             );
         }
         if let Some(b) = &f.on_behalf_of {
@@ -530,7 +539,7 @@ impl<'a> Checker<'a> {
                     d,
                     "dataset",
                     "datasets",
-                    &ids.datasets,
+                    &ids.with_derived,
                 );
             }
         }

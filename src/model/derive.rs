@@ -98,6 +98,14 @@ fn roles(cfg: &Config, d: &mut Derived) {
             interval_text: f.interval.as_ref().map(IsoDuration::humanize),
             datasets: f.datasets.clone(),
             purposes: f.purposes.clone(),
+            access: f.access_mode(),
+            holds_copy: f.access_mode().holds_copy(),
+            host: f.host().to_owned(),
+            personal: f.datasets.iter().any(|id| {
+                cfg.datasets
+                    .iter()
+                    .any(|ds| &ds.id == id && ds.identifiability.is_personal())
+            }),
         });
     }
     let order = |set: BTreeSet<String>| -> Vec<String> {
@@ -124,6 +132,63 @@ fn roles(cfg: &Config, d: &mut Derived) {
     d.has_processor_to_controller = d
         .relationships
         .contains(&Relationship::ProcessorToController);
+    access(cfg, d);
+}
+
+/// How recipients get at the data, and so who holds a copy and who only has access.
+fn access(cfg: &Config, d: &mut Derived) {
+    let mut holders = BTreeSet::new();
+    let mut receives_copy = BTreeSet::new();
+    for ds in &cfg.datasets {
+        holders.insert(ds.provider.clone());
+    }
+    // Who holds data whatever the config's storage says: providers and environment hosts.
+    let mut hosts_or_provides = holders.clone();
+    for f in &d.flows {
+        if matches!(f.access, AccessMode::RemoteAccess | AccessMode::CodeToData) {
+            hosts_or_provides.insert(f.host.clone());
+        }
+    }
+    for f in &d.flows {
+        if !d.access_modes.contains(&f.access) {
+            d.access_modes.push(f.access);
+        }
+        if f.holds_copy {
+            holders.insert(f.to.clone());
+            receives_copy.insert(f.to.clone());
+        } else if matches!(f.access, AccessMode::RemoteAccess | AccessMode::CodeToData) {
+            holders.insert(f.host.clone());
+        }
+    }
+    // Storage that names a dataset makes its party a holder of that dataset. (Storage of
+    // `derived` alone, outputs released from an environment, does not.)
+    for s in &cfg.storage {
+        if s.datasets.iter().any(|id| id != "derived") {
+            holders.insert(s.party.clone());
+        }
+    }
+    let m = &d.access_modes;
+    d.has_copies = m.contains(&AccessMode::Copy);
+    d.has_remote_access = m.contains(&AccessMode::RemoteAccess);
+    d.has_code_to_data = m.contains(&AccessMode::CodeToData);
+    d.has_on_premises = m.contains(&AccessMode::OnPremises);
+    d.has_environment = d.has_remote_access || d.has_code_to_data;
+    d.holders = cfg
+        .parties
+        .iter()
+        .filter(|p| holders.contains(&p.id))
+        .map(|p| p.id.clone())
+        .collect();
+    d.access_only = cfg
+        .parties
+        .iter()
+        .filter(|p| {
+            d.flows.iter().any(|f| f.to == p.id && !f.holds_copy)
+                && !receives_copy.contains(&p.id)
+                && !hosts_or_provides.contains(&p.id)
+        })
+        .map(|p| p.id.clone())
+        .collect();
 }
 
 /// What the data is: special categories, location, vulnerable groups, personal or not.
@@ -146,13 +211,24 @@ fn sensitivity(cfg: &Config, d: &mut Derived) {
         for g in &ds.vulnerable_groups {
             vulnerable.insert(*g as u8);
         }
-        if matches!(
-            ds.identifiability,
-            Identifiability::Identified | Identifiability::Pseudonymised
-        ) {
+        if ds.identifiability.is_personal() {
             d.has_personal_data = true;
+            d.personal_datasets.push(ds.id.clone());
+        }
+        match ds.identifiability {
+            Identifiability::Pseudonymised => d.has_pseudonymised = true,
+            Identifiability::Anonymised | Identifiability::Aggregated => d.has_statistics = true,
+            _ => {}
+        }
+        d.has_group_sensitive |= ds.group_sensitive;
+        match ds.confidentiality {
+            Some(Confidentiality::Statistical) => d.has_statistical_confidentiality = true,
+            Some(Confidentiality::Commercial) => d.has_commercial_confidentiality = true,
+            None => {}
         }
     }
+    d.has_confidential = d.has_statistical_confidentiality || d.has_commercial_confidentiality;
+    d.data_incidents = cfg.breach.include_non_personal || !d.has_personal_data;
     d.special_categories = cfg
         .datasets
         .iter()
@@ -195,6 +271,18 @@ fn setting(cfg: &Config, d: &mut Derived) {
         .purposes
         .iter()
         .any(|p| p.category == PurposeCategory::Research);
+    for p in &cfg.purposes {
+        let u = p.use_kind();
+        d.purpose_use.insert(p.id.clone(), u);
+        if !d.uses.contains(&u) {
+            d.uses.push(u);
+        }
+        if u.acts_on_people() {
+            d.acting_purposes.push(p.id.clone());
+        }
+    }
+    d.acts_on_people = !d.acting_purposes.is_empty();
+    d.research_only = !d.acts_on_people;
     d.commercial_use_allowed = cfg
         .purposes
         .iter()

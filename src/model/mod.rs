@@ -71,6 +71,46 @@ pub struct Derived {
     pub has_personal_data: bool,
     /// Every dataset is anonymised or aggregated.
     pub only_non_personal: bool,
+    /// Incidents with data that is not personal are notified like personal-data breaches:
+    /// `[breach] include_non_personal`, or no dataset is personal.
+    pub data_incidents: bool,
+    /// Datasets that are personal data (identified or pseudonymised), by id.
+    pub personal_datasets: Vec<String>,
+    pub has_pseudonymised: bool,
+    /// Any dataset that is anonymised or aggregated statistics.
+    pub has_statistics: bool,
+    /// Any dataset whose disclosure could harm a group or community.
+    pub has_group_sensitive: bool,
+    /// Any dataset under statistical or commercial confidentiality.
+    pub has_confidential: bool,
+    pub has_statistical_confidentiality: bool,
+    pub has_commercial_confidentiality: bool,
+    /// How recipients get at the data, over all flows: `copy`, `remote_access`, …
+    pub access_modes: Vec<AccessMode>,
+    /// Some flow sends a copy.
+    pub has_copies: bool,
+    /// Some flow gives access inside a secure environment, or runs code there.
+    pub has_environment: bool,
+    pub has_remote_access: bool,
+    pub has_code_to_data: bool,
+    pub has_on_premises: bool,
+    /// Parties that hold a copy of shared data: each dataset's provider, every recipient of a
+    /// `copy` flow, and the host of a secure environment. In party order.
+    pub holders: Vec<String>,
+    /// Recipients that hold no copy: they only work inside an environment (or on the
+    /// provider's systems). In party order.
+    pub access_only: Vec<String>,
+    /// The kinds of use over all purposes, in the order first declared.
+    pub uses: Vec<UseKind>,
+    /// Every purpose is research or statistics: nothing is done to a particular person.
+    pub research_only: bool,
+    /// Some purpose acts on identified people (delivery, official functions, emergency,
+    /// audit).
+    pub acts_on_people: bool,
+    /// Purposes that act on identified people, by id.
+    pub acting_purposes: Vec<String>,
+    /// Each purpose's kind of use, by purpose id (defaults filled in).
+    pub purpose_use: std::collections::BTreeMap<String, UseKind>,
     pub has_privileges_and_immunities: bool,
     pub has_public_authority: bool,
     pub has_international_organisation: bool,
@@ -154,6 +194,15 @@ pub struct DerivedFlow {
     /// The datasets and purposes of the flow (as in the config).
     pub datasets: Vec<String>,
     pub purposes: Vec<String>,
+    /// How the recipient gets at the data, with the default for the method filled in.
+    pub access: AccessMode,
+    /// The recipient holds a copy (`access` is `copy`).
+    pub holds_copy: bool,
+    /// Who runs the environment for `remote_access` and `code_to_data` (a party id); for
+    /// other modes, the providing party.
+    pub host: String,
+    /// Some dataset of the flow is personal data.
+    pub personal: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -270,10 +319,7 @@ pub fn relationship(from: LegalRole, to: LegalRole) -> Result<Relationship, Stri
 
 /// Personal data in law: identified or pseudonymised (anonymised and aggregated data are not).
 pub fn is_personal(ds: &Dataset) -> bool {
-    matches!(
-        ds.identifiability,
-        Identifiability::Identified | Identifiability::Pseudonymised
-    )
+    ds.identifiability.is_personal()
 }
 
 pub fn is_special(c: DataCategory) -> bool {

@@ -57,15 +57,17 @@ pub(super) fn derive_retention(cfg: &Config) -> Vec<RetentionRow> {
     rows
 }
 
-/// The parties a retention entry binds: its `party`, or else every party that receives the
-/// dataset on a flow (any flow for `derived`) and has no entry of its own for it.
+/// The parties a retention entry binds: its `party`, or else every party that receives a copy
+/// of the dataset on a flow (any flow for `derived`: outputs released from an environment are
+/// held by the recipient) and has no entry of its own for it.
 pub(super) fn retention_holders<'c>(cfg: &'c Config, r: &'c Retention) -> Vec<&'c str> {
     if let Some(p) = &r.party {
         return vec![p.as_str()];
     }
     let mut v: Vec<&str> = Vec::new();
     for f in &cfg.flows {
-        if (r.dataset == "derived" || f.datasets.contains(&r.dataset))
+        if (r.dataset == "derived"
+            || (f.datasets.contains(&r.dataset) && f.access_mode().holds_copy()))
             && !v.contains(&f.to.as_str())
             && !cfg
                 .retention

@@ -97,15 +97,31 @@ pub fn context_value(model: &Model, check: &Check) -> Value {
 /// and processor".
 pub fn roles_text(model: &Model, party: &str) -> String {
     let mut roles: Vec<String> = Vec::new();
+    let personal = model.derived.has_personal_data;
     for f in &model.derived.flows {
-        for (id, role) in [(&f.from, f.from_role), (&f.to, f.to_role)] {
-            let r = role_text(role);
+        for (id, role, side) in [(&f.from, f.from_role, 0), (&f.to, f.to_role, 1)] {
+            let r = if personal {
+                role_text(role)
+            } else {
+                plain_role_text(role, side == 0)
+            };
             if id == party && !roles.iter().any(|x| x == r) {
                 roles.push(r.to_owned());
             }
         }
     }
     join_words(&roles, "and")
+}
+
+/// A party's part in a flow where no data is personal: data-protection roles do not arise,
+/// so the text names what the party does.
+pub fn plain_role_text(r: crate::config::LegalRole, provides: bool) -> &'static str {
+    use crate::config::LegalRole::*;
+    match (r, provides) {
+        (Processor | SubProcessor, _) => "service provider",
+        (_, true) => "provider",
+        (_, false) => "recipient",
+    }
 }
 
 pub fn role_text(r: crate::config::LegalRole) -> &'static str {

@@ -1,0 +1,229 @@
+//! The corpus of deals in `tests/deals/`: realistic partnerships of every shape (access mode,
+//! nature of the data, kind of use), none of them the examples. Each `NAME.toml` generates with
+//! `check` free of errors, and its agreement holds every statement of `NAME.expect.toml`'s
+//! `must` list and none of its `must_not` list.
+//!
+//! Statements are matched on the Markdown with emphasis, escapes, quotation marks and heading
+//! anchors removed, whitespace collapsed and letters lower-cased.
+//!
+//! Below, one test per kind of contradiction: each takes a deal, introduces one contradiction,
+//! and expects `check` to refuse it with the rule that names it.
+
+use std::path::{Path, PathBuf};
+
+use datapact::build;
+use datapact::diag::Severity;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    summary: String,
+    must: Vec<String>,
+    must_not: Vec<String>,
+}
+
+fn deals() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/deals");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/deals exists")
+        .map(|e| e.expect("readable").path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "toml")
+                && !p.to_string_lossy().ends_with(".expect.toml")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The text statements are matched against.
+fn plain(md: &str) -> String {
+    let mut s = String::with_capacity(md.len());
+    let mut rest = md;
+    // Heading anchors: ` {#id}`.
+    while let Some(i) = rest.find("{#") {
+        s.push_str(&rest[..i]);
+        rest = match rest[i..].find('}') {
+            Some(j) => &rest[i + j + 1..],
+            None => "",
+        };
+    }
+    s.push_str(rest);
+    let s: String = s
+        .chars()
+        .filter(|c| !matches!(c, '*' | '\\' | '“' | '”' | '"'))
+        .collect();
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn squash(s: &str) -> String {
+    plain(s)
+}
+
+#[test]
+fn the_corpus_covers_every_access_mode_nature_and_kind_of_use() {
+    let mut access = std::collections::BTreeSet::new();
+    let mut nature = std::collections::BTreeSet::new();
+    let mut uses = std::collections::BTreeSet::new();
+    for d in deals() {
+        let a = build::build_file(&d, None).unwrap_or_else(|e| panic!("{}: {e:#?}", d.display()));
+        for f in &a.model.derived.flows {
+            access.insert(f.access.as_str());
+        }
+        for ds in &a.model.config().datasets {
+            nature.insert(ds.identifiability.as_str());
+            if ds.group_sensitive {
+                nature.insert("group_sensitive");
+            }
+            if let Some(c) = ds.confidentiality {
+                nature.insert(c.as_str());
+            }
+        }
+        for u in &a.model.derived.uses {
+            uses.insert(u.as_str());
+        }
+    }
+    assert!(deals().len() >= 12, "at least 12 deals");
+    for m in ["copy", "remote_access", "code_to_data", "on_premises"] {
+        assert!(access.contains(m), "no deal uses access {m}: {access:?}");
+    }
+    for n in [
+        "identified",
+        "pseudonymised",
+        "aggregated",
+        "non_personal",
+        "group_sensitive",
+        "statistical",
+        "commercial",
+    ] {
+        assert!(nature.contains(n), "no deal has data that is {n}: {nature:?}");
+    }
+    for u in ["research", "delivery", "official_functions", "emergency", "audit"] {
+        assert!(uses.contains(u), "no deal has a purpose of use {u}: {uses:?}");
+    }
+}
+
+#[test]
+fn every_deal_is_check_clean_and_says_what_it_must_and_nothing_it_must_not() {
+    let mut failures = Vec::new();
+    for d in deals() {
+        let name = d.file_stem().unwrap().to_string_lossy().into_owned();
+        let expect_path = d.with_file_name(format!("{name}.expect.toml"));
+        let expect: Expect = toml::from_str(
+            &std::fs::read_to_string(&expect_path)
+                .unwrap_or_else(|e| panic!("{}: {e}", expect_path.display())),
+        )
+        .unwrap_or_else(|e| panic!("{}: {e}", expect_path.display()));
+        assert!(!expect.summary.trim().is_empty());
+        assert!(!expect.must.is_empty() && !expect.must_not.is_empty(), "{name}");
+        let a = match build::build_file(&d, None) {
+            Ok(a) => a,
+            Err(e) => {
+                failures.push(format!("{name}: not built: {e:#?}"));
+                continue;
+            }
+        };
+        for f in a.check.findings.iter().filter(|f| f.severity == Severity::Error) {
+            failures.push(format!("{name}: check error {}", f.short()));
+        }
+        let text = plain(&a.rendered.markdown);
+        for m in &expect.must {
+            if !text.contains(&squash(m)) {
+                failures.push(format!("{name}: must say {m:?}"));
+            }
+        }
+        for m in &expect.must_not {
+            if text.contains(&squash(m)) {
+                failures.push(format!("{name}: must not say {m:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Build a deal with one edit made to its config, and return the ids of the check errors.
+fn errors_after(deal: &str, from: &str, to: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/deals/{deal}.toml"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{deal}: {from:?} not found");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(format!("{deal}.toml"));
+    std::fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    match build::build_file(&p, None) {
+        Ok(a) => a
+            .check
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .map(|f| f.code.clone())
+            .collect(),
+        Err(ds) => ds.into_iter().map(|d| d.code).collect(),
+    }
+}
+
+#[test]
+fn a_clause_that_forbids_the_purpose_is_refused() {
+    // The research-only prohibition on deciding about a person, forced into a cash programme
+    // whose purpose is to pay people.
+    let errs = errors_after(
+        "cash-assistance-mobile-money",
+        "[[parties]]",
+        "[clauses]\ninclude = [\"use-research-only\"]\n\n[[parties]]",
+    );
+    assert!(errs.iter().any(|e| e == "FIT-001"), "{errs:?}");
+    // The ban on donor access in an audit by the donor's monitor.
+    let errs = errors_after(
+        "donor-audit-verification",
+        "[[parties]]",
+        "[clauses]\ninclude = [\"use-no-donor-access\"]\n\n[[parties]]",
+    );
+    assert!(errs.iter().any(|e| e == "FIT-001"), "{errs:?}");
+    // The ban on use for immigration decisions where a ministry's official functions are the
+    // purpose.
+    let errs = errors_after(
+        "host-government-registration",
+        "[[parties]]",
+        "[clauses]\ninclude = [\"use-no-enforcement\"]\n\n[[parties]]",
+    );
+    assert!(errs.iter().any(|e| e == "FIT-001"), "{errs:?}");
+}
+
+#[test]
+fn a_clause_whose_fact_the_config_contradicts_is_refused() {
+    // Rights of the people in the data, for statistics about enterprises.
+    let errs = errors_after(
+        "official-statistics-enterprises",
+        "[[parties]]",
+        "[clauses]\ninclude = [\"rights-requests\"]\n\n[[parties]]",
+    );
+    assert!(errs.iter().any(|e| e == "FIT-002"), "{errs:?}");
+}
+
+#[test]
+fn storage_at_a_party_that_only_has_access_is_refused() {
+    // The researchers work inside the authority's environment: storage of the microdata at
+    // the university would make the agreement say it holds them.
+    let errs = errors_after(
+        "secure-environment-pseudonymised",
+        "datasets = [\"derived\"]",
+        "datasets = [\"returns\"]",
+    );
+    assert!(errs.iter().any(|e| e == "FIT-004"), "{errs:?}");
+}
+
+#[test]
+fn personal_data_without_its_people_is_refused() {
+    let errs = errors_after(
+        "official-statistics-enterprises",
+        "identifiability = \"non_personal\"",
+        "identifiability = \"identified\"",
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e == "FIT-005" || e == "config::empty"),
+        "{errs:?}"
+    );
+}
