@@ -569,6 +569,10 @@ pub struct Dataset {
     /// Minimum count in any released or shared cell, for aggregated data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_cell_size: Option<u32>,
+    /// What `min_cell_size` counts, in the plural, e.g. "households", "subscribers",
+    /// "enterprises". Default: "people" for data about people, "contributors" otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_unit: Option<String>,
     /// Approximate number of people in the data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub estimated_people: Option<u64>,
@@ -1445,6 +1449,10 @@ pub struct Outputs {
     /// The smallest count any published cell may show. Default 10.
     #[serde(default = "default_min_cell")]
     pub min_cell_size: u32,
+    /// What `min_cell_size` counts, in the plural, e.g. "households", "enterprises".
+    /// Default: "people" when the data is about people, "contributors" otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_unit: Option<String>,
     /// Dominance rule: no published cell may have one contributor above this share (per cent).
     /// Default 85.
     #[serde(default = "default_dominance")]
@@ -1480,6 +1488,7 @@ impl Default for Outputs {
         Outputs {
             publication_allowed: true,
             min_cell_size: default_min_cell(),
+            cell_unit: None,
             dominance_percent: default_dominance(),
             review_days: default_review_days(),
             reviewer_may_block: false,

@@ -193,11 +193,11 @@ fn a_clause_that_forbids_the_purpose_is_refused() {
 
 #[test]
 fn a_clause_whose_fact_the_config_contradicts_is_refused() {
-    // Rights of the people in the data, for statistics about enterprises.
+    // A register of legal bases, for statistics about enterprises.
     let errs = errors_after(
         "official-statistics-enterprises",
         "[[parties]]",
-        "[clauses]\ninclude = [\"rights-requests\"]\n\n[[parties]]",
+        "[clauses]\ninclude = [\"annex-legal-basis-register\"]\n\n[[parties]]",
     );
     assert!(errs.iter().any(|e| e == "FIT-002"), "{errs:?}");
 }
@@ -208,8 +208,8 @@ fn storage_at_a_party_that_only_has_access_is_refused() {
     // the university would make the agreement say it holds them.
     let errs = errors_after(
         "secure-environment-pseudonymised",
-        "datasets = [\"derived\"]",
-        "datasets = [\"returns\"]",
+        "\ndatasets = [\"derived\"]",
+        "\ndatasets = [\"returns\"]",
     );
     assert!(errs.iter().any(|e| e == "FIT-004"), "{errs:?}");
 }
@@ -218,8 +218,8 @@ fn storage_at_a_party_that_only_has_access_is_refused() {
 fn personal_data_without_its_people_is_refused() {
     let errs = errors_after(
         "official-statistics-enterprises",
-        "identifiability = \"non_personal\"",
-        "identifiability = \"identified\"",
+        "\nidentifiability = \"non_personal\"",
+        "\nidentifiability = \"identified\"",
     );
     assert!(
         errs.iter()

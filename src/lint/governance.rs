@@ -328,7 +328,10 @@ fn gov_006(m: &Model, f: &mut Findings) {
     if !o.publication_allowed {
         return;
     }
-    if o.min_cell_size < 10 {
+    // Cells that count firms or institutions, not people, follow the rules for business
+    // statistics: a threshold of three contributors with a dominance rule is the usual minimum.
+    let floor = if m.derived.about_people { 10 } else { 3 };
+    if o.min_cell_size < floor {
         f.at(
             "/outputs/min_cell_size",
             format!(

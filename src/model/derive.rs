@@ -229,6 +229,9 @@ fn sensitivity(cfg: &Config, d: &mut Derived) {
     }
     d.has_confidential = d.has_statistical_confidentiality || d.has_commercial_confidentiality;
     d.data_incidents = cfg.breach.include_non_personal || !d.has_personal_data;
+    d.about_people = cfg.datasets.iter().any(|ds| {
+        ds.identifiability.is_personal() || !ds.data_subjects.is_empty() || ds.group_sensitive
+    });
     d.special_categories = cfg
         .datasets
         .iter()

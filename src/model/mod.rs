@@ -74,6 +74,9 @@ pub struct Derived {
     /// Incidents with data that is not personal are notified like personal-data breaches:
     /// `[breach] include_non_personal`, or no dataset is personal.
     pub data_incidents: bool,
+    /// Some dataset is about people: personal, or statistics that name the people they count,
+    /// or data whose disclosure could harm a group.
+    pub about_people: bool,
     /// Datasets that are personal data (identified or pseudonymised), by id.
     pub personal_datasets: Vec<String>,
     pub has_pseudonymised: bool,
