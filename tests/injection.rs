@@ -76,11 +76,23 @@ description = "Weekly counts of subscribers moving between provinces, with cells
 provider = "provider"
 data_subjects = ["mobile subscribers"]
 data_categories = ["mobility"]
-identifiability = "aggregated"
+identifiability = "pseudonymised"
 fields = ["origin province"]
 known_limitations = ["Subscribers with two SIM cards are counted twice."]
 min_cell_size = 15
 provenance = { original_controller = "provider", original_purpose = "network operation and billing", original_basis = "contract", collection_period = "2024 to 2026" }
+
+[[legal_bases]]
+party = "provider"
+purpose = "displacement"
+basis = "legitimate_interests"
+reference = "LIA-2026-01"
+
+[[legal_bases]]
+party = "institute"
+purpose = "displacement"
+basis = "legitimate_interests"
+reference = "LIA-2026-02"
 
 [[flows]]
 id = "f1"
@@ -96,7 +108,7 @@ authorised_personnel = ["the institute's data team"]
 instructions = "Load the files into the secure enclave only."
 
 [transparency]
-notices = [{ party = "provider", channel = "the operator's privacy notice", timing = "before the first extract", languages = ["French"] }]
+notices = [{ party = "provider", channel = "the operator's privacy notice", timing = "before the first extract", languages = ["French"] }, { party = "institute", channel = "the institute project page", timing = "before the first extract", languages = ["French"] }]
 
 [consent]
 relied_on = false
@@ -200,6 +212,11 @@ const FREE_TEXT: &[&str] = &[
     "/transparency/notices/0/channel",
     "/transparency/notices/0/timing",
     "/transparency/notices/0/languages/0",
+    "/transparency/notices/1/channel",
+    "/transparency/notices/1/timing",
+    "/transparency/notices/1/languages/0",
+    "/legal_bases/0/reference",
+    "/legal_bases/1/reference",
     "/consent/rationale",
     "/consent/community_engagement",
     "/dpia/reference",
@@ -616,6 +633,8 @@ fn free_text_fields_are_classified() {
     walk(&loaded.raw, String::new(), &mut all);
     let checked_keys = [
         "id",
+        "basis",
+        "purpose",
         "reference",
         "status",
         "effective_date",

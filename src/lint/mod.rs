@@ -555,7 +555,7 @@ mod tests {
             assert!(
                 [
                     "ROLE", "PURP", "DATA", "LAW", "RISK", "TRANS", "SEC", "XFER", "RET", "GOV",
-                    "DOC"
+                    "DOC", "FIT"
                 ]
                 .contains(&fam),
                 "{}",

@@ -270,8 +270,8 @@ fn purp_005(m: &Model, f: &mut Findings) {
     let d = &m.derived;
     let u = &c.use_restrictions;
     // The authorities to fence off are those of a country people fled: that question arises
-    // for personal data about refugees, asylum seekers, stateless or displaced people, or in
-    // a humanitarian setting.
+    // for data about refugees, asylum seekers or stateless people, or about people in a
+    // humanitarian setting.
     let fled = d.vulnerable_groups.iter().any(|g| {
         matches!(
             g,
@@ -281,7 +281,7 @@ fn purp_005(m: &Model, f: &mut Findings) {
                 | VulnerableGroup::TraffickingSurvivors
         )
     });
-    if !(d.humanitarian || fled) || !d.has_personal_data || !u.excluded_authorities.is_empty() {
+    if !(d.humanitarian || fled) || !d.about_people || !u.excluded_authorities.is_empty() {
         return;
     }
     // A prohibition on sharing with authorities (e.g. immigration authorities) also fences them off.
