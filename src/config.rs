@@ -678,7 +678,10 @@ pub enum Identifiability {
 impl Identifiability {
     /// Personal data in law: identified or pseudonymised.
     pub fn is_personal(self) -> bool {
-        matches!(self, Identifiability::Identified | Identifiability::Pseudonymised)
+        matches!(
+            self,
+            Identifiability::Identified | Identifiability::Pseudonymised
+        )
     }
 }
 

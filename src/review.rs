@@ -411,8 +411,13 @@ pub fn explain(p: &Agreement) -> Vec<Explanation> {
                     condition_values(when, &ctx),
                 ),
                 Reason::Included => ("added by [clauses] include".to_owned(), Vec::new()),
-                Reason::Excluded(None) => ("left out by [clauses] exclude (no reason given)".to_owned(), Vec::new()),
-                Reason::Excluded(Some(why)) => (format!("left out by [clauses] exclude: {why}"), Vec::new()),
+                Reason::Excluded(None) => (
+                    "left out by [clauses] exclude (no reason given)".to_owned(),
+                    Vec::new(),
+                ),
+                Reason::Excluded(Some(why)) => {
+                    (format!("left out by [clauses] exclude: {why}"), Vec::new())
+                }
             };
             Some(Explanation {
                 id: e.clause.clone(),

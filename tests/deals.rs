@@ -99,10 +99,22 @@ fn the_corpus_covers_every_access_mode_nature_and_kind_of_use() {
         "statistical",
         "commercial",
     ] {
-        assert!(nature.contains(n), "no deal has data that is {n}: {nature:?}");
+        assert!(
+            nature.contains(n),
+            "no deal has data that is {n}: {nature:?}"
+        );
     }
-    for u in ["research", "delivery", "official_functions", "emergency", "audit"] {
-        assert!(uses.contains(u), "no deal has a purpose of use {u}: {uses:?}");
+    for u in [
+        "research",
+        "delivery",
+        "official_functions",
+        "emergency",
+        "audit",
+    ] {
+        assert!(
+            uses.contains(u),
+            "no deal has a purpose of use {u}: {uses:?}"
+        );
     }
 }
 
@@ -118,7 +130,10 @@ fn every_deal_is_check_clean_and_says_what_it_must_and_nothing_it_must_not() {
         )
         .unwrap_or_else(|e| panic!("{}: {e}", expect_path.display()));
         assert!(!expect.summary.trim().is_empty());
-        assert!(!expect.must.is_empty() && !expect.must_not.is_empty(), "{name}");
+        assert!(
+            !expect.must.is_empty() && !expect.must_not.is_empty(),
+            "{name}"
+        );
         let a = match build::build_file(&d, None) {
             Ok(a) => a,
             Err(e) => {
@@ -126,7 +141,12 @@ fn every_deal_is_check_clean_and_says_what_it_must_and_nothing_it_must_not() {
                 continue;
             }
         };
-        for f in a.check.findings.iter().filter(|f| f.severity == Severity::Error) {
+        for f in a
+            .check
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+        {
             failures.push(format!("{name}: check error {}", f.short()));
         }
         let text = plain(&a.rendered.markdown);
@@ -222,8 +242,7 @@ fn personal_data_without_its_people_is_refused() {
         "\nidentifiability = \"identified\"",
     );
     assert!(
-        errs.iter()
-            .any(|e| e == "FIT-005" || e == "config::empty"),
+        errs.iter().any(|e| e == "FIT-005" || e == "config::empty"),
         "{errs:?}"
     );
 }

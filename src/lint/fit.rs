@@ -145,7 +145,12 @@ pub fn after_selection(model: &Model, lib: &Library, selection: &Selection) -> V
                 let names: Vec<String> = m
                     .safeguards
                     .iter()
-                    .map(|n| format!("{n}. {}", super::SAFEGUARDS[usize::from(*n).saturating_sub(1).min(6)]))
+                    .map(|n| {
+                        format!(
+                            "{n}. {}",
+                            super::SAFEGUARDS[usize::from(*n).saturating_sub(1).min(6)]
+                        )
+                    })
                     .collect();
                 let f = lost.at(
                     "/clauses/exclude",
@@ -298,19 +303,20 @@ fn fit_006(model: &Model, f: &mut Findings) {
     let why = format!(
         "no dataset is personal data ({})",
         crate::library::join_words(
-            &kinds
-                .iter()
-                .fold(Vec::new(), |mut v: Vec<String>, k| {
-                    if !v.iter().any(|x| x == k) {
-                        v.push((*k).to_owned());
-                    }
-                    v
-                }),
+            &kinds.iter().fold(Vec::new(), |mut v: Vec<String>, k| {
+                if !v.iter().any(|x| x == k) {
+                    v.push((*k).to_owned());
+                }
+                v
+            }),
             "and"
         )
     );
     if !c.legal_bases.is_empty() {
-        f.at("/legal_bases", format!("legal bases are declared, but {why}"));
+        f.at(
+            "/legal_bases",
+            format!("legal bases are declared, but {why}"),
+        );
     }
     if !c.transparency.notices.is_empty() {
         f.at(
