@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
-use crate::config::{Config, Dataset, Identifiability, Party};
+use crate::config::{Config, Dataset, Party};
 use crate::diag::{Diagnostic, Severity};
 use jiff::Span;
 use jiff::civil::Date;
@@ -401,10 +401,7 @@ pub(crate) fn dataset<'a>(cfg: &'a Config, id: &str) -> Option<(usize, &'a Datas
 
 /// Personal data in law: identified or pseudonymised.
 pub(crate) fn is_personal(ds: &Dataset) -> bool {
-    matches!(
-        ds.identifiability,
-        Identifiability::Identified | Identifiability::Pseudonymised
-    )
+    ds.identifiability.is_personal()
 }
 
 /// Whether a flow carries any personal dataset.
