@@ -1,7 +1,8 @@
 //! The corpus of deals in `tests/deals/`: realistic partnerships of every shape (access mode,
-//! nature of the data, kind of use), none of them the examples. Each `NAME.toml` generates with
-//! `check` free of errors, and its agreement holds every statement of `NAME.expect.toml`'s
-//! `must` list and none of its `must_not` list.
+//! nature of the data, kind of use). Each deal has `NAME.expect.toml`; its config is `NAME.toml`
+//! beside it, or the example its `config` key names (three deals are also examples). Each
+//! generates with `check` free of errors, and its agreement holds every statement of the
+//! `must` list and none of the `must_not` list.
 //!
 //! Statements are matched on the Markdown with emphasis, escapes, quotation marks and heading
 //! anchors removed, whitespace collapsed and letters lower-cased.
@@ -17,23 +18,54 @@ use datapact::diag::Severity;
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Expect {
+    /// Where the deal's config is, relative to the crate root, when it is not `NAME.toml`
+    /// beside this file (the deals that are also examples live in `examples/`).
+    #[serde(default)]
+    config: Option<String>,
     summary: String,
     must: Vec<String>,
     must_not: Vec<String>,
 }
 
-fn deals() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/deals");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// Every deal: its name, its config and its expectations.
+fn deals() -> Vec<(String, PathBuf, Expect)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut v: Vec<(String, PathBuf, Expect)> = std::fs::read_dir(root.join("tests/deals"))
         .expect("tests/deals exists")
         .map(|e| e.expect("readable").path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "toml")
-                && !p.to_string_lossy().ends_with(".expect.toml")
+        .filter_map(|p| {
+            let name = p
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".expect.toml")?
+                .to_owned();
+            let expect: Expect = toml::from_str(
+                &std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let config = match &expect.config {
+                Some(c) => root.join(c),
+                None => p.with_file_name(format!("{name}.toml")),
+            };
+            assert!(
+                config.is_file(),
+                "{name}: no config at {}",
+                config.display()
+            );
+            Some((name, config, expect))
         })
         .collect();
-    v.sort();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
     v
+}
+
+/// The config of the deal called `name`.
+fn deal_config(name: &str) -> PathBuf {
+    deals()
+        .into_iter()
+        .find(|d| d.0 == name)
+        .unwrap_or_else(|| panic!("no deal {name}"))
+        .1
 }
 
 /// The text statements are matched against.
@@ -68,7 +100,7 @@ fn the_corpus_covers_every_access_mode_nature_and_kind_of_use() {
     let mut access = std::collections::BTreeSet::new();
     let mut nature = std::collections::BTreeSet::new();
     let mut uses = std::collections::BTreeSet::new();
-    for d in deals() {
+    for (_, d, _) in deals() {
         let a = build::build_file(&d, None).unwrap_or_else(|e| panic!("{}: {e:#?}", d.display()));
         for f in &a.model.derived.flows {
             access.insert(f.access.as_str());
@@ -121,14 +153,7 @@ fn the_corpus_covers_every_access_mode_nature_and_kind_of_use() {
 #[test]
 fn every_deal_is_check_clean_and_says_what_it_must_and_nothing_it_must_not() {
     let mut failures = Vec::new();
-    for d in deals() {
-        let name = d.file_stem().unwrap().to_string_lossy().into_owned();
-        let expect_path = d.with_file_name(format!("{name}.expect.toml"));
-        let expect: Expect = toml::from_str(
-            &std::fs::read_to_string(&expect_path)
-                .unwrap_or_else(|e| panic!("{}: {e}", expect_path.display())),
-        )
-        .unwrap_or_else(|e| panic!("{}: {e}", expect_path.display()));
+    for (name, d, expect) in deals() {
         assert!(!expect.summary.trim().is_empty());
         assert!(
             !expect.must.is_empty() && !expect.must_not.is_empty(),
@@ -166,7 +191,7 @@ fn every_deal_is_check_clean_and_says_what_it_must_and_nothing_it_must_not() {
 
 /// Build a deal with one edit made to its config, and return the ids of the check errors.
 fn errors_after(deal: &str, from: &str, to: &str) -> Vec<String> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/deals/{deal}.toml"));
+    let path = deal_config(deal);
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains(from), "{deal}: {from:?} not found");
     let dir = tempfile::tempdir().unwrap();

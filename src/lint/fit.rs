@@ -8,7 +8,7 @@
 //! and explanation `datapact check --explain` prints; their `check` there has nothing to look
 //! at (it sees no clauses) and so reports nothing.
 
-use crate::config::{AccessMode, Identifiability, UseKind};
+use crate::config::{AccessMode, CommercialUse, Identifiability, UseKind};
 use crate::diag::{Diagnostic, Severity};
 use crate::library::{Act, Fact, Library, Reason, Selection};
 use crate::model::Model;
@@ -174,13 +174,22 @@ pub fn after_selection(model: &Model, lib: &Library, selection: &Selection) -> V
         for act in &m.forbids {
             for (i, p) in c.purposes.iter().enumerate() {
                 let u = p.use_kind();
-                if needs(u).contains(act) {
+                let commercial = *act == Act::CommercialUse
+                    && p.commercial_use == CommercialUse::PermittedWithConditions;
+                if needs(u).contains(act) || commercial {
+                    let why = if commercial {
+                        "it allows commercial use (commercial_use = \"permitted_with_conditions\")"
+                            .to_owned()
+                    } else {
+                        format!("its use is `{}`", u.as_str())
+                    };
                     forbids.at(format!("/purposes/{i}"), format!(
-                        "clause `{}` ({}) forbids {}, which purpose `{}` needs: its use is `{}`",
-                        m.id, m.title, act.describe(), p.id, u.as_str()
+                        "clause `{}` ({}) forbids {}, which purpose `{}` needs: {why}",
+                        m.id, m.title, act.describe(), p.id
                     )).help(format!(
-                        "if `{}` is what the purpose is for, leave the clause out: [clauses] exclude = [{{ id = \"{}\", reason = \"…\" }}]; if not, set use = \"research\" on purpose `{}`",
-                        act.describe(), m.id, p.id
+                        "if `{}` is what the purpose is for, leave the clause out: [clauses] exclude = [{{ id = \"{}\", reason = \"…\" }}]; if not, {}",
+                        act.describe(), m.id,
+                        if commercial { format!("set commercial_use = \"prohibited\" on purpose `{}`", p.id) } else { format!("set use = \"research\" on purpose `{}`", p.id) }
                     ));
                 }
             }

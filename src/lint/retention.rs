@@ -48,7 +48,8 @@ disposal (including return) took place.",
             explain: "When the agreement ends, the recipients' right to use the data ends with it; data kept \
 longer is kept without a purpose unless a reason survives termination, such as a legal obligation to keep \
 records. The retention period is counted from receipt, so retention starting at the effective date and \
-running past the end of the term needs a recorded reason.",
+running past the end of the term needs a recorded reason. Outputs a party with access and no copy took \
+out of a secure environment after output checking (retention of `derived` at such a party) are not checked.",
             check: ret_003,
         },
         Rule {
@@ -73,7 +74,8 @@ recipient) is not compared.",
             safeguards: &[7],
             explain: "Personal data may be stored longer only for archiving in the public interest, research or \
 statistics, with the safeguards of Art. 89(1) GDPR (such as pseudonymisation). An entry that archives data \
-at the end of retention should say under which rules and with which safeguards.",
+at the end of retention should say under which rules and with which safeguards. Checked outputs released \
+from a secure environment to a party with no copy of the data are not checked.",
             check: ret_005,
         },
         Rule {
@@ -171,13 +173,24 @@ fn ret_002(m: &Model, f: &mut Findings) {
     }
 }
 
+/// Outputs released from a secure environment after output checking: the only "derived" data
+/// a party with access and no copy can hold. They are not disclosive, so keeping or archiving
+/// them after the term is no data-protection question.
+fn checked_outputs(m: &Model, r: &Retention) -> bool {
+    r.dataset == "derived"
+        && r.party.as_deref().is_some_and(|p| {
+            let mut into = m.derived.flows.iter().filter(|f| f.to == p).peekable();
+            into.peek().is_some() && into.all(|f| !f.holds_copy)
+        })
+}
+
 fn ret_003(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let Some(end) = m.derived.dates.end else {
         return;
     };
     for (i, r) in c.retention.iter().enumerate() {
-        if !blank(&r.legal_hold) {
+        if !blank(&r.legal_hold) || checked_outputs(m, r) {
             continue;
         }
         let Some(b) = bound(r) else { continue };
@@ -231,7 +244,7 @@ fn ret_004(m: &Model, f: &mut Findings) {
 
 fn ret_005(m: &Model, f: &mut Findings) {
     for (i, r) in cfg(m).retention.iter().enumerate() {
-        if r.disposal == Disposal::Archive && blank(&r.legal_hold) {
+        if r.disposal == Disposal::Archive && blank(&r.legal_hold) && !checked_outputs(m, r) {
             f.at(
                 format!("/retention/{i}/disposal"),
                 format!(
