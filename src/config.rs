@@ -132,6 +132,10 @@ pub struct Agreement {
     /// The party that convenes the review (a party id). Default: the first party.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_owner: Option<String>,
+    /// The party that drafts the agreement and did the due diligence on the others (a party
+    /// id). No due diligence on itself is asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drafted_by: Option<String>,
     /// Short background to the collaboration, one paragraph per entry; becomes the recitals.
     #[serde(default)]
     pub background: Vec<String>,
@@ -246,6 +250,16 @@ pub struct Party {
     /// The organisation enjoys privileges and immunities (e.g. an international organisation).
     #[serde(default)]
     pub privileges_and_immunities: bool,
+    /// The data-protection law that frames this party's processing: a law profile id from the
+    /// library's `clauses/laws/` (`gdpr`, `uk-gdpr`, `ke-dpa-2019`, `io-rules`, `none`, …).
+    /// Default: `io-rules` for an international organisation with privileges and immunities,
+    /// else the profile of the party's country, else `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub law: Option<String>,
+    /// The citation of the law or rules this party applies, where the profile's own does not
+    /// fit, e.g. an international organisation's "IOM Data Protection Manual (2010)".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub law_citation: Option<String>,
     /// For a public authority: the legal power or function under which it shares.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub legal_power: Option<String>,

@@ -286,3 +286,130 @@ fn dump() {
         }
     }
 }
+
+/// `tests/fixtures/fixes.toml`: for each rule, the fix its help text suggests, written as edits
+/// to its firing fixture.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixes {
+    fix: Vec<Fix>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fix {
+    rule: String,
+    /// A fixture in `tests/fixtures/check/` on which the rule fires.
+    fixture: String,
+    /// A fragment of the finding's help that the edits carry out.
+    help: String,
+    edit: Vec<Edit>,
+}
+
+/// Replace the first `find` with `replace`, or add `append` at the end of the file.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Edit {
+    #[serde(default)]
+    find: Option<String>,
+    #[serde(default)]
+    replace: Option<String>,
+    #[serde(default)]
+    append: Option<String>,
+}
+
+fn fixes() -> Vec<Fix> {
+    let path = fixtures_dir().with_file_name("fixes.toml");
+    let text = std::fs::read_to_string(&path).expect("tests/fixtures/fixes.toml");
+    let f: Fixes = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    f.fix
+}
+
+/// Every finding of `rule` on a config, with its help.
+fn helps(path: &Path, rule: &str) -> Vec<String> {
+    let found = match datapact::build::build_file(path, None) {
+        Ok(a) => a.check.findings,
+        Err(_) => lint::run(&datapact::build::load_model(path).expect("loads")),
+    };
+    found
+        .into_iter()
+        .filter(|d| d.code == rule)
+        .map(|d| d.help.unwrap_or_default())
+        .collect()
+}
+
+/// Doing what a rule's help says makes the rule pass, and makes no other rule fire: the help
+/// leads to a config that is true and complete, not to the next finding.
+#[test]
+fn each_rules_suggested_fix_passes_without_firing_another_rule() {
+    let mut failures = Vec::new();
+    let dir = tempfile::tempdir().unwrap();
+    for fix in fixes() {
+        let label = format!("{} on {}", fix.rule, fix.fixture);
+        let src = fixtures_dir().join(&fix.fixture);
+        let before = match fired(&src) {
+            Ok(b) => b,
+            Err(e) => {
+                failures.push(format!("{label}: fixture does not load: {e}"));
+                continue;
+            }
+        };
+        if !before.contains_key(&fix.rule) {
+            failures.push(format!("{label}: the rule does not fire on the fixture"));
+            continue;
+        }
+        let hs = helps(&src, &fix.rule);
+        if !hs.iter().any(|h| h.contains(&fix.help)) {
+            failures.push(format!(
+                "{label}: no help contains {:?}; helps: {hs:?}",
+                fix.help
+            ));
+        }
+        let mut text = std::fs::read_to_string(&src).unwrap();
+        for e in &fix.edit {
+            match (&e.find, &e.replace, &e.append) {
+                (Some(f), Some(r), None) if text.contains(f.as_str()) => {
+                    text = text.replacen(f.as_str(), r, 1);
+                }
+                (Some(f), Some(_), None) => {
+                    failures.push(format!("{label}: {f:?} not in the fixture"));
+                }
+                (None, None, Some(a)) => {
+                    text.push('\n');
+                    text.push_str(a);
+                }
+                _ => failures.push(format!("{label}: an edit is find + replace, or append")),
+            }
+        }
+        let fixed = dir.path().join(&fix.fixture);
+        std::fs::write(&fixed, text).unwrap();
+        match fired(&fixed) {
+            Err(e) => failures.push(format!("{label}: the fixed config does not load: {e}")),
+            Ok(after) => {
+                if after.contains_key(&fix.rule) {
+                    failures.push(format!("{label}: still fires after the fix"));
+                }
+                let new: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+                if !new.is_empty() {
+                    failures.push(format!("{label}: the fix makes {new:?} fire"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// Every rule's fix is tested, on its main firing fixture.
+#[test]
+fn every_rule_has_a_tested_fix() {
+    let have: BTreeSet<String> = fixes().into_iter().map(|f| f.rule).collect();
+    let missing: Vec<&str> = lint::rules()
+        .iter()
+        .map(|r| r.id)
+        .filter(|id| !have.contains(*id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no fix in tests/fixtures/fixes.toml for {missing:?}"
+    );
+}

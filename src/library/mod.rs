@@ -17,6 +17,7 @@ use crate::digest::hex;
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 
 pub(crate) mod filters;
+pub mod laws;
 mod select;
 
 pub use filters::{capfirst, escape_markdown, join_words, markdown_tera};
@@ -203,6 +204,8 @@ pub struct Library {
     pub template_files: BTreeMap<String, String>,
     /// sha256 over every clause hash and the templates hash.
     pub hash: String,
+    /// The law profiles (`clauses/laws/*.toml`).
+    pub laws: laws::Laws,
     /// The document templates (`agreement.md`, `body.md`, …), compiled.
     pub tera: tera::Tera,
     /// Clause bodies and conditions, compiled in chunks side by side (tera compiles one
@@ -275,6 +278,13 @@ impl Library {
         let (sections_text, sections) = read_sections(&root, &clause_files)?;
         let mut diags = Vec::new();
         let mut clauses = read_clauses(&root, &clause_files, &mut diags);
+        let laws = laws::Laws::read(
+            &root,
+            clause_files
+                .iter()
+                .map(|f| (f.rel.as_str(), f.text.as_str())),
+            &mut diags,
+        );
         check_clauses(&root, &clauses, &sections.sections, &mut diags);
         let section_pos = |id: &str| {
             sections
@@ -297,7 +307,16 @@ impl Library {
             return Err(diags);
         };
         let templates_hash = templates_hash(&templates);
-        let hash = library_hash(sections_text, &clauses, &templates_hash);
+        let laws_text: String = clause_files
+            .iter()
+            .filter(|f| f.rel.starts_with("clauses/laws/"))
+            .map(|f| format!("{}\n{}\n", f.rel, f.text))
+            .collect();
+        let hash = library_hash(
+            &format!("{sections_text}\n{laws_text}"),
+            &clauses,
+            &templates_hash,
+        );
         Ok(Library {
             by_id: clauses
                 .iter()
@@ -314,6 +333,7 @@ impl Library {
                 })
                 .collect(),
             origin,
+            laws,
             version: sections.version,
             sections: sections.sections,
             clauses,

@@ -68,7 +68,7 @@ anyone.",
             id: "DATA-005",
             severity: Severity::Warning,
             title: "Pseudonymised location or communications data is treated as readily re-identifiable",
-            help: "share aggregates instead (identifiability = \"aggregated\" with min_cell_size), or keep the pseudonymised data in a secure enclave",
+            help: "share aggregates instead (identifiability = \"aggregated\" with min_cell_size), or keep the pseudonymised data in a secure enclave (method = \"secure_enclave\" on its flows, recipient storage of datasets = [\"derived\"] only)",
             source: "GDPR Recital 26; WP248 criterion 4; de Montjoye et al. 2013 (unicity of mobility traces)",
             safeguards: &[3, 7],
             explain: "Four points in time and space are enough to single out most people in a mobile-phone \
@@ -82,7 +82,7 @@ by remote desktop, secure enclave or federated analysis pass.",
             id: "DATA-006",
             severity: Severity::Warning,
             title: "Every dataset moves on some flow",
-            help: "add the dataset id to the `datasets` of the flow that carries it, or remove the dataset",
+            help: "add the dataset id to the `datasets` of the flow that carries it, with a [[retention]] entry for it, or remove the dataset",
             source: "GDPR Art. 5(1)(c); ICO Data Sharing Code (agreed data sets)",
             safeguards: &[7],
             explain: "Each dataset in the agreement should be carried by at least one flow, which says who sends \
@@ -107,7 +107,7 @@ overlook the people the data misses.",
             id: "DATA-009",
             severity: Severity::Warning,
             title: "Vulnerable groups named among the data subjects are declared",
-            help: "add vulnerable_groups = [\"…\"] to the dataset",
+            help: "add vulnerable_groups = [\"…\"] to the dataset, with authorised_personnel on its flows, group_harm_assessed = true in [dpia] and [use_restrictions] excluded_authorities",
             source: "WP248 criterion 7; IASC Operational Guidance on Data Responsibility",
             safeguards: &[3],
             explain: "Whether a dataset concerns vulnerable people decides whether a DPIA is required, whether \
@@ -294,7 +294,7 @@ fn data_009(m: &Model, f: &mut Findings) {
                 format!("the data subjects of `{}` include vulnerable people, but vulnerable_groups is empty", ds.id),
             )
             .help(format!(
-                "add vulnerable_groups = [{}] to the dataset",
+                "add vulnerable_groups = [{}] to the dataset, with authorised_personnel on its flows, group_harm_assessed = true in [dpia] and [use_restrictions] excluded_authorities",
                 groups.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(", ")
             ));
         }

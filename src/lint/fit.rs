@@ -51,7 +51,7 @@ environment. Runs after clause selection.",
             id: "FIT-003",
             severity: Severity::Warning,
             title: "A clause left out names the safeguard it served",
-            help: "keep the clause, or record why it is left out: [clauses] exclude = [{ id = \"…\", reason = \"…\" }]",
+            help: "keep the clause, or record why it is left out (the finding then stays as info): [clauses] exclude = [{ id = \"…\", reason = \"…\" }]",
             source: "IOM GDI (2022), the seven safeguards",
             safeguards: &[1, 2, 3, 4, 5, 6, 7],
             explain: "Every default clause can be left out, but a clause that serves one of the seven \
@@ -166,7 +166,9 @@ pub fn after_selection(model: &Model, lib: &Library, selection: &Selection) -> V
                     ),
                 );
                 if reason.is_some() {
-                    f.info();
+                    f.info().help(
+                        "nothing to do: the reason is recorded for reviewers; keep the clause if the safeguard still needs it",
+                    );
                 }
             }
             continue;
@@ -187,8 +189,13 @@ pub fn after_selection(model: &Model, lib: &Library, selection: &Selection) -> V
                         "clause `{}` ({}) forbids {}, which purpose `{}` needs: {why}",
                         m.id, m.title, act.describe(), p.id
                     )).help(format!(
-                        "if `{}` is what the purpose is for, leave the clause out: [clauses] exclude = [{{ id = \"{}\", reason = \"…\" }}]; if not, {}",
-                        act.describe(), m.id,
+                        "if `{}` is what the purpose is for, leave the clause out: {}; if not, {}",
+                        act.describe(),
+                        if matches!(e.reason, Reason::Included) {
+                            format!("remove \"{}\" from [clauses] include", m.id)
+                        } else {
+                            format!("[clauses] exclude = [{{ id = \"{}\", reason = \"…\" }}]", m.id)
+                        },
                         if commercial { format!("set commercial_use = \"prohibited\" on purpose `{}`", p.id) } else { format!("set use = \"research\" on purpose `{}`", p.id) }
                     ));
                 }

@@ -62,14 +62,15 @@ reputation, security practices, sanctions and conflicts of interest. Each party 
 on it. A missing, pending or rejected assessment is an error; an assessment older than 12 months at the \
 effective date, or dated after it, is a warning, as is an approval whose conditions are not written down. A \
 processor must offer sufficient guarantees (Art. 28(1) GDPR): its assessment covers security practices or it \
-holds a certification.",
+holds a certification. The party that drafts the agreement and assessed the others (`agreement.drafted_by`) \
+needs no assessment of itself.",
             check: gov_004,
         },
         Rule {
             id: "GOV-005",
             severity: Severity::Warning,
             title: "Governing law and forum are declared and fit the parties",
-            help: "set agreement.governing_law and agreement.forum (or [disputes] mechanism = \"arbitration\" with a seat)",
+            help: "set agreement.governing_law and agreement.forum (or [disputes] mechanism = \"arbitration\" and seat)",
             source: "SCC 2021/914 Cl. 17-18; ICRC Handbook (privileges and immunities)",
             safeguards: &[6],
             explain: "The agreement must say which law governs it and where disputes are settled. A party with \
@@ -230,10 +231,13 @@ fn gov_004(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let eff = c.agreement.effective_date;
     for (i, p) in c.parties.iter().enumerate() {
+        if c.agreement.drafted_by.as_deref() == Some(p.id.as_str()) && p.due_diligence.is_none() {
+            continue;
+        }
         let Some(dd) = &p.due_diligence else {
             f.at(format!("/parties/{i}"), format!("no due diligence is recorded for `{}`", p.id)).help(format!(
-                "add a due_diligence table to party `{}`: date, scope (e.g. [\"values_alignment\", \"security_practices\"]) and outcome",
-                p.id
+                "add a due_diligence table to party `{}`: date, scope (e.g. [\"values_alignment\", \"security_practices\"]) and outcome; or, if `{}` drafts the agreement and assessed the others, set [agreement] drafted_by = \"{}\"",
+                p.id, p.id, p.id
             ));
             continue;
         };
@@ -241,7 +245,7 @@ fn gov_004(m: &Model, f: &mut Findings) {
         match dd.outcome {
             DueDiligenceOutcome::Pending => {
                 f.at(format!("{base}/outcome"), format!("due diligence on `{}` is still pending", p.id))
-                    .help("complete the due diligence before the agreement; record outcome = \"approved\" or \"approved_with_conditions\"");
+                    .help("complete the due diligence before the agreement; record outcome = \"approved\", or \"approved_with_conditions\" with conditions = [\"…\"]");
             }
             DueDiligenceOutcome::Rejected => {
                 f.at(format!("{base}/outcome"), format!("due diligence on `{}` was rejected", p.id))
@@ -310,7 +314,7 @@ fn gov_005(m: &Model, f: &mut Findings) {
         .collect();
     if !immune.is_empty() && c.disputes.mechanism == Some(DisputeMechanism::Courts) {
         f.at("/disputes/mechanism", format!("`{}` enjoys privileges and immunities but disputes go to the courts", immune[0]))
-            .help("use [disputes] mechanism = \"arbitration\" with a seat; the agreement keeps the no-waiver clause");
+            .help("set [disputes] mechanism = \"arbitration\" and seat = \"Geneva\" (or the seat agreed); the agreement keeps the no-waiver clause");
     }
     if arbitration && blank(&c.disputes.seat) {
         let at = if super::written(m, "/disputes") {

@@ -17,7 +17,7 @@ pub(super) fn rules() -> Vec<Rule> {
             id: "LAW-001",
             severity: Severity::Error,
             title: "Each controller has a legal basis for each purpose of personal data it handles",
-            help: "add a [[legal_bases]] entry with party, purpose and basis",
+            help: "add a [[legal_bases]] entry with party, purpose, basis and reference (the law, or the legitimate-interests assessment)",
             source: "GDPR Art. 6(1); ICO Data Sharing Code (a lawful basis before sharing)",
             safeguards: &[6],
             explain: "Every controller that discloses or receives personal data needs a lawful basis under \
@@ -95,7 +95,7 @@ that the other parties, and later the public, can check it.",
             id: "LAW-007",
             severity: Severity::Error,
             title: "Only an international organisation relies on its own internal rules",
-            help: "use an Art. 6(1) basis for this party (e.g. \"public_task\", \"legitimate_interests\")",
+            help: "use an Art. 6(1) basis for this party, with its reference (e.g. basis = \"public_task\" and the law that sets the task)",
             source: "GDPR Art. 6(1); IOM Data Protection Principles; ICRC Handbook ch. 3",
             safeguards: &[6],
             explain: "International organisations enjoying privileges and immunities apply their own \
@@ -108,7 +108,7 @@ GDPR basis (or its national equivalent).",
             id: "LAW-008",
             severity: Severity::Warning,
             title: "A time-limited legal basis does not expire before the agreement ends",
-            help: "end the agreement by the date the basis expires (term.end_date), or record the renewed basis",
+            help: "record the renewed basis (its new expires), or end the agreement by that date (term.end_date) with agreement.review_interval and retention periods that fit the shorter term",
             source: "GDPR Art. 5(1)(a), 6(1); ICO Data Sharing Code (review)",
             safeguards: &[6],
             explain: "Some bases are time-limited, for example an emergency decree or a temporary statutory \
@@ -204,7 +204,7 @@ fn law_001(m: &Model, f: &mut Findings) {
             .any(|b| b.party == p && b.purpose == purpose)
         {
             f.at(at.clone(), format!("`{p}` has no legal basis for purpose `{purpose}` (flow `{}`)", c.flows[i].id)).help(format!(
-                "add a [[legal_bases]] entry with party = \"{p}\", purpose = \"{purpose}\" and basis = \"public_task\" (or the basis relied on)"
+                "add a [[legal_bases]] entry with party = \"{p}\", purpose = \"{purpose}\", basis = \"public_task\" and reference = \"<the law that sets the task>\" (or the basis relied on, with its reference)"
             ));
         }
     }
@@ -269,10 +269,7 @@ fn law_003(m: &Model, f: &mut Findings) {
                 super::and_list(&missing)
             ),
         )
-        .help(format!(
-            "add a [consent] table with {}",
-            super::and_list(&missing)
-        ));
+        .help(format!("in [consent], set {}", super::and_list(&missing)));
     }
     if m.derived.has_vulnerable_groups {
         f.at(at, "consent is relied on for data about vulnerable people, whose consent may not be freely given")

@@ -138,7 +138,7 @@ aggregated or pseudonymised data.",
             id: "PURP-008",
             severity: Severity::Error,
             title: "A humanitarian agreement has no commercial purpose",
-            help: "remove the commercial purpose, or set agreement.context to the setting it really is",
+            help: "remove the commercial purpose or correct its category (e.g. \"humanitarian_operations\"), or set agreement.context to the setting it really is",
             source: "Humanitarian Data and Trust Initiative; IASC Operational Guidance on Data Responsibility (humanitarian use only); IOM safeguard 4",
             safeguards: &[4],
             explain: "Data shared in a humanitarian response is shared to protect and assist people. Guidance from \

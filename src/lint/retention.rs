@@ -15,7 +15,7 @@ pub(super) fn rules() -> Vec<Rule> {
             id: "RET-001",
             severity: Severity::Error,
             title: "Every dataset each recipient receives, and the derived data, has a retention period",
-            help: "add a [[retention]] entry with dataset, period (or event and max) and disposal",
+            help: "add a [[retention]] entry with dataset, period (or event and max), disposal and, for deletion, method",
             source: "GDPR Art. 5(1)(e); SCC Annex I.B (period or criteria); Irish Data Sharing and Governance Act 2019 s.19(1)(n)",
             safeguards: &[7],
             explain: "Storage limitation requires that data is kept no longer than necessary (Art. 5(1)(e) GDPR), \
@@ -133,7 +133,7 @@ fn ret_001(m: &Model, f: &mut Findings) {
             if !covered {
                 let fd = f
                     .at(at.clone(), format!("`{}` receives dataset `{ds}` but no retention applies to it", fl.to))
-                    .help(format!("add a [[retention]] entry with dataset = \"{ds}\", period = \"P24M\" and disposal = \"delete\""));
+                    .help(format!("add a [[retention]] entry with dataset = \"{ds}\", period = \"P24M\", disposal = \"delete\" and method = \"<how it is deleted, e.g. secure deletion of files and backups>\""));
                 // Storage limitation binds personal data; for anonymous data it is good practice.
                 if dataset(c, ds).is_some_and(|(_, d)| !is_personal(d)) {
                     fd.warning();
@@ -147,7 +147,7 @@ fn ret_001(m: &Model, f: &mut Findings) {
             "no retention is set for data and outputs derived from the datasets",
         )
         .warning()
-        .help("add a [[retention]] entry with dataset = \"derived\", a period and disposal");
+        .help("add a [[retention]] entry with dataset = \"derived\", a period, disposal = \"delete\" and method = \"<how it is deleted>\"");
     }
 }
 

@@ -12,7 +12,7 @@ pub(super) fn rules() -> Vec<Rule> {
             id: "RISK-001",
             severity: Severity::Error,
             title: "A required DPIA is completed, with reference and date",
-            help: "in [dpia] set status = \"completed\", reference and date",
+            help: "in [dpia] set status = \"completed\", reference, date, owner, risk_benefit_summary and risks",
             source: "GDPR Art. 35(1), (3), (7); WP248 rev.01 (two or more criteria); IOM safeguard 3",
             safeguards: &[3],
             explain: "A data protection impact assessment is required before processing that is likely to \
@@ -160,7 +160,7 @@ fn risk_001(m: &Model, f: &mut Findings) {
                 format!("a DPIA is required and still in progress: {why}"),
             )
             .warning()
-            .help("complete the DPIA, then set status = \"completed\" with its reference and date");
+            .help("complete the DPIA, then set status = \"completed\" with its reference, date and risks");
         }
         DpiaStatus::NotStarted | DpiaStatus::NotRequired => {
             let at = if written(m, "/dpia/status") {
@@ -168,8 +168,14 @@ fn risk_001(m: &Model, f: &mut Findings) {
             } else {
                 dpia_at(m)
             };
-            f.at(at, format!("a DPIA is required: {why}"))
-                .help("carry out the DPIA and add a [dpia] table with status = \"completed\", reference and date");
+            f.at(at, format!("a DPIA is required: {why}")).help(format!(
+                "carry out the DPIA and {} status = \"completed\", reference, date, owner, risk_benefit_summary and risks",
+                if written(m, "/dpia") {
+                    "set in [dpia]:"
+                } else {
+                    "add a [dpia] table with"
+                }
+            ));
         }
     }
 }

@@ -13,7 +13,7 @@ pub(super) fn rules() -> Vec<Rule> {
             id: "ROLE-001",
             severity: Severity::Warning,
             title: "Every party takes part in a data flow",
-            help: "add a [[flows]] entry that sends data to or from this party, or remove the party",
+            help: "add a [[flows]] entry that sends data to or from this party (and its [[storage]] if it receives a copy), or remove the party",
             source: "SCC Annex I.A; ICO Data Sharing Code (which organisations are involved); IOM safeguard 6",
             safeguards: &[6],
             explain: "An agreement lists the organisations that send or receive data and says what each may do. \
@@ -125,7 +125,8 @@ fn role_002(m: &Model, f: &mut Findings) {
                 f.at(
                     format!("/legal_bases/{j}/party"),
                     format!("`{}` is a processor on every flow but relies on its own legal basis for `{}`: it acts as a controller", p.id, lb.purpose),
-                );
+                )
+                .help(format!("make `{}` a controller on the flows concerned (from_role / to_role or its role), or remove this legal basis: a processor relies on its controller's", p.id));
             }
         }
         for (j, o) in c.onward_sharing.permitted.iter().enumerate() {
@@ -189,7 +190,7 @@ fn role_005(m: &Model, f: &mut Findings) {
                 format!("/subprocessors/{i}/processor"),
                 format!("sub-processor `{}` is engaged by `{}`, which is not a processor on any flow", s.id, s.processor),
             )
-            .help("name the party that processes the data on a controller's behalf, or make that party a processor on its flow");
+            .help("name the party that processes the data on a controller's behalf, or make that party a processor on its flow (role = \"processor\", and on_behalf_of and instructions on the flow)");
         }
         if s.authorisation == Authorisation::General && c.term.subprocessor_notice_days < 14 {
             f.at(

@@ -12,7 +12,7 @@ pub(super) fn rules() -> Vec<Rule> {
             id: "XFER-001",
             severity: Severity::Error,
             title: "Every transfer out of the data's jurisdiction has a mechanism",
-            help: "add a [[transfers]] entry with importer and mechanism",
+            help: "add a [[transfers]] entry with importer and mechanism (and tia_reference for an Art. 46 safeguard)",
             source: "GDPR Art. 44-49; UK GDPR Art. 44",
             safeguards: &[7],
             explain: "datapact derives a transfer record for every recipient, storage location, backup location, \
@@ -30,7 +30,7 @@ regulations.",
             id: "XFER-002",
             severity: Severity::Error,
             title: "Adequacy is relied on only for a destination with an adequacy decision",
-            help: "choose another mechanism (e.g. \"standard_contractual_clauses\"), or for a certified US importer cite its Data Privacy Framework listing in reference",
+            help: "choose another mechanism (e.g. \"standard_contractual_clauses\" with tia_reference), or for a certified US importer cite its Data Privacy Framework listing in reference",
             source: "GDPR Art. 45; Commission adequacy decisions (list as of 2025-09-01); EU-US Data Privacy Framework decision 2023/1795",
             safeguards: &[7],
             explain: "An adequacy decision covers a whole country (or, for the United States, only organisations \
@@ -54,7 +54,7 @@ add supplementary measures where needed (SCC Clause 14). Cite the assessment.",
             id: "XFER-004",
             severity: Severity::Warning,
             title: "Art. 49 derogations are used only for occasional transfers",
-            help: "use an Art. 46 safeguard (e.g. standard contractual clauses or an administrative arrangement) for regular transfers",
+            help: "use an Art. 46 safeguard (e.g. mechanism = \"standard_contractual_clauses\" or \"administrative_arrangement\") with tia_reference for regular transfers",
             source: "GDPR Art. 49(1), (3); EDPB Guidelines 2/2018 on derogations",
             safeguards: &[7],
             explain: "Derogations are exceptions, to be interpreted restrictively, and suit occasional and \
@@ -67,7 +67,7 @@ powers (Art. 49(3)); that case is an error.",
             id: "XFER-005",
             severity: Severity::Warning,
             title: "Transfers to an international organisation rest on a suitable mechanism",
-            help: "use \"public_body_instrument\", \"administrative_arrangement\", \"standard_contractual_clauses\" or a justified \"derogation_public_interest\"",
+            help: "use \"public_body_instrument\", \"administrative_arrangement\" or \"standard_contractual_clauses\" with tia_reference, or a justified \"derogation_public_interest\"",
             source: "GDPR Art. 4(26), 44, 46(2)(a), 46(3)(b), 49(1)(d); ICRC Handbook ch. 4",
             safeguards: &[7],
             explain: "A transfer to an international organisation is a Chapter V transfer wherever the \
@@ -204,8 +204,14 @@ fn xfer_001(m: &Model, f: &mut Findings) {
                 reason_words(t)
             ),
         );
+        // The usual Art. 46 tool for the exporter's law, with the assessment XFER-003 asks for.
+        let tool = if uk_exporter {
+            "uk_addendum"
+        } else {
+            "standard_contractual_clauses"
+        };
         fd.help(format!(
-            "add a [[transfers]] entry with importer = \"{}\" and mechanism = \"standard_contractual_clauses\" (or the mechanism relied on)",
+            "add a [[transfers]] entry with importer = \"{}\", mechanism = \"{tool}\" and tia_reference = \"<transfer impact assessment reference>\" (or the mechanism relied on)",
             t.importer
         ));
         if non_personal {
@@ -231,7 +237,7 @@ fn xfer_002(m: &Model, f: &mut Findings) {
         if t.destination == "US" {
             if blank(&decl.reference) {
                 f.at(format!("/transfers/{i}"), format!("adequacy for `{}` in the United States needs its Data Privacy Framework certification", t.importer))
-                    .help("add reference = \"<the importer's Data Privacy Framework listing>\", or use standard contractual clauses");
+                    .help("add reference = \"<the importer's Data Privacy Framework listing>\", or use standard contractual clauses with tia_reference");
             }
         } else {
             f.at(
@@ -309,7 +315,7 @@ fn xfer_004(m: &Model, f: &mut Findings) {
             if let Some(p) = public_exporters.first() {
                 f.at(format!("/transfers/{i}/mechanism"), format!("public authority `{p}` cannot rely on consent to transfer data to `{}`", t.importer))
                     .error()
-                    .help("a public authority exercising its powers uses an Art. 46 safeguard, e.g. \"administrative_arrangement\"");
+                    .help("a public authority exercising its powers uses an Art. 46 safeguard, e.g. \"administrative_arrangement\" with tia_reference");
             }
         }
     }
@@ -341,8 +347,12 @@ fn xfer_005(m: &Model, f: &mut Findings) {
             };
             f.at(decl_at(m, t), format!("international organisation `{}` receives data under {how}, which does not cover it", t.importer))
                 .help(format!(
-                    "add a [[transfers]] entry with importer = \"{}\" and mechanism = \"administrative_arrangement\", \"public_body_instrument\" or \"standard_contractual_clauses\"",
-                    t.importer
+                    "{} mechanism = \"administrative_arrangement\", \"public_body_instrument\" or \"standard_contractual_clauses\", and tia_reference",
+                    if t.declared.is_some() {
+                        format!("in the [[transfers]] entry for `{}`, set", t.importer)
+                    } else {
+                        format!("add a [[transfers]] entry with importer = \"{}\",", t.importer)
+                    }
                 ));
         }
     }

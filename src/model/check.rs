@@ -251,6 +251,15 @@ impl<'a> Checker<'a> {
                 &ids.parties,
             );
         }
+        if let Some(drafter) = &a.drafted_by {
+            self.reference(
+                "/agreement/drafted_by",
+                drafter,
+                "party",
+                "parties",
+                &ids.parties,
+            );
+        }
     }
 
     /// `[[parties]]`.

@@ -211,6 +211,9 @@ fn sensitivity(cfg: &Config, d: &mut Derived) {
         for g in &ds.vulnerable_groups {
             vulnerable.insert(*g as u8);
         }
+        if cfg.flows.iter().any(|f| f.datasets.contains(&ds.id)) {
+            d.shared_datasets.push(ds.id.clone());
+        }
         if ds.identifiability.is_personal() {
             d.has_personal_data = true;
             d.personal_datasets.push(ds.id.clone());

@@ -79,6 +79,9 @@ pub struct Derived {
     pub about_people: bool,
     /// Datasets that are personal data (identified or pseudonymised), by id.
     pub personal_datasets: Vec<String>,
+    /// Datasets some flow carries, by id: the Shared Data. A dataset a party holds but no flow
+    /// carries is not shared and is not described as such.
+    pub shared_datasets: Vec<String>,
     pub has_pseudonymised: bool,
     /// Any dataset that is anonymised or aggregated statistics.
     pub has_statistics: bool,

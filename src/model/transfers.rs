@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::countries::{ADEQUATE, area, country_name, is_eea};
-use super::{Derived, DerivedFlow, TransferRecord, is_personal};
+use super::{Derived, DerivedFlow, Relationship, TransferRecord, is_personal};
 use crate::config::*;
 
 pub(super) fn derive_transfers(cfg: &Config, d: &Derived) -> Vec<TransferRecord> {
@@ -124,8 +124,21 @@ impl<'c> Ledger<'c> {
         let (Some(from), Some(to)) = (self.party(&f.from), self.party(&f.to)) else {
             return;
         };
-        let origin = area(&from.country);
-        if to.kind == PartyKind::InternationalOrganisation
+        // A processor outside the EEA, the UK and Switzerland handing the results back to the
+        // controller it works for returns the controller's own data: no transfer under those
+        // laws, and the controller's storage is measured from the controller's own seat. (A
+        // processor inside them exports: that is the processor-to-controller module.)
+        let returning = f.relationship == Relationship::ProcessorToController
+            && f.to == f.controller
+            && !(is_eea(&from.country) || matches!(from.country.as_str(), "GB" | "CH"));
+        let origin = if returning {
+            area(&to.country)
+        } else {
+            area(&from.country)
+        };
+        if returning {
+            // Nothing moves out of the controller's reach.
+        } else if to.kind == PartyKind::InternationalOrganisation
             && from.kind != PartyKind::InternationalOrganisation
         {
             self.add(to_recipient(
@@ -202,7 +215,12 @@ impl<'c> Ledger<'c> {
             .iter()
             .flat_map(|(_, cf)| cf.datasets.iter().cloned())
             .collect();
-        if origins.iter().any(|o| *o != area(&sp.country)) {
+        // A sub-processor in the processor's own country receives nothing that has not already
+        // arrived there: the processor's terms with its sub-processor cover it, and no second
+        // transfer mechanism is needed.
+        if area(&sp.country) != area(&proc_party.country)
+            && origins.iter().any(|o| *o != area(&sp.country))
+        {
             self.add(Move {
                 exporter: &sp.processor,
                 importer: &sp.id,
@@ -255,8 +273,9 @@ mod tests {
                 );
             }
         }
-        // Nimbus keeps backups in the Netherlands with its sub-processor Vaultline: one row,
-        // the sub-processor's.
+        // Nimbus (Ireland) keeps backups in the Netherlands with its sub-processor Vaultline:
+        // within the EEA, so no transfer of its own; the Agency's data reached the EEA through
+        // the Agency's transfer to Nimbus.
         let towards = |m: &Model, country: &str| -> Vec<TransferRecord> {
             m.derived
                 .transfers
@@ -267,8 +286,8 @@ mod tests {
         };
         let m = model_of(include_str!("../../examples/mno-displacement.toml"));
         let nl = towards(&m, "NL");
-        assert_eq!(nl.len(), 1, "{nl:?}");
-        assert_eq!(nl[0].reason, "sub-processor");
+        assert!(nl.is_empty(), "{nl:?}");
+        assert_eq!(towards(&m, "IE").len(), 1);
         // Storage in another country than the sender's: the sender's transfer to the recipient.
         let text = include_str!("../../examples/ngo-survey.toml");
         let first_storage = text.find("[[storage]]").expect("storage");
@@ -282,6 +301,32 @@ mod tests {
         assert_eq!(
             (us[0].exporter.as_str(), us[0].importer.as_str()),
             ("ngo", "survey")
+        );
+    }
+
+    #[test]
+    fn a_processor_outside_the_eea_returning_results_to_its_controller_is_no_transfer() {
+        // Al-Manara (Jordan) returns the answers to Solace (Denmark), for which it collected
+        // them: the only transfer is Solace's, to Jordan.
+        let m = model_of(include_str!("../../examples/ngo-survey.toml"));
+        let moves: Vec<(&str, &str)> = m
+            .derived
+            .transfers
+            .iter()
+            .map(|t| (t.exporter.as_str(), t.destination.as_str()))
+            .collect();
+        assert_eq!(moves, [("ngo", "JO")]);
+        // The same return from a processor in the EEA to a controller outside it is an export
+        // (processor to controller).
+        let text = include_str!("../../examples/ngo-survey.toml");
+        let moved = text
+            .replacen("country = \"DK\"", "country = \"US\"", 1)
+            .replacen("country = \"JO\"", "country = \"DE\"", 1);
+        let m = model_of(&moved);
+        assert!(
+            m.derived.transfers.iter().any(|t| t.exporter == "survey"),
+            "{:?}",
+            m.derived.transfers
         );
     }
 }

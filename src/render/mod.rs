@@ -197,6 +197,12 @@ pub fn render(model: &Model, lib: &Library, check: &Check) -> Result<Rendered, V
         )]
     })?;
     let cfg = model.config();
+    let frames = lib.laws.frames(&cfg.parties).map_err(|es| {
+        es.into_iter()
+            .map(|(pointer, d)| model.loaded.diag_at(d, &pointer))
+            .collect::<Vec<_>>()
+    })?;
+    ctx.insert("law", &frames);
     let selection = lib
         .select(&ctx, &cfg.clauses.include, &cfg.clauses.exclude)
         .map_err(|ds| {
