@@ -115,6 +115,17 @@ pub fn markdown_tera() -> tera::Tera {
         join_list(v, "or")
     });
     tera.register_filter("names", names_filter);
+    tera.register_filter("cite", |v: &tera::Value, kw: Kwargs, state: &State| {
+        join_words(&cite(v, &kw, state), "and")
+    });
+    tera.register_filter("cited", |v: &tera::Value, kw: Kwargs, state: &State| {
+        let c = cite(v, &kw, state);
+        if c.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", join_words(&c, "and"))
+        }
+    });
     tera.register_filter("name", name_filter);
     tera.register_filter("humanize", |v: &str, _: Kwargs, _: &State| {
         v.replace('_', " ")
@@ -203,6 +214,73 @@ fn party_display(state: &State, id: &str) -> String {
 
 fn name_filter(id: &str, _: Kwargs, state: &State) -> String {
     party_display(state, id)
+}
+
+/// The provision of each party's data-protection law that a duty rests on, one per distinct
+/// law: `ids | cite(gdpr="Art. 28(3)", key="processor_contract")` gives "GDPR Art. 28(3)" for a
+/// party under the GDPR, "UK GDPR Art. 28(3)" under the UK GDPR, and "the Kenya Data Protection
+/// Act 2019, s. 42" under a national law whose profile has that provision; nothing for a party under
+/// its own rules (privileges and immunities), under no general law, or under a law with no such
+/// provision. `ids` is a party id or a list of them; `"all"` means every party. `cited` gives
+/// the same in brackets with a leading space, or nothing.
+fn cite(v: &tera::Value, kw: &Kwargs, state: &State) -> Vec<String> {
+    let gdpr: Option<String> = kw.get::<String>("gdpr").ok().flatten();
+    let key: Option<String> = kw.get::<String>("key").ok().flatten();
+    let law: Option<tera::Value> = state.get::<tera::Value>("law").ok().flatten();
+    let Some(frames) = law
+        .as_ref()
+        .and_then(|l| l.as_map())
+        .and_then(|m| m.get(&tera::value::Key::Str("parties")).cloned())
+    else {
+        return Vec::new();
+    };
+    let Some(frames) = frames.as_map() else {
+        return Vec::new();
+    };
+    let field = |v: &tera::Value, k: &str| -> String {
+        v.as_map()
+            .and_then(|m| m.get(&tera::value::Key::Str(k)))
+            .map(value_to_text)
+            .unwrap_or_default()
+    };
+    let ids: Vec<String> = match v.as_array() {
+        Some(a) => a.iter().map(value_to_text).collect(),
+        // Every party, in the order of the config (the frames are a map without an order).
+        None if value_to_text(v) == "all" => state
+            .get::<tera::Value>("parties")
+            .ok()
+            .flatten()
+            .and_then(|ps| {
+                ps.as_array()
+                    .map(|a| a.iter().map(|p| field(p, "id")).collect::<Vec<String>>())
+            })
+            .unwrap_or_default(),
+        None => vec![value_to_text(v)],
+    };
+    let mut out: Vec<String> = Vec::new();
+    for id in ids {
+        let Some(f) = frames.get(&tera::value::Key::Str(&id)) else {
+            continue;
+        };
+        let c = match field(f, "kind").as_str() {
+            "gdpr" => gdpr.as_ref().map(|a| format!("GDPR {a}")),
+            "uk_gdpr" => gdpr.as_ref().map(|a| format!("UK GDPR {a}")),
+            "national" => key.as_ref().and_then(|k| {
+                let provs = f
+                    .as_map()
+                    .and_then(|m| m.get(&tera::value::Key::Str("provisions")).cloned())?;
+                let at = field(&provs, k);
+                (!at.is_empty()).then(|| format!("the {}, {at}", field(f, "name")))
+            }),
+            _ => None,
+        };
+        if let Some(c) = c
+            && !out.contains(&c)
+        {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn names_filter(v: &tera::Value, _: Kwargs, state: &State) -> String {
