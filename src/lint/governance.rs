@@ -294,8 +294,16 @@ fn gov_005(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let a = &c.agreement;
     let arbitration = m.derived.dispute_mechanism == DisputeMechanism::Arbitration;
+    let immune: Vec<&str> = c
+        .parties
+        .iter()
+        .filter(|p| p.privileges_and_immunities)
+        .map(|p| p.id.as_str())
+        .collect();
     let mut missing = Vec::new();
-    if blank(&a.governing_law) {
+    // A party with privileges and immunities submits to no national law: arbitration under
+    // the agreement's own terms is the usual answer, and no governing law is then missing.
+    if blank(&a.governing_law) && !(arbitration && !immune.is_empty()) {
         missing.push("governing_law");
     }
     let seat_is_forum = arbitration && !blank(&c.disputes.seat);
@@ -303,15 +311,41 @@ fn gov_005(m: &Model, f: &mut Findings) {
         missing.push("forum");
     }
     if !missing.is_empty() {
-        f.at("/agreement", format!("[agreement] has no {}", and_list(&missing)))
-            .help(format!("add {} to [agreement], e.g. governing_law = \"the laws of Belgium\", forum = \"the courts of Brussels\"", and_list(&missing)));
+        // The example names the country of the party that provides the data, not a fixed one.
+        let country = c
+            .datasets
+            .first()
+            .and_then(|ds| c.parties.iter().find(|p| p.id == ds.provider))
+            .or(c.parties.first())
+            .map(|p| crate::model::country_name(&p.country))
+            .unwrap_or_default();
+        let example = match (
+            missing.contains(&"governing_law"),
+            missing.contains(&"forum"),
+        ) {
+            (true, true) => format!(
+                "governing_law = \"the laws of {country}\", forum = \"the courts of <city>, {country}\""
+            ),
+            (true, false) => format!("governing_law = \"the laws of {country}\""),
+            _ => format!("forum = \"the courts of <city>, {country}\""),
+        };
+        let immune_note = if immune.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; or, since `{}` enjoys privileges and immunities, set [disputes] mechanism = \"arbitration\" with a seat and no governing law",
+                immune[0]
+            )
+        };
+        f.at(
+            "/agreement",
+            format!("[agreement] has no {}", and_list(&missing)),
+        )
+        .help(format!(
+            "add {} to [agreement], e.g. {example}{immune_note}",
+            and_list(&missing)
+        ));
     }
-    let immune: Vec<&str> = c
-        .parties
-        .iter()
-        .filter(|p| p.privileges_and_immunities)
-        .map(|p| p.id.as_str())
-        .collect();
     if !immune.is_empty() && c.disputes.mechanism == Some(DisputeMechanism::Courts) {
         f.at("/disputes/mechanism", format!("`{}` enjoys privileges and immunities but disputes go to the courts", immune[0]))
             .help("set [disputes] mechanism = \"arbitration\" and seat = \"Geneva\" (or the seat agreed); the agreement keeps the no-waiver clause");
