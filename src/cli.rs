@@ -282,6 +282,9 @@ pub struct ExplainArgs {
     /// Also list the clauses left out, and why.
     #[arg(long)]
     pub all: bool,
+    /// Instead, report the length: words per section and annex, and per clause.
+    #[arg(long, conflicts_with = "all")]
+    pub words: bool,
     #[command(flatten)]
     pub library: LibraryArgs,
     /// Output format.

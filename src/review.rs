@@ -575,3 +575,53 @@ mod tests {
         );
     }
 }
+
+/// The length of one section or annex of an agreement, with its clauses.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionWords {
+    pub id: String,
+    pub title: String,
+    pub annex: bool,
+    pub words: usize,
+    pub clauses: Vec<ClauseWords>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClauseWords {
+    pub id: String,
+    pub title: String,
+    pub words: usize,
+}
+
+/// Words a reader reads in a piece of the agreement's Markdown (markup, link targets and
+/// heading anchors are not words).
+pub fn words(md: &str) -> usize {
+    crate::render::md_text(md).split_whitespace().count()
+}
+
+/// Words per section and annex, and per clause within each, in document order: where the
+/// length of an agreement comes from.
+pub fn word_counts(a: &Agreement) -> Vec<SectionWords> {
+    a.rendered
+        .sections
+        .iter()
+        .map(|s| {
+            let clauses: Vec<ClauseWords> = s
+                .clauses
+                .iter()
+                .map(|c| ClauseWords {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    words: words(&c.title) + words(&c.body),
+                })
+                .collect();
+            SectionWords {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                annex: s.annex,
+                words: words(&s.title) + clauses.iter().map(|c| c.words).sum::<usize>(),
+                clauses,
+            }
+        })
+        .collect()
+}

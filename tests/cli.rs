@@ -194,3 +194,54 @@ fn a_final_agreement_with_errors_is_refused_and_a_draft_lists_them() {
     assert!(md.contains("Findings to resolve before signature"));
     assert!(md.contains("How this agreement addresses the seven safeguards"));
 }
+
+/// `explain --words`: where an agreement's length comes from, section by section, adding up to
+/// the words a reader reads.
+#[test]
+fn explain_words_reports_the_length_per_section_and_clause() {
+    let o = datapact()
+        .args([
+            "explain",
+            "examples/official-statistics.toml",
+            "--words",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let total = v["words"].as_u64().unwrap();
+    let sections = v["sections"].as_array().unwrap();
+    let sum: u64 = sections.iter().map(|s| s["words"].as_u64().unwrap()).sum();
+    assert_eq!(sum, total);
+    assert!(sections.iter().any(|s| s["annex"] == true));
+    for s in sections {
+        let clauses: u64 = s["clauses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["words"].as_u64().unwrap())
+            .sum();
+        assert!(
+            clauses <= s["words"].as_u64().unwrap() && clauses > 0,
+            "{s}"
+        );
+    }
+    // The agreement's Markdown has more tokens (cover table, link targets), never fewer words.
+    let md = datapact::build::build_file(
+        std::path::Path::new("examples/official-statistics.toml"),
+        None,
+    )
+    .unwrap()
+    .rendered
+    .markdown;
+    assert!(total > 1000 && (total as usize) <= md.split_whitespace().count());
+    let table = datapact()
+        .args(["explain", "examples/official-statistics.toml", "--words"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains(&format!("{total} words: ")), "{text}");
+    assert!(text.contains("data-description"), "{text}");
+}

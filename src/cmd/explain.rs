@@ -15,6 +15,9 @@ pub(super) fn run(args: ExplainArgs, fmt: DiagnosticFormat) -> u8 {
     if failed {
         return ERROR;
     }
+    if args.words {
+        return words(&built, args.format);
+    }
     let explained: Vec<(String, Vec<Explanation>)> = built
         .iter()
         .map(|a| {
@@ -48,6 +51,58 @@ pub(super) fn run(args: ExplainArgs, fmt: DiagnosticFormat) -> u8 {
                 })
                 .collect();
             out(&text.join("\n"));
+            OK
+        }
+    }
+}
+
+/// `explain --words`: the length report of each agreement.
+fn words(built: &[crate::build::Agreement], format: ListFormat) -> u8 {
+    let reports: Vec<(String, Vec<review::SectionWords>)> = built
+        .iter()
+        .map(|a| (a.label.clone(), review::word_counts(a)))
+        .collect();
+    match format {
+        ListFormat::Json => {
+            let list: Vec<serde_json::Value> = reports
+                .iter()
+                .map(|(label, sections)| {
+                    let total: usize = sections.iter().map(|s| s.words).sum();
+                    serde_json::json!({"agreement": label, "words": total, "sections": sections})
+                })
+                .collect();
+            if list.len() == 1 {
+                out_json(&list[0])
+            } else {
+                out_json(&list)
+            }
+        }
+        ListFormat::Table => {
+            let mut text = String::new();
+            for (label, sections) in &reports {
+                let total: usize = sections.iter().map(|s| s.words).sum();
+                if reports.len() > 1 {
+                    text.push_str(&format!("{label}\n"));
+                }
+                for s in sections {
+                    let pct = if total == 0 { 0 } else { s.words * 100 / total };
+                    text.push_str(&format!(
+                        "{:<52} {:>6} {:>3}%\n",
+                        format!("{}{}", if s.annex { "Annex: " } else { "" }, s.title),
+                        s.words,
+                        pct
+                    ));
+                    for c in &s.clauses {
+                        text.push_str(&format!("    {:<48} {:>6}\n", c.id, c.words));
+                    }
+                }
+                let body: usize = sections.iter().filter(|s| !s.annex).map(|s| s.words).sum();
+                text.push_str(&format!(
+                    "\n{total} words: {body} in the body, {} in the annexes\n\n",
+                    total - body
+                ));
+            }
+            out(text.trim_end());
             OK
         }
     }

@@ -33,8 +33,8 @@ pub fn markdown_options() -> Options {
         | Options::ENABLE_DEFINITION_LIST
 }
 
-/// The text a Markdown parser reads in `md` (for tests: a value must come out literally).
-#[cfg(test)]
+/// The text a Markdown parser reads in `md`: what a reader reads (for the length report, and
+/// for tests: a value must come out literally).
 pub(crate) fn md_text(md: &str) -> String {
     use pulldown_cmark::{Event, Parser};
     let mut s = String::new();
