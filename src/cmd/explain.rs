@@ -85,7 +85,7 @@ fn words(built: &[crate::build::Agreement], format: ListFormat) -> u8 {
                     text.push_str(&format!("{label}\n"));
                 }
                 for s in sections {
-                    let pct = if total == 0 { 0 } else { s.words * 100 / total };
+                    let pct = (s.words * 100).checked_div(total).unwrap_or(0);
                     text.push_str(&format!(
                         "{:<52} {:>6} {:>3}%\n",
                         format!("{}{}", if s.annex { "Annex: " } else { "" }, s.title),

@@ -303,7 +303,7 @@ fn gov_005(m: &Model, f: &mut Findings) {
     let mut missing = Vec::new();
     // A party with privileges and immunities submits to no national law: arbitration under
     // the agreement's own terms is the usual answer, and no governing law is then missing.
-    if blank(&a.governing_law) && !(arbitration && !immune.is_empty()) {
+    if blank(&a.governing_law) && (!arbitration || immune.is_empty()) {
         missing.push("governing_law");
     }
     let seat_is_forum = arbitration && !blank(&c.disputes.seat);
