@@ -271,3 +271,62 @@ fn personal_data_without_its_people_is_refused() {
         "{errs:?}"
     );
 }
+
+/// The GDPR is named only in agreements where some party is under it (or the UK GDPR); where
+/// none is, the only mention is the note that the legal-basis register borrows its grounds'
+/// names.
+#[test]
+fn the_gdpr_is_named_only_where_a_party_is_under_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut configs: Vec<PathBuf> = deals().into_iter().map(|d| d.1).collect();
+    for e in std::fs::read_dir(root.join("examples")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "toml") && !configs.contains(&p) {
+            configs.push(p);
+        }
+    }
+    let mut failures = Vec::new();
+    for c in configs {
+        let a = build::build_file(&c, None).unwrap_or_else(|e| panic!("{}: {e:#?}", c.display()));
+        let lib = datapact::library::Library::builtin().unwrap();
+        let under = a.model.config().parties.iter().any(|p| {
+            lib.laws.frame_of(p).is_ok_and(|l| {
+                matches!(
+                    l.kind,
+                    datapact::library::laws::LawKind::Gdpr
+                        | datapact::library::laws::LawKind::UkGdpr
+                )
+            })
+        });
+        if under {
+            continue;
+        }
+        for line in a.rendered.markdown.lines().filter(|l| l.contains("GDPR")) {
+            if !line.contains("only as a common vocabulary") {
+                failures.push(format!("{}: {line}", c.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// An exporter outside the EEA and the UK that uses the EU standard clauses uses them as the
+/// safeguards its own law accepts; the register does not cite the GDPR for its transfer.
+#[test]
+fn a_transfer_by_an_exporter_outside_the_gdpr_cites_its_own_law() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("examples/ngo-survey.toml"))
+        .unwrap()
+        .replacen("country = \"DK\"", "country = \"KE\"", 1)
+        .replacen("status = \"final\"", "status = \"draft\"", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("ke.toml");
+    std::fs::write(&p, text).unwrap();
+    let md = build::build_file(&p, None).unwrap().rendered.markdown;
+    assert!(
+        md.contains("Standard contractual clauses (Kenya Data Protection Act 2019, ss. 48–50)"),
+        "register"
+    );
+    assert!(md.contains("not being under the GDPR, uses as the contractual safeguards"));
+    assert!(!md.contains("Standard contractual clauses (GDPR Art. 46(2)(c))"));
+}
