@@ -288,9 +288,8 @@ fn the_gdpr_is_named_only_where_a_party_is_under_it() {
     let mut failures = Vec::new();
     for c in configs {
         let a = build::build_file(&c, None).unwrap_or_else(|e| panic!("{}: {e:#?}", c.display()));
-        let lib = datapact::library::Library::builtin().unwrap();
         let under = a.model.config().parties.iter().any(|p| {
-            lib.laws.frame_of(p).is_ok_and(|l| {
+            a.library.laws.frame_of(p).is_some_and(|l| {
                 matches!(
                     l.kind,
                     datapact::library::laws::LawKind::Gdpr

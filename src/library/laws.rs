@@ -140,20 +140,19 @@ impl Laws {
         Laws { by_id }
     }
 
-    /// The profile that frames a party's processing, or the id it names that does not exist.
-    pub fn frame_of<'l>(&'l self, p: &Party) -> Result<&'l Law, &'l str> {
-        let pick = |id: &str| self.by_id.get(id);
+    /// The profile that frames a party's processing; `None` when the party names a profile
+    /// the library does not have.
+    pub fn frame_of(&self, p: &Party) -> Option<&Law> {
         if let Some(id) = &p.law {
-            return pick(id).ok_or("");
+            return self.by_id.get(id);
         }
         if p.kind == PartyKind::InternationalOrganisation && p.privileges_and_immunities {
-            return pick("io-rules").ok_or("");
+            return self.by_id.get("io-rules");
         }
         self.by_id
             .values()
             .find(|l| l.countries.iter().any(|c| c == &p.country))
-            .or_else(|| pick("none"))
-            .ok_or("")
+            .or_else(|| self.by_id.get("none"))
     }
 
     /// The frames of an agreement's parties as clauses see them (`law`): `law.parties[id]` (the
@@ -168,8 +167,8 @@ impl Laws {
         let mut kinds = Vec::new();
         for (i, p) in parties.iter().enumerate() {
             let law = match self.frame_of(p) {
-                Ok(l) => l,
-                Err(_) => {
+                Some(l) => l,
+                None => {
                     let known: Vec<&str> = self.by_id.keys().map(String::as_str).collect();
                     errors.push((
                         format!("/parties/{i}/law"),
