@@ -103,7 +103,7 @@ pub fn build(planned: Planned, libraries: &Libraries) -> Result<Agreement, Vec<D
     // The model and the library are independent: load them side by side (loading the
     // built-in library is most of a one-agreement run).
     let (model, library) = rayon::join(|| planned.model(), || libraries.get(&key));
-    let model = model?;
+    let mut model = model?;
     let library = library.map_err(|ds| {
         if from_config {
             // The folder `library = "…"` names: point at that line.
@@ -114,6 +114,8 @@ pub fn build(planned: Planned, libraries: &Libraries) -> Result<Agreement, Vec<D
             ds
         }
     })?;
+    // Transfers are decided under each exporter's law, from the library's law profiles.
+    model.apply_laws(&library.laws);
     let mut check = Check::run(&model);
     // A config with errors can make the clause library fail (e.g. a clause referring to
     // another one its condition left out): the config's own errors come first, since they are

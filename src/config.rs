@@ -1378,6 +1378,13 @@ pub enum TransferMechanism {
     DerogationPublicInterest,
     DerogationConsent,
     DerogationVitalInterests,
+    /// Prior approval or authorisation of the transfer by the exporter's supervisory
+    /// authority, where the exporter's law provides for it (cite it in `reference`).
+    AuthorityApproval,
+    /// The safeguards of this agreement itself, binding the importer, where the exporter's
+    /// law accepts a contract as the safeguard (not under the GDPR or the UK GDPR, which ask
+    /// for approved clauses).
+    ThisAgreement,
     NotRequired,
 }
 

@@ -441,7 +441,7 @@ fn two_partners_claiming_one_name_are_both_reported_and_neither_built() {
         format!(
             "{CSV_HEADER}{}{}",
             csv_row("ke-a", "Alpha Telecom", "KE"),
-            csv_row("ug-b", "Beta Telecom", "UG")
+            csv_row("tz-b", "Beta Telecom", "TZ")
         ),
     )
     .unwrap();
@@ -465,7 +465,7 @@ fn two_partners_claiming_one_name_are_both_reported_and_neither_built() {
             "both claimants named: {row}"
         );
     }
-    assert!(result_of(&r.stderr, "ug-b").contains("built"));
+    assert!(result_of(&r.stderr, "tz-b").contains("built"));
     assert_summary(&r.stderr, 1, 0, 2);
     assert!(
         !files(&out)
@@ -527,8 +527,8 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
         &dir,
         &[
             ("ke-a", "Alpha Telecom", "KE"),
-            ("ug-b", "Beta Telecom", "UG"),
-            ("de-c", "Gamma Telekom", "DE"),
+            ("tz-b", "Beta Telecom", "TZ"),
+            ("ng-c", "Gamma Telecom Nigeria", "NG"),
         ],
     );
     let out = dir.join("out");
@@ -537,7 +537,7 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_summary(&r.stderr, 3, 0, 0);
     let md = |id: &str| out.join(format!("IOMS-MNO-2026-{}.md", id.to_uppercase()));
-    let before: BTreeMap<String, std::time::SystemTime> = ["ke-a", "ug-b", "de-c"]
+    let before: BTreeMap<String, std::time::SystemTime> = ["ke-a", "tz-b", "ng-c"]
         .iter()
         .map(|id| (id.to_string(), mtime(&md(id))))
         .collect();
@@ -560,18 +560,18 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     // One partner changes: only it is rebuilt.
     let csv = std::fs::read_to_string(dir.join("partners.csv"))
         .unwrap()
-        .replacen("Beta Telecom,company", "Beta Telecom Uganda,company", 1);
+        .replacen("Beta Telecom,company", "Beta Telecom Tanzania,company", 1);
     std::fs::write(dir.join("partners.csv"), csv).unwrap();
     let r = batch(&out, &[p]);
     assert_summary(&r.stderr, 1, 2, 0);
-    assert!(result_of(&r.stderr, "ug-b").contains("built"));
+    assert!(result_of(&r.stderr, "tz-b").contains("built"));
     assert!(
-        std::fs::read_to_string(md("ug-b"))
+        std::fs::read_to_string(md("tz-b"))
             .unwrap()
-            .contains("Beta Telecom Uganda")
+            .contains("Beta Telecom Tanzania")
     );
     assert_eq!(mtime(&md("ke-a")), before["ke-a"]);
-    assert_ne!(mtime(&md("ug-b")), before["ug-b"]);
+    assert_ne!(mtime(&md("tz-b")), before["tz-b"]);
     let entry = |m: &Manifest, r: &str| {
         m.agreements
             .iter()
@@ -581,8 +581,8 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
     };
     let m = Manifest::read(&out);
     assert_eq!(
-        entry(&m, "IOMS-MNO-2026-UG-B").outputs[0].sha256,
-        sha256(&md("ug-b"))
+        entry(&m, "IOMS-MNO-2026-TZ-B").outputs[0].sha256,
+        sha256(&md("tz-b"))
     );
 
     // Touched but unchanged: still up to date (the content is hashed).
@@ -599,16 +599,16 @@ fn a_rerun_skips_unchanged_agreements_and_rebuilds_only_what_changed() {
         .position(|b| b.is_ascii_lowercase())
         .unwrap();
     same_size[i] = if same_size[i] == b'x' { b'y' } else { b'x' };
-    std::fs::write(out.join("IOMS-MNO-2026-UG-B.json"), &same_size).unwrap();
+    std::fs::write(out.join("IOMS-MNO-2026-TZ-B.json"), &same_size).unwrap();
     let r = batch(&out, &[p]);
     assert_summary(&r.stderr, 1, 2, 0);
-    assert!(result_of(&r.stderr, "ug-b").contains("built"));
+    assert!(result_of(&r.stderr, "tz-b").contains("built"));
     std::fs::write(md("ke-a"), "tampered").unwrap();
-    std::fs::remove_file(out.join("IOMS-MNO-2026-DE-C.json")).unwrap();
+    std::fs::remove_file(out.join("IOMS-MNO-2026-NG-C.json")).unwrap();
     let r = batch(&out, &[p]);
     assert_summary(&r.stderr, 2, 1, 0);
     assert_ne!(std::fs::read_to_string(md("ke-a")).unwrap(), "tampered");
-    assert!(out.join("IOMS-MNO-2026-DE-C.json").is_file());
+    assert!(out.join("IOMS-MNO-2026-NG-C.json").is_file());
 
     // The programme file itself is an input (the agreements' provenance cites its hash).
     let text = std::fs::read_to_string(&prog).unwrap();
@@ -693,9 +693,9 @@ fn a_failing_partner_does_not_stop_the_others() {
         partner_table("ke-good", "Good Telecom", "KE", ""),
         partner_table("xx-bad", "Bad Country Telecom", "XX", ""),
         partner_table(
-            "ug-override",
+            "tz-override",
             "Overreach Telecom",
-            "UG",
+            "TZ",
             "[partners.overrides]\n\"dpia.residual_risk\" = \"low\"\n",
         ),
         partner_table("tz-typo", "Typo Telecom", "TZ", "legal_nme = \"Typo\"\n"),
@@ -712,7 +712,7 @@ fn a_failing_partner_does_not_stop_the_others() {
         bad.contains("FAILED") && bad.contains("XX"),
         "the reason is given: {bad}"
     );
-    let over = result_of(&r.stderr, "ug-override");
+    let over = result_of(&r.stderr, "tz-override");
     assert!(
         over.contains("FAILED")
             && over.contains("does not let partners override `dpia.residual_risk`"),
@@ -742,7 +742,7 @@ fn progress_is_plain_lines_off_a_terminal_and_quiet_prints_only_failures() {
         &dir,
         &[
             ("ke-a", "Alpha Telecom", "KE"),
-            ("ug-b", "Beta Telecom", "UG"),
+            ("tz-b", "Beta Telecom", "TZ"),
         ],
     );
     let out = dir.join("out");
@@ -782,7 +782,7 @@ fn progress_is_plain_lines_off_a_terminal_and_quiet_prints_only_failures() {
         format!(
             "{CSV_HEADER}{}{}",
             csv_row("ke-a", "Alpha Telecom", "KE"),
-            csv_row("ug-b", "Beta Telecom", "QQ")
+            csv_row("tz-b", "Beta Telecom", "QQ")
         ),
     )
     .unwrap();
@@ -793,7 +793,7 @@ fn progress_is_plain_lines_off_a_terminal_and_quiet_prints_only_failures() {
         "quiet hides successes:\n{}",
         r.stderr
     );
-    assert!(result_of(&r.stderr, "ug-b").contains("FAILED"));
+    assert!(result_of(&r.stderr, "tz-b").contains("FAILED"));
     assert!(r.stderr.contains("0 built, 1 up to date, 1 failed"));
 }
 
@@ -812,7 +812,7 @@ fn progress_is_a_bar_on_a_terminal() {
         &dir,
         &[
             ("ke-a", "Alpha Telecom", "KE"),
-            ("ug-b", "Beta Telecom", "UG"),
+            ("tz-b", "Beta Telecom", "TZ"),
         ],
     );
     let bin = assert_cmd::cargo::cargo_bin("datapact");
@@ -1094,9 +1094,9 @@ fn reused_clauses_never_carry_one_partners_text_into_anothers_agreement() {
         &dir,
         &[
             ("ke-one", "Kilifi Mobile Alpha Limited", "KE"),
-            ("de-one", "Kilifi Mobil Gamma GmbH", "DE"),
+            ("ng-one", "Kilifi Mobile Gamma Nigeria Limited", "NG"),
             ("ke-two", "Kilifi Mobile Bravo Limited", "KE"),
-            ("de-two", "Kilifi Mobil Delta GmbH", "DE"),
+            ("ng-two", "Kilifi Mobile Delta Nigeria Limited", "NG"),
         ],
     );
     let out = dir.join("out");
@@ -1121,8 +1121,8 @@ fn reused_clauses_never_carry_one_partners_text_into_anothers_agreement() {
             ("ke-two", "Kilifi Mobile Bravo Limited"),
         ),
         (
-            ("de-one", "Kilifi Mobil Gamma GmbH"),
-            ("de-two", "Kilifi Mobil Delta GmbH"),
+            ("ng-one", "Kilifi Mobile Gamma Nigeria Limited"),
+            ("ng-two", "Kilifi Mobile Delta Nigeria Limited"),
         ),
     ] {
         let (ma, mb) = (md(a.0), md(b.0));
@@ -1157,8 +1157,8 @@ fn reused_clauses_never_carry_one_partners_text_into_anothers_agreement() {
         ("x", "X"),
     );
     let de = swap(
-        &md("de-one"),
-        ("de-one", "Kilifi Mobil Gamma GmbH"),
+        &md("ng-one"),
+        ("ng-one", "Kilifi Mobile Gamma Nigeria Limited"),
         ("x", "X"),
     );
     assert_ne!(ke, de);
@@ -1243,7 +1243,7 @@ fn a_closed_stderr_does_not_stop_or_hang_a_batch() {
         &dir,
         &[
             ("op-a", "Operator A Ltd", "KE"),
-            ("op-b", "Operator B Ltd", "UG"),
+            ("op-b", "Operator B Ltd", "TZ"),
             ("op-c", "Operator C Ltd", "TZ"),
         ],
     );
@@ -1338,7 +1338,7 @@ fn a_programme_that_cannot_be_read_leaves_the_manifest_as_it_was() {
         &dir,
         &[
             ("ke-a", "Alpha Telecom PLC", "KE"),
-            ("ug-b", "Beta Telecom", "UG"),
+            ("tz-b", "Beta Telecom", "TZ"),
         ],
     );
     let out = dir.join("out");

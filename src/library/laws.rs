@@ -4,7 +4,8 @@
 //! In: the library's files. Out: [`Laws`], and for an agreement the frame of each party
 //! ([`Laws::frames`]): the profile named by the party's `law`, else the profile of an
 //! international organisation with privileges and immunities, else the profile whose
-//! `countries` hold the party's country, else `none`. Clauses see the frames as `law`.
+//! `countries` hold the party's country, else `unlisted` (a law datapact has no profile of).
+//! Clauses see the frames as `law`.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,6 +54,22 @@ pub struct TransferRule {
     pub mechanisms: Vec<String>,
     /// The official standard clauses, if the law has them.
     pub standard_clauses: String,
+    /// How the standard clauses are used: `eu_modules` (the EU clauses of Decision 2021/914,
+    /// signed in the module that fits the exporter's and importer's roles), `uk` (the UK IDTA,
+    /// or the EU clauses with the UK Addendum), `own` (the law's own clauses, named in
+    /// `standard_clauses`), or empty where the law has none.
+    #[serde(default)]
+    pub standard_clauses_kind: String,
+    /// Destinations this law itself finds adequate (ISO codes; `EEA` stands for the 30 EEA
+    /// states), as of `adequacy_as_of`. Empty where the profile records no such list.
+    #[serde(default)]
+    pub adequate: Vec<String>,
+    #[serde(default)]
+    pub adequacy_as_of: String,
+    /// The exporter must assess whether the destination's law lets the importer keep its
+    /// safeguards (transfer impact assessment) before relying on them.
+    #[serde(default)]
+    pub impact_assessment: bool,
 }
 
 /// Which values were checked against the law's official text.
@@ -90,7 +107,7 @@ pub struct Laws {
 }
 
 /// The profiles every library must have: the fall-backs of [`Laws::frame_of`].
-const FALLBACKS: [&str; 2] = ["io-rules", "none"];
+const FALLBACKS: [&str; 3] = ["io-rules", "none", "unlisted"];
 
 impl Laws {
     /// Parse `clauses/laws/*.toml` from a library's files (`(relative path, text)`).
@@ -133,7 +150,7 @@ impl Laws {
                         "library::bad-law",
                         format!("{} has no clauses/laws/{id}.toml", root.display()),
                     )
-                    .help("every library needs the `io-rules` and `none` law profiles; copy datapact's own with `datapact clauses --export DIR`"),
+                    .help("every library needs the `io-rules`, `none` and `unlisted` law profiles; copy datapact's own with `datapact clauses --export DIR`"),
                 );
             }
         }
@@ -152,7 +169,42 @@ impl Laws {
         self.by_id
             .values()
             .find(|l| l.countries.iter().any(|c| c == &p.country))
-            .or_else(|| self.by_id.get("none"))
+            .or_else(|| self.by_id.get("unlisted"))
+    }
+
+    /// The profile that frames a party's processing, as its text names it: the `unlisted`
+    /// fall-back is named after the party's country ("data-protection law of Tanzania"), and a
+    /// party's own `law_citation` replaces the profile's citation (and for an international
+    /// organisation, the name of its rules).
+    pub fn frame_for(&self, p: &Party) -> Option<std::borrow::Cow<'_, Law>> {
+        let law = self.frame_of(p)?;
+        if law.id != "unlisted" && p.law_citation.is_none() {
+            return Some(std::borrow::Cow::Borrowed(law));
+        }
+        let mut own = law.clone();
+        if law.id == "unlisted" {
+            own.name = format!(
+                "data-protection law of {}",
+                crate::model::country_name(&p.country)
+            );
+        }
+        if let Some(c) = &p.law_citation {
+            own.citation = c.clone();
+            if law.kind == LawKind::InternationalOrganisation {
+                own.name = c.clone();
+            }
+        }
+        Some(std::borrow::Cow::Owned(own))
+    }
+
+    /// How running text names the frame after "under": "the Kenya Data Protection Act 2019",
+    /// or for an international organisation without a citation, "its own data-protection rules".
+    pub fn under(law: &Law) -> String {
+        if law.kind == LawKind::InternationalOrganisation && law.citation.is_empty() {
+            law.name.clone()
+        } else {
+            format!("the {}", law.name)
+        }
     }
 
     /// The frames of an agreement's parties as clauses see them (`law`): `law.parties[id]` (the
@@ -166,7 +218,7 @@ impl Laws {
         let mut errors = Vec::new();
         let mut kinds = Vec::new();
         for (i, p) in parties.iter().enumerate() {
-            let law = match self.frame_of(p) {
+            let law = match self.frame_for(p) {
                 Some(l) => l,
                 None => {
                     let known: Vec<&str> = self.by_id.keys().map(String::as_str).collect();
@@ -189,12 +241,9 @@ impl Laws {
                 }
             };
             kinds.push(law.kind);
-            let mut v = serde_json::to_value(law).unwrap_or_else(|_| json!({}));
-            if let (Value::Object(m), Some(own)) = (&mut v, &p.law_citation) {
-                m.insert("citation".into(), Value::String(own.clone()));
-                if law.kind == LawKind::InternationalOrganisation {
-                    m.insert("name".into(), Value::String(own.clone()));
-                }
+            let mut v = serde_json::to_value(&*law).unwrap_or_else(|_| json!({}));
+            if let Value::Object(m) = &mut v {
+                m.insert("under".into(), Value::String(Laws::under(&law)));
             }
             out.insert(p.id.clone(), v);
         }

@@ -128,7 +128,40 @@ down by Union or Member State law (Art. 6(3) GDPR). The agreement should cite th
 basis can be checked and the purpose matches the task the law assigns.",
             check: law_009,
         },
+        Rule {
+            id: "LAW-010",
+            severity: Severity::Warning,
+            title: "Every party's data-protection law has a profile",
+            help: "set law = \"<profile id>\" in the party, add clauses/laws/<id>.toml to your library, or set law = \"none\" where the country has no general data-protection law",
+            source: "datapact law profiles (clauses/laws/); UNCTAD Data Protection and Privacy Legislation Worldwide",
+            safeguards: &[6, 7],
+            explain: "datapact frames each party's duties and transfers under the law that applies to it, \
+from the law profiles in the clause library. For a party in a country no profile covers, the agreement names \
+\"the data-protection law of\" that country without citing provisions, and accepts any transfer mechanism the \
+parties declare, because datapact cannot tell which that law allows. Most countries now have a general \
+data-protection law: add a profile for it (an organisation can keep its own in its library), or say \
+law = \"none\" where the country has none, so the agreement relies on its own terms.",
+            check: law_010,
+        },
     ]
+}
+
+fn law_010(m: &Model, f: &mut Findings) {
+    if !m.derived.has_personal_data {
+        return;
+    }
+    for (i, p) in cfg(m).parties.iter().enumerate() {
+        if m.derived.frames.get(&p.id).is_some_and(|l| l == "unlisted") {
+            f.at(
+                format!("/parties/{i}/country"),
+                format!(
+                    "datapact has no profile of the data-protection law of {}, which applies to `{}`",
+                    crate::model::country_name(&p.country),
+                    p.id
+                ),
+            );
+        }
+    }
 }
 
 fn controllerish(r: LegalRole) -> bool {

@@ -114,6 +114,21 @@ and whether a transfer takes place. Each party that receives data should declare
 the environment and who hosts it. Without it, transfers are derived from the party's seat only.",
             check: xfer_008,
         },
+        Rule {
+            id: "XFER-009",
+            severity: Severity::Error,
+            title: "Each transfer uses a mechanism the exporter's law accepts",
+            help: "choose a mechanism the exporter's law provides for (the finding lists them)",
+            source: "The exporter's data-protection law (clauses/laws/<id>.toml, [transfer] mechanisms); GDPR Art. 46(2)-(3); UK GDPR Art. 46",
+            safeguards: &[7],
+            explain: "A transfer is decided under the law of the party that sends the data: the GDPR for an \
+exporter in the EEA, the UK GDPR in the United Kingdom, the exporter's national law elsewhere, and an international \
+organisation's own rules for an organisation with privileges and immunities. Each law profile lists the kinds of \
+mechanism that law provides for; a declared mechanism outside that list does not make the transfer lawful (for \
+example this agreement's own safeguards under the GDPR, which asks for approved clauses, or a supervisory \
+authority's approval under a law that has no such procedure). The UK tools are XFER-006's.",
+            check: xfer_009,
+        },
     ]
 }
 
@@ -128,6 +143,7 @@ fn is_art46(m: T) -> bool {
             | T::AdministrativeArrangement
             | T::CodeOfConduct
             | T::Certification
+            | T::ThisAgreement
     )
 }
 
@@ -162,10 +178,10 @@ fn xfer_001(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let non_personal = m.derived.only_non_personal;
     for t in m.derived.transfers.iter().filter(|t| t.mechanism.is_none()) {
-        // UK adequacy regulations cover the EEA (DPA 2018 Sch. 21 para. 4); the model's
-        // adequacy list is the EU's, so a UK exporter's EEA destinations are settled here.
-        let uk_exporter = party(c, &t.exporter).is_some_and(|(_, p)| p.country == "GB");
-        if uk_exporter && uk_adequate(&t.destination) {
+        // Before the law profiles are applied the model decides as under the GDPR: the UK
+        // adequacy regulations cover the EEA (DPA 2018 Sch. 21 para. 4).
+        let uk_exporter = is_uk_exporter(m, t);
+        if t.frame.is_empty() && uk_exporter && uk_adequate(&t.destination) {
             continue;
         }
         if t.reason == "onward" {
@@ -190,7 +206,7 @@ fn xfer_001(m: &Model, f: &mut Findings) {
                     format!("personal data goes onward from `{}` to \"{}\" in {}, outside its jurisdiction", t.exporter, t.importer, t.destination_name),
                 )
                 .warning()
-                .help("name the transfer mechanism (e.g. the person's explicit consent under Art. 49(1)(a), or clauses binding the recipient) in the recipient's conditions");
+                .help("name the transfer mechanism (e.g. the person's explicit consent, or clauses binding the recipient) in the recipient's conditions");
             }
             continue;
         }
@@ -204,15 +220,19 @@ fn xfer_001(m: &Model, f: &mut Findings) {
                 reason_words(t)
             ),
         );
-        // The usual Art. 46 tool for the exporter's law, with the assessment XFER-003 asks for.
-        let tool = if uk_exporter {
-            "uk_addendum"
+        // The usual safeguard under the exporter's law, with the assessment XFER-003 asks for
+        // where that law wants one.
+        let tool = suggested_tool(m, t);
+        let tia = if t.needs_assessment || t.frame.is_empty() {
+            " and tia_reference = \"<transfer impact assessment reference>\""
         } else {
-            "standard_contractual_clauses"
+            ""
         };
+        let and_or = if tia.is_empty() { " and" } else { "," };
         fd.help(format!(
-            "add a [[transfers]] entry with importer = \"{}\", mechanism = \"{tool}\" and tia_reference = \"<transfer impact assessment reference>\" (or the mechanism relied on)",
-            t.importer
+            "add a [[transfers]] entry with importer = \"{}\"{and_or} mechanism = \"{}\"{tia} (or the mechanism relied on)",
+            t.importer,
+            tool.as_str()
         ));
         if non_personal {
             fd.warning().help(format!(
@@ -223,38 +243,101 @@ fn xfer_001(m: &Model, f: &mut Findings) {
     }
 }
 
+/// Whether the exporter is under the UK GDPR: its law accepts the UK tools, or before the law
+/// profiles are applied, it is established in the United Kingdom.
+fn is_uk_exporter(m: &Model, t: &TransferRecord) -> bool {
+    if t.frame.is_empty() {
+        party(cfg(m), &t.exporter).is_some_and(|(_, p)| p.country == "GB")
+    } else {
+        t.accepted.contains(&T::UkIdta)
+    }
+}
+
+/// The mechanism to suggest for a transfer that has none: the standard tool of the exporter's
+/// law (the UK Addendum, the standard clauses, this agreement's safeguards).
+fn suggested_tool(m: &Model, t: &TransferRecord) -> T {
+    if is_uk_exporter(m, t) {
+        return T::UkAddendum;
+    }
+    if t.frame.is_empty() {
+        return T::StandardContractualClauses;
+    }
+    [
+        T::StandardContractualClauses,
+        T::ThisAgreement,
+        T::AdministrativeArrangement,
+        T::AuthorityApproval,
+        T::DerogationPublicInterest,
+        T::DerogationConsent,
+    ]
+    .into_iter()
+    .find(|x| t.accepted.contains(x))
+    .unwrap_or(T::StandardContractualClauses)
+}
+
 fn xfer_002(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for t in &m.derived.transfers {
         let Some(i) = t.declared else { continue };
         let decl = &c.transfers[i];
-        if decl.mechanism != T::Adequacy
-            || ADEQUATE.contains(&t.destination.as_str())
-            || is_eea(&t.destination)
+        if decl.mechanism != T::Adequacy {
+            continue;
+        }
+        let adequate = if t.frame.is_empty() {
+            ADEQUATE.contains(&t.destination.as_str()) || is_eea(&t.destination)
+        } else {
+            t.adequate
+        };
+        // A law that does not accept adequacy at all is XFER-009's; an international
+        // organisation, XFER-005's.
+        if adequate
+            || t.reason == "international-organisation"
+            || (!t.frame.is_empty() && !t.accepted.contains(&T::Adequacy))
         {
             continue;
         }
-        if t.destination == "US" {
+        let eu_family = t.frame.is_empty() || t.needs_assessment;
+        if t.destination == "US" && eu_family {
             if blank(&decl.reference) {
                 f.at(format!("/transfers/{i}"), format!("adequacy for `{}` in the United States needs its Data Privacy Framework certification", t.importer))
                     .help("add reference = \"<the importer's Data Privacy Framework listing>\", or use standard contractual clauses with tia_reference");
             }
-        } else {
+        } else if eu_family {
             f.at(
                 format!("/transfers/{i}/mechanism"),
                 format!(
-                    "{} has no EU adequacy decision (as of {})",
+                    "{} has no adequacy decision under the exporter's law (as of {})",
                     t.destination_name,
                     crate::model::ADEQUACY_AS_OF
                 ),
             );
+        } else if blank(&decl.reference) {
+            // datapact's profile of the exporter's law records no list of adequate
+            // destinations: the parties cite the finding they rely on.
+            f.at(
+                format!("/transfers/{i}"),
+                format!(
+                    "adequacy of {} under the law of `{}` is not recorded in datapact's law profile",
+                    t.destination_name, t.exporter
+                ),
+            )
+            .warning()
+            .help("add reference = \"<the decision or list that finds the destination adequate>\"");
         }
     }
 }
 
 fn xfer_003(m: &Model, f: &mut Findings) {
     for (i, t) in cfg(m).transfers.iter().enumerate() {
-        if is_art46(t.mechanism) && blank(&t.tia_reference) {
+        // Only where the exporter's law asks for the assessment (the GDPR, the UK GDPR, the
+        // Swiss FADP): a transfer the model has not framed counts as one.
+        let assessed_law = m
+            .derived
+            .transfers
+            .iter()
+            .filter(|r| r.declared == Some(i))
+            .any(|r| r.frame.is_empty() || r.needs_assessment);
+        if assessed_law && is_art46(t.mechanism) && blank(&t.tia_reference) {
             f.at(
                 format!("/transfers/{i}"),
                 format!(
@@ -327,7 +410,10 @@ fn xfer_005(m: &Model, f: &mut Findings) {
         let Some((_, p)) = party(c, &t.importer) else {
             continue;
         };
-        if p.kind != PartyKind::InternationalOrganisation {
+        // Outside the GDPR family, the exporter's own law decides (XFER-009).
+        if p.kind != PartyKind::InternationalOrganisation
+            || !(t.frame.is_empty() || t.needs_assessment)
+        {
             continue;
         }
         let Some(mech) = t.mechanism else { continue };
@@ -338,6 +424,9 @@ fn xfer_005(m: &Model, f: &mut Findings) {
                 | T::StandardContractualClauses
                 | T::DerogationPublicInterest
                 | T::DerogationVitalInterests
+                | T::ThisAgreement
+                | T::AuthorityApproval
+                | T::NotRequired
         );
         if !suitable {
             let how = if t.declared.is_none() && mech == T::Adequacy {
@@ -366,7 +455,7 @@ fn xfer_006(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     for t in &m.derived.transfers {
         let Some(i) = t.declared else { continue };
-        let exporter_uk = party(c, &t.exporter).is_some_and(|(_, p)| p.country == "GB");
+        let exporter_uk = is_uk_exporter(m, t);
         let mech = c.transfers[i].mechanism;
         if exporter_uk && !uk_adequate(&t.destination) && mech == T::StandardContractualClauses {
             f.at(
@@ -392,6 +481,43 @@ fn xfer_006(m: &Model, f: &mut Findings) {
             .warning()
             .help("use \"standard_contractual_clauses\" for an exporter under EU law");
         }
+    }
+}
+
+fn xfer_009(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let mut seen = Vec::new();
+    for t in &m.derived.transfers {
+        let Some(i) = t.declared else { continue };
+        let mech = c.transfers[i].mechanism;
+        let uk_tool = matches!(mech, T::UkIdta | T::UkAddendum)
+            || (mech == T::StandardContractualClauses && t.accepted.contains(&T::UkIdta));
+        if t.frame.is_empty() || uk_tool || t.accepted.contains(&mech) || seen.contains(&i) {
+            continue;
+        }
+        seen.push(i);
+        let options: Vec<String> = t
+            .accepted
+            .iter()
+            .filter(|x| **x != T::NotRequired)
+            .map(|x| format!("\"{}\"", x.as_str()))
+            .collect();
+        f.at(
+            format!("/transfers/{i}/mechanism"),
+            format!(
+                "`{}` sends data to `{}` under {}, which the law that applies to `{}` ({}) does not provide for",
+                t.exporter,
+                t.importer,
+                mech.as_str(),
+                t.exporter,
+                t.frame
+            ),
+        )
+        .help(if options.is_empty() {
+            "that law sets no transfer rule: set mechanism = \"not_required\"".to_owned()
+        } else {
+            format!("set mechanism to one of {}", options.join(", "))
+        });
     }
 }
 

@@ -30,6 +30,7 @@ pub use countries::{ADEQUACY_AS_OF, ADEQUATE, EEA, country_name, is_eea};
 pub use derive::LARGE_SCALE_PEOPLE;
 pub use text::forbidden_char;
 pub(crate) use text::walk_strings;
+pub use transfers::{Decision, Movement, accepts, decide};
 // Dates moved to their own leaf module; these paths keep working for the command layer.
 pub use crate::dates::{add_duration, humanize, parse_date, parse_duration};
 
@@ -43,6 +44,13 @@ pub struct Model {
 impl Model {
     pub fn config(&self) -> &Config {
         &self.loaded.config
+    }
+
+    /// Decide each transfer under its exporter's law (the library's law profiles): whether it
+    /// is restricted, adequacy under that law, the mechanisms it accepts, what is signed.
+    /// Until this runs, transfers are decided as under the GDPR.
+    pub fn apply_laws(&mut self, laws: &crate::library::laws::Laws) {
+        transfers::frame_transfers(&mut self.derived, &self.loaded.config, laws);
     }
 }
 
@@ -118,6 +126,9 @@ pub struct Derived {
     /// Each purpose's kind of use, by purpose id (defaults filled in).
     pub purpose_use: std::collections::BTreeMap<String, UseKind>,
     pub has_privileges_and_immunities: bool,
+    /// The law profile that frames each party's processing, by party id (filled from the
+    /// library's law profiles by [`Model::apply_laws`]; empty before).
+    pub frames: std::collections::BTreeMap<String, String>,
     pub has_public_authority: bool,
     pub has_international_organisation: bool,
     pub has_research_purpose: bool,
@@ -240,6 +251,22 @@ pub struct TransferRecord {
     pub datasets: Vec<String>,
     /// Whether any of them is personal data.
     pub personal: bool,
+    /// The law profile of the exporter that decides this transfer (empty when the model was
+    /// built without the library's law profiles).
+    pub frame: String,
+    /// The exporter's law restricts this movement: it needs a mechanism that law accepts.
+    /// False where the exporter is under no general data-protection law or its law sets no
+    /// transfer rule.
+    pub restricted: bool,
+    /// The mechanisms the exporter's law accepts (empty: not known).
+    pub accepted: Vec<TransferMechanism>,
+    /// The exporter's law asks for a transfer impact assessment before relying on safeguards.
+    pub needs_assessment: bool,
+    /// What the exporter and importer sign for a standard-clauses mechanism: the clauses and,
+    /// for the EU clauses, the module that fits their roles.
+    pub instrument: Option<String>,
+    /// The mechanism as the register names it, with the provision of the exporter's law.
+    pub basis: String,
 }
 
 /// Dates computed from the agreement. (`Default` only so that [`Derived`] can start empty.)
