@@ -1644,9 +1644,14 @@ pub struct Disputes {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum DisputeMechanism {
+    /// Consultation, then the courts named in `agreement.forum`, under `governing_law`.
     #[default]
     Courts,
+    /// Consultation, then arbitration (`rules`, `seat`).
     Arbitration,
+    /// Consultation and negotiation only: no court or tribunal (suits an international
+    /// organisation that submits to neither, and a non-binding protocol).
+    Settlement,
 }
 
 /// `[clauses]`

@@ -441,3 +441,73 @@ fn one_agreement_per_law_profile_as_exporter() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// An international organisation and no governing law: arbitration under the agreement's own
+/// terms, no national law anywhere, and `check` clean of governing-law findings. Without an
+/// organisation, courts with no chosen law are an error and the draft says the choice is open,
+/// never picking a party's law; `settlement` keeps disputes out of courts and tribunals.
+#[test]
+fn no_governing_law_is_never_filled_with_a_national_one() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let strip = |name: &str| -> String {
+        std::fs::read_to_string(root.join("examples").join(name))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with("governing_law = ") && !l.starts_with("forum = "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("io.toml");
+    std::fs::write(&p, strip("mno-displacement.toml")).unwrap();
+    let a = build::build_file(&p, None).unwrap();
+    let md = &a.rendered.markdown;
+    for national in ["laws of", "law of Kenya", "law of Switzerland", "courts of"] {
+        assert!(!md.contains(national), "{national}");
+    }
+    assert!(md.contains("general principles of international commercial law"));
+    assert!(!a.check.findings.iter().any(|f| f.code == "GOV-005"));
+    assert_eq!(a.check.errors(), 0);
+
+    let p = dir.path().join("courts.toml");
+    std::fs::write(
+        &p,
+        strip("ngo-survey.toml").replacen("status = \"final\"", "status = \"draft\"", 1),
+    )
+    .unwrap();
+    let a = build::build_file(&p, None).unwrap();
+    let gov = a
+        .check
+        .findings
+        .iter()
+        .find(|f| f.code == "GOV-005")
+        .expect("GOV-005");
+    assert_eq!(gov.severity, datapact::diag::Severity::Error);
+    assert!(
+        a.rendered
+            .markdown
+            .contains("have not yet chosen the law that governs")
+    );
+    assert!(
+        !a.rendered
+            .markdown
+            .contains("governed by the law of Denmark")
+    );
+
+    let p = dir.path().join("settlement.toml");
+    std::fs::write(
+        &p,
+        strip("ngo-survey.toml").replacen(
+            "mechanism = \"courts\"",
+            "mechanism = \"settlement\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let a = build::build_file(&p, None).unwrap();
+    assert!(!a.check.findings.iter().any(|f| f.code == "GOV-005"));
+    assert!(a.rendered.markdown.contains(
+        "no Party may bring a dispute about this Agreement before a court or an arbitral tribunal"
+    ));
+    assert!(!a.rendered.markdown.contains("### Governing law and courts"));
+}

@@ -75,7 +75,9 @@ needs no assessment of itself.",
             safeguards: &[6],
             explain: "The agreement must say which law governs it and where disputes are settled. A party with \
 privileges and immunities (most international organisations) cannot submit to national courts, so disputes \
-go to arbitration, with a seat.",
+go to arbitration, with a seat, or are settled by negotiation only (`settlement`). Disputes before courts \
+with no governing law or forum chosen are an error: datapact never picks a party's national law for the \
+parties.",
             check: gov_005,
         },
         Rule {
@@ -293,13 +295,19 @@ fn gov_004(m: &Model, f: &mut Findings) {
 fn gov_005(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let a = &c.agreement;
-    let arbitration = m.derived.dispute_mechanism == DisputeMechanism::Arbitration;
+    let mechanism = m.derived.dispute_mechanism;
+    let arbitration = mechanism == DisputeMechanism::Arbitration;
     let immune: Vec<&str> = c
         .parties
         .iter()
         .filter(|p| p.privileges_and_immunities)
         .map(|p| p.id.as_str())
         .collect();
+    // A protocol is settled by consultation; so is a binding agreement under `settlement`:
+    // neither names a law or a forum.
+    if !m.derived.binding || mechanism == DisputeMechanism::Settlement {
+        return;
+    }
     let mut missing = Vec::new();
     // A party with privileges and immunities submits to no national law: arbitration under
     // the agreement's own terms is the usual answer, and no governing law is then missing.
@@ -311,40 +319,44 @@ fn gov_005(m: &Model, f: &mut Findings) {
         missing.push("forum");
     }
     if !missing.is_empty() {
-        // The example names the country of the party that provides the data, not a fixed one.
-        let country = c
-            .datasets
-            .first()
-            .and_then(|ds| c.parties.iter().find(|p| p.id == ds.provider))
-            .or(c.parties.first())
-            .map(|p| crate::model::country_name(&p.country))
-            .unwrap_or_default();
-        let example = match (
-            missing.contains(&"governing_law"),
-            missing.contains(&"forum"),
-        ) {
-            (true, true) => format!(
-                "governing_law = \"the laws of {country}\", forum = \"the courts of <city>, {country}\""
-            ),
-            (true, false) => format!("governing_law = \"the laws of {country}\""),
-            _ => format!("forum = \"the courts of <city>, {country}\""),
-        };
-        let immune_note = if immune.is_empty() {
-            String::new()
-        } else {
-            format!(
-                "; or, since `{}` enjoys privileges and immunities, set [disputes] mechanism = \"arbitration\" with a seat and no governing law",
-                immune[0]
-            )
-        };
-        f.at(
+        let finding = f.at(
             "/agreement",
             format!("[agreement] has no {}", and_list(&missing)),
-        )
-        .help(format!(
-            "add {} to [agreement], e.g. {example}{immune_note}",
-            and_list(&missing)
-        ));
+        );
+        if let Some(p) = immune.first() {
+            // No national law or court is suggested to an organisation that submits to none.
+            finding.error().help(format!(
+                "`{p}` enjoys privileges and immunities and submits to no national law or court: set [disputes] mechanism = \"arbitration\" with a seat (the tribunal applies the agreement and general principles of law), or mechanism = \"settlement\""
+            ));
+        } else {
+            // The example names the country of the party that provides the data, not a fixed
+            // one; the parties choose.
+            let country = c
+                .datasets
+                .first()
+                .and_then(|ds| c.parties.iter().find(|p| p.id == ds.provider))
+                .or(c.parties.first())
+                .map(|p| crate::model::country_name(&p.country))
+                .unwrap_or_default();
+            let example = match (
+                missing.contains(&"governing_law"),
+                missing.contains(&"forum"),
+            ) {
+                (true, true) => format!(
+                    "governing_law = \"the laws of {country}\", forum = \"the courts of <city>, {country}\""
+                ),
+                (true, false) => format!("governing_law = \"the laws of {country}\""),
+                _ => format!("forum = \"the courts of <city>, {country}\""),
+            };
+            // Courts need a law and a forum: the agreement cannot say which without a choice.
+            if mechanism == DisputeMechanism::Courts {
+                finding.error();
+            }
+            finding.help(format!(
+                "add {} to [agreement], e.g. {example} (the law the parties choose)",
+                and_list(&missing)
+            ));
+        }
     }
     if !immune.is_empty() && c.disputes.mechanism == Some(DisputeMechanism::Courts) {
         f.at("/disputes/mechanism", format!("`{}` enjoys privileges and immunities but disputes go to the courts", immune[0]))
