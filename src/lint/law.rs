@@ -95,7 +95,7 @@ that the other parties, and later the public, can check it.",
             id: "LAW-007",
             severity: Severity::Error,
             title: "Only an international organisation relies on its own internal rules",
-            help: "use an Art. 6(1) basis for this party, with its reference (e.g. basis = \"public_task\" and the law that sets the task)",
+            help: "use a basis of the law that applies to this party, with its reference (e.g. basis = \"public_task\" and the law that sets the task)",
             source: "GDPR Art. 6(1); IOM Data Protection Principles; ICRC Handbook ch. 3",
             safeguards: &[6],
             explain: "International organisations enjoying privileges and immunities apply their own \
@@ -327,15 +327,25 @@ fn law_004(m: &Model, f: &mut Findings) {
             .map(|d| format!("`{}`", d.id))
             .collect();
         if !special.is_empty() {
-            f.at(
+            // The GDPR's article only for a party under it (or before the frames are known).
+            let gdpr = m.derived.frames.is_empty() || m.derived.under_gdpr.contains(&b.party);
+            let finding = f.at(
                 format!("/legal_bases/{i}"),
                 format!(
-                    "`{}` handles special-category data ({}) for `{}` without an Art. 9(2) condition",
+                    "`{}` handles special-category data ({}) for `{}` without {}",
                     b.party,
                     super::and_list(&special),
-                    b.purpose
+                    b.purpose,
+                    if gdpr {
+                        "an Art. 9(2) condition"
+                    } else {
+                        "a condition for sensitive data under the law that applies to it"
+                    }
                 ),
             );
+            if !gdpr {
+                finding.help("add special_category_condition = \"…\" to the legal basis, naming in reference the provision of its law relied on (e.g. \"explicit_consent\", \"substantial_public_interest\")");
+            }
         }
     }
 }

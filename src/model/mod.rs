@@ -129,6 +129,8 @@ pub struct Derived {
     /// The law profile that frames each party's processing, by party id (filled from the
     /// library's law profiles by [`Model::apply_laws`]; empty before).
     pub frames: std::collections::BTreeMap<String, String>,
+    /// Parties under the GDPR or the UK GDPR, by id (filled with `frames`).
+    pub under_gdpr: BTreeSet<String>,
     pub has_public_authority: bool,
     pub has_international_organisation: bool,
     pub has_research_purpose: bool,

@@ -271,6 +271,15 @@ pub(super) fn frame_transfers(d: &mut Derived, cfg: &Config, laws: &Laws) {
         .iter()
         .filter_map(|p| Some((p.id.clone(), laws.frame_of(p)?.id.clone())))
         .collect();
+    d.under_gdpr = cfg
+        .parties
+        .iter()
+        .filter(|p| {
+            laws.frame_of(p)
+                .is_some_and(|l| matches!(l.kind, LawKind::Gdpr | LawKind::UkGdpr))
+        })
+        .map(|p| p.id.clone())
+        .collect();
     let Derived {
         flows, transfers, ..
     } = d;
