@@ -67,14 +67,16 @@ powers (Art. 49(3)); that case is an error.",
             id: "XFER-005",
             severity: Severity::Warning,
             title: "Transfers to an international organisation rest on a suitable mechanism",
-            help: "use \"public_body_instrument\", \"administrative_arrangement\" or \"standard_contractual_clauses\" with tia_reference, or a justified \"derogation_public_interest\"",
+            help: "use \"public_body_instrument\" or \"administrative_arrangement\" (between public bodies) or \"authority_approval\" (clauses the supervisory authority authorises), with tia_reference, or a justified \"derogation_public_interest\"",
             source: "GDPR Art. 4(26), 44, 46(2)(a), 46(3)(b), 49(1)(d); ICRC Handbook ch. 4",
             safeguards: &[7],
             explain: "A transfer to an international organisation is a Chapter V transfer wherever the \
 organisation sits. An adequacy decision for its host country does not cover it, since the organisation is \
 not subject to that country's law. Suitable mechanisms are a legally binding instrument between public \
-bodies (Art. 46(2)(a)), an administrative arrangement (Art. 46(3)(b)), standard contractual clauses, or the \
-important-public-interest derogation (Art. 49(1)(d)).",
+bodies (Art. 46(2)(a)), an administrative arrangement (Art. 46(3)(b)), contractual clauses authorised by the \
+supervisory authority (Art. 46(3)(a)), or the important-public-interest derogation (Art. 49(1)(d)). The \
+Commission's standard clauses do not fit: they submit the importer to the courts and law of a member state, \
+which an organisation with privileges and immunities does not accept.",
             check: xfer_005,
         },
         Rule {
@@ -417,15 +419,15 @@ fn xfer_005(m: &Model, f: &mut Findings) {
             continue;
         }
         let Some(mech) = t.mechanism else { continue };
+        // The EU and UK standard clauses presume the national courts and law of the exporter,
+        // to which an organisation with privileges and immunities does not submit.
         let suitable = matches!(
             mech,
             T::PublicBodyInstrument
                 | T::AdministrativeArrangement
-                | T::StandardContractualClauses
+                | T::AuthorityApproval
                 | T::DerogationPublicInterest
                 | T::DerogationVitalInterests
-                | T::ThisAgreement
-                | T::AuthorityApproval
                 | T::NotRequired
         );
         if !suitable {
@@ -436,7 +438,7 @@ fn xfer_005(m: &Model, f: &mut Findings) {
             };
             f.at(decl_at(m, t), format!("international organisation `{}` receives data under {how}, which does not cover it", t.importer))
                 .help(format!(
-                    "{} mechanism = \"administrative_arrangement\", \"public_body_instrument\" or \"standard_contractual_clauses\", and tia_reference",
+                    "{} mechanism = \"administrative_arrangement\" or \"public_body_instrument\" (between public bodies) or \"authority_approval\" (clauses the supervisory authority authorises), and tia_reference",
                     if t.declared.is_some() {
                         format!("in the [[transfers]] entry for `{}`, set", t.importer)
                     } else {

@@ -356,6 +356,10 @@ pub fn basis(law: &Law, m: TransferMechanism, personal: bool) -> String {
         ),
         T::DerogationConsent => ("Derogation: explicit consent", "Art. 49(1)(a)"),
         T::DerogationVitalInterests => ("Derogation: vital interests", "Art. 49(1)(f)"),
+        T::AuthorityApproval if eu_family => (
+            "Contractual clauses authorised by the supervisory authority",
+            "Art. 46(3)(a)",
+        ),
         T::AuthorityApproval => ("Approval by the supervisory authority", ""),
         T::ThisAgreement => ("The safeguards of this agreement, binding the importer", ""),
         T::NotRequired => unreachable!("handled above"),
