@@ -42,6 +42,9 @@ pub struct Section {
     /// Annexes come after the body and are lettered in the PDF.
     #[serde(default)]
     pub annex: bool,
+    /// The safeguards the section is given over to (the checklist points there).
+    #[serde(default)]
+    pub safeguards: Vec<u8>,
 }
 
 #[derive(Debug, Deserialize)]

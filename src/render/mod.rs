@@ -247,9 +247,24 @@ fn safeguard_clauses(lib: &Library, selection: &Selection) -> Vec<Value> {
                         && included.contains(c.meta.id.as_str())
                         && !annexes.contains(c.meta.section.as_str())
                 })
-                .map(|c| json!({"id": c.meta.id, "title": c.meta.title}))
+                .map(|c| json!({"id": c.meta.id, "title": c.meta.title, "section": c.meta.section}))
                 .collect();
-            json!({"number": n, "clauses": clauses})
+            // The sections given over to the safeguard (sections.toml) in which some included
+            // clause serves it, in document order: where a reader looks for it.
+            let sections: Vec<Value> = lib
+                .sections
+                .iter()
+                .filter(|s| {
+                    s.safeguards.contains(&n)
+                        && lib.clauses.iter().any(|c| {
+                            c.meta.section == s.id
+                                && included.contains(c.meta.id.as_str())
+                                && c.meta.safeguards.contains(&n)
+                        })
+                })
+                .map(|s| json!({"id": s.id, "title": s.title, "anchor": if s.annex { s.id.clone() } else { format!("sec-{}", s.id) }}))
+                .collect();
+            json!({"number": n, "clauses": clauses, "sections": sections})
         })
         .collect()
 }
