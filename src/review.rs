@@ -531,6 +531,22 @@ pub fn check_clause_ids(ids: &[String], lib: &Library) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_sentence_said_twice_is_found_and_tables_and_short_lines_are_not() {
+        let md = "## Terms\n\nThe Recipient must delete the data within thirty days of the end.\n\
+| a | b | c | d | e | f | g | h |\n| a | b | c | d | e | f | g | h |\n\
+Short line said twice here.\nShort line said twice here.\n\
+- The Recipient must delete the data within thirty days of the end.\n";
+        let found = super::repeated_sentences(md);
+        assert_eq!(
+            found,
+            [(
+                "The Recipient must delete the data within thirty days of the end.".to_owned(),
+                2
+            )]
+        );
+    }
+
     use super::*;
 
     #[test]
@@ -597,6 +613,33 @@ pub struct ClauseWords {
 /// heading anchors are not words).
 pub fn words(md: &str) -> usize {
     crate::render::md_text(md).split_whitespace().count()
+}
+
+/// Sentences of eight words or more that an agreement's Markdown says more than once, with
+/// how often: each thing is said once. A sentence is a line of running text or a list item
+/// (the Markdown has one sentence per line); headings and table rows are particulars, not
+/// sentences, and are left out.
+pub fn repeated_sentences(markdown: &str) -> Vec<(String, usize)> {
+    let mut seen: Vec<(String, usize)> = Vec::new();
+    for line in markdown.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('|') || line.starts_with('#') {
+            continue;
+        }
+        let text = line
+            .strip_prefix("- ")
+            .or_else(|| line.strip_prefix("* "))
+            .unwrap_or(line);
+        if text.split_whitespace().count() < 8 {
+            continue;
+        }
+        match seen.iter_mut().find(|(s, _)| s == text) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((text.to_owned(), 1)),
+        }
+    }
+    seen.retain(|(_, n)| *n > 1);
+    seen
 }
 
 /// Words per section and annex, and per clause within each, in document order: where the

@@ -511,3 +511,35 @@ fn no_governing_law_is_never_filled_with_a_national_one() {
     ));
     assert!(!a.rendered.markdown.contains("### Governing law and courts"));
 }
+
+/// Each thing is said once: no sentence of eight words or more appears twice in the agreement
+/// of any example, programme partner or deal.
+#[test]
+fn no_sentence_is_said_twice() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut args: Vec<String> = deals()
+        .into_iter()
+        .map(|d| d.1.to_string_lossy().into_owned())
+        .collect();
+    for e in std::fs::read_dir(root.join("examples")).unwrap() {
+        let p = e.unwrap().path();
+        let s = p.to_string_lossy().into_owned();
+        if p.extension().is_some_and(|x| x == "toml") && !args.contains(&s) {
+            args.push(s);
+        }
+    }
+    args.push(
+        root.join("examples/programme/mno-region.toml")
+            .to_string_lossy()
+            .into_owned(),
+    );
+    let libraries = build::Libraries::new(None);
+    let mut failures = Vec::new();
+    for (label, built) in build::build_all(&args, &libraries) {
+        let a = built.unwrap_or_else(|e| panic!("{label}: {e:#?}"));
+        for (sentence, n) in datapact::review::repeated_sentences(&a.rendered.markdown) {
+            failures.push(format!("{label}: {n} times: {sentence}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
