@@ -211,6 +211,8 @@ pub fn render(model: &Model, lib: &Library, check: &Check) -> Result<Rendered, V
                 .collect::<Vec<_>>()
         })?;
     ctx.insert("safeguard_clauses", &safeguard_clauses(lib, &selection));
+    // The clauses in the agreement, so that a clause can refer to another only when it is in.
+    ctx.insert("included", &selection.included().collect::<Vec<&str>>());
     let (sections, terms) = render_clauses(lib, &selection, &ctx)?;
     let diags = terms.check();
     if !diags.is_empty() {
