@@ -38,6 +38,12 @@ pub(super) fn derive(cfg: &Config) -> Derived {
     dpia_criteria(cfg, &mut d);
     d.transfers = derive_transfers(cfg, &d);
     d.has_transfers = !d.transfers.is_empty();
+    d.light = d.only_non_personal
+        && !d.has_group_sensitive
+        && !d.has_confidential
+        && !d.has_environment
+        && !d.has_vulnerable_groups
+        && d.special_categories.is_empty();
     d.dates = key_dates(cfg);
     d.retention = derive_retention(cfg);
     defaults(cfg, &mut d);

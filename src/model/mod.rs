@@ -97,6 +97,12 @@ pub struct Derived {
     pub has_group_sensitive: bool,
     /// Any dataset under statistical or commercial confidentiality.
     pub has_confidential: bool,
+    /// A light deal: no personal data, nothing whose disclosure could harm a group, nothing
+    /// confidential, no people in vulnerable situations or special categories behind the
+    /// figures, and no secure environment. Detail that protects people or secrets
+    /// (backups, relocation, segregation, training, testing, re-assessment, personnel
+    /// liability, periodic reporting) is left out of such a deal.
+    pub light: bool,
     pub has_statistical_confidentiality: bool,
     pub has_commercial_confidentiality: bool,
     /// How recipients get at the data, over all flows: `copy`, `remote_access`, …
