@@ -266,20 +266,17 @@ impl<'c> Ledger<'c> {
 /// parties sign for standard clauses. A party whose `law` names no profile of the library is
 /// left as derived (that is an error of its own, reported by the render).
 pub(super) fn frame_transfers(d: &mut Derived, cfg: &Config, laws: &Laws) {
-    d.frames = cfg
-        .parties
-        .iter()
-        .filter_map(|p| Some((p.id.clone(), laws.frame_of(p)?.id.clone())))
-        .collect();
-    d.under_gdpr = cfg
-        .parties
-        .iter()
-        .filter(|p| {
-            laws.frame_of(p)
-                .is_some_and(|l| matches!(l.kind, LawKind::Gdpr | LawKind::UkGdpr))
-        })
-        .map(|p| p.id.clone())
-        .collect();
+    // Each party's frame, resolved once.
+    d.frames.clear();
+    d.under_gdpr.clear();
+    for p in &cfg.parties {
+        if let Some(law) = laws.frame_of(p) {
+            d.frames.insert(p.id.clone(), law.id.clone());
+            if matches!(law.kind, LawKind::Gdpr | LawKind::UkGdpr) {
+                d.under_gdpr.insert(p.id.clone());
+            }
+        }
+    }
     let Derived {
         flows, transfers, ..
     } = d;
