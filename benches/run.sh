@@ -37,10 +37,11 @@ measure() {
     local label=$1 runs=$2 prepare=$3 cmd=$4 times=() cpus=() t0 t1 c0 c1
     for ((i = 0; i < runs; i++)); do
         eval "$prepare"
-        c0=$(cpu_ticks); t0=$(date +%s%N)
+        # bash's own clock (microseconds): `$(date …)` would add two forks to every time.
+        c0=$(cpu_ticks); t0=${EPOCHREALTIME/[.,]/}
         eval "$cmd"
-        t1=$(date +%s%N); c1=$(cpu_ticks)
-        times+=("$(( (t1 - t0) / 1000000 ))")
+        t1=${EPOCHREALTIME/[.,]/}; c1=$(cpu_ticks)
+        times+=("$(( (t1 - t0) / 1000 ))")
         cpus+=("$(( (c1 - c0) * 1000 / $(getconf CLK_TCK) ))")
     done
     read -r min median mean < <(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1; s+=$1} END {printf "%.3f %.3f %.3f\n", a[1]/1000, a[int((NR+1)/2)]/1000, s/NR/1000}')

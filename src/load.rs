@@ -285,17 +285,20 @@ pub fn parse_tree(source: &SourceFile) -> Result<(Value, Spans), Vec<Diagnostic>
 }
 
 /// Validate a JSON tree built from TOML (see [`parse_tree`]) and deserialize it.
+///
+/// The schema is derived from the config types, every table of it closed as the types are
+/// (`deny_unknown_fields`), so a tree the types accept is one the schema accepts
+/// (`schema_accepts_what_the_types_accept` checks this on every example and deal). The schema
+/// is only there to explain a refusal, every problem at once and with a suggestion; compiling
+/// its validator costs more than the rest of loading a config, so it is compiled only when
+/// the types refuse the tree.
 pub fn load_json(source: SourceFile, raw: Value, spans: Spans) -> Result<Loaded, Vec<Diagnostic>> {
-    let mut diags = validate_schema(&raw, &spans);
-    if !diags.is_empty() {
-        diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
-        return Err(diags);
-    }
     // Serde stops at the first error. To report every bad date and duration at once, each one
     // found is recorded and replaced by a valid stand-in in a scratch copy of the tree, and
     // deserialization runs again; every pass replaces one more value, so this ends.
     let mut scratch: Option<Value> = None;
     let mut bad_values = Vec::new();
+    let mut schema_checked = false;
     loop {
         let tree = scratch.as_ref().unwrap_or(&raw);
         let e = match serde_path_to_error::deserialize::<_, Config>(tree) {
@@ -310,6 +313,14 @@ pub fn load_json(source: SourceFile, raw: Value, spans: Spans) -> Result<Loaded,
             }
             Err(e) => e,
         };
+        if !schema_checked {
+            schema_checked = true;
+            let mut diags = validate_schema(&raw, &spans);
+            if !diags.is_empty() {
+                diags.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+                return Err(diags);
+            }
+        }
         let pointer = error_pointer(e.path());
         let message = e.inner().to_string();
         if let Some(bad) = BadValue::from_error_text(&message) {
@@ -718,6 +729,56 @@ mod tests {
         load_str(Path::new("t.toml"), text)
             .err()
             .unwrap_or_default()
+    }
+
+    /// `load_json` skips the schema when the types accept a config: that is sound only while
+    /// the schema accepts everything the types do. Every example, programme partner and deal
+    /// is checked against the schema here.
+    #[test]
+    fn schema_accepts_what_the_types_accept() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["examples", "examples/programme", "tests/deals"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "toml")
+                    && !path.to_string_lossy().ends_with(".expect.toml")
+                {
+                    files.push(path);
+                }
+            }
+        }
+        let mut checked = 0;
+        for file in files {
+            for planned in crate::input::plan_arg(&file.to_string_lossy()) {
+                let label = planned.label();
+                let model = planned
+                    .model()
+                    .unwrap_or_else(|d| panic!("{label}: {d:#?}"));
+                let refused = validate_schema(&model.loaded.raw, &model.loaded.spans);
+                assert!(
+                    refused.is_empty(),
+                    "{label}: the types accept it, the schema does not: {refused:#?}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 20, "only {checked} configs found");
+    }
+
+    #[test]
+    fn unknown_key_in_a_valid_config_is_still_reported() {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ngo-survey.toml"),
+        )
+        .unwrap()
+        .replacen("[agreement]\n", "[agreement]\nreferense = \"x\"\n", 1);
+        let e = errors(&text);
+        assert!(
+            e.iter()
+                .any(|d| d.code == "config::unknown-key" && d.message.contains("referense")),
+            "{e:#?}"
+        );
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //!
 //! In: a folder holding `clauses/` (one Markdown file per clause with TOML front matter, plus
 //! `sections.toml`) and `templates/` — or the copy built into the binary. Out: a [`Library`]
-//! with every clause body and condition compiled into one tera instance, and, per agreement, a
-//! [`Selection`] saying which clauses apply and why.
+//! with the document templates and clause conditions compiled (clause bodies on first use),
+//! and, per agreement, a [`Selection`] saying which clauses apply and why.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -211,11 +211,15 @@ pub struct Library {
     pub laws: laws::Laws,
     /// The document templates (`agreement.md`, `body.md`, …), compiled.
     pub tera: tera::Tera,
-    /// Clause bodies and conditions, compiled in chunks side by side (tera compiles one
-    /// instance on one core, and compiling is most of loading the library); clause `i` is in
-    /// chunk `i / chunk_len`.
-    clause_chunks: Vec<tera::Tera>,
-    chunk_len: usize,
+    /// Every clause's condition in one template ([`ALL_CONDITIONS`]), which prints `1` or `0`
+    /// for each clause in order: one template compiles and runs in a fraction of the time of
+    /// two hundred.
+    conditions: tera::Tera,
+    /// Each clause body, compiled on first use: an agreement renders about half the library,
+    /// and compiling bodies was most of loading it. A library folder's bodies are all
+    /// compiled when it loads (so a bad one is named at once); the built-in library's are
+    /// checked by the test suite (`builtin_bodies_all_compile`).
+    bodies: Vec<std::sync::OnceLock<Result<tera::Tera, String>>>,
     /// Position of each clause in `clauses`, by id.
     by_id: std::collections::HashMap<String, usize>,
 }
@@ -306,9 +310,16 @@ impl Library {
         let mut templates: Vec<&RawFile> = template_files.iter().collect();
         templates.sort_by(|a, b| a.rel.cmp(&b.rel));
         let compiled = compile(&root, &templates, &clauses, &mut diags);
-        let Some((tera, clause_chunks, chunk_len)) = compiled.filter(|_| diags.is_empty()) else {
+        let Some((tera, conditions)) = compiled.filter(|_| diags.is_empty()) else {
             return Err(diags);
         };
+        let bodies: Vec<_> = clauses.iter().map(|_| std::sync::OnceLock::new()).collect();
+        if matches!(origin, Origin::Dir(_)) {
+            compile_bodies(&clauses, &bodies, &mut diags);
+            if !diags.is_empty() {
+                return Err(diags);
+            }
+        }
         let templates_hash = templates_hash(&templates);
         let laws_text: String = clause_files
             .iter()
@@ -343,32 +354,53 @@ impl Library {
             templates_hash,
             hash,
             tera,
-            clause_chunks,
-            chunk_len,
+            conditions,
+            bodies,
         })
     }
 
-    /// The compiled templates holding clause number `index` (its body and condition).
-    fn chunk(&self, index: usize) -> Result<(&Clause, &tera::Tera), tera::Error> {
-        match (
-            self.clauses.get(index),
-            self.clause_chunks.get(index / self.chunk_len.max(1)),
-        ) {
-            (Some(c), Some(t)) => Ok((c, t)),
-            _ => Err(tera::Error::message(format!("no clause number {index}"))),
+    /// Clause number `index`'s body, compiled on first use.
+    fn body(&self, index: usize) -> Result<(&Clause, &tera::Tera), tera::Error> {
+        let (Some(c), Some(cell)) = (self.clauses.get(index), self.bodies.get(index)) else {
+            return Err(tera::Error::message(format!("no clause number {index}")));
+        };
+        match cell.get_or_init(|| compile_body(c).map_err(|e| tera_error_text(&e))) {
+            Ok(t) => Ok((c, t)),
+            Err(e) => Err(tera::Error::message(e.clone())),
         }
     }
 
     /// Render clause number `index`'s body.
     pub fn render_body(&self, index: usize, ctx: &tera::Context) -> Result<String, tera::Error> {
-        let (c, engine) = self.chunk(index)?;
+        let (c, engine) = self.body(index)?;
         engine.render(&c.template_name(), ctx)
     }
 
-    /// Whether clause number `index`'s `when` condition holds.
-    pub fn condition_holds(&self, index: usize, ctx: &tera::Context) -> Result<bool, tera::Error> {
-        let (c, engine) = self.chunk(index)?;
-        engine.render(&c.condition_name(), ctx).map(|s| s == "true")
+    /// Compile every clause body not compiled yet, with a diagnostic for each tera cannot
+    /// read (for tests and `datapact clauses`: the built-in library compiles bodies lazily).
+    pub fn compile_all_bodies(&self) -> Vec<Diagnostic> {
+        let mut diags = Vec::new();
+        compile_bodies(&self.clauses, &self.bodies, &mut diags);
+        diags
+    }
+
+    /// Whether each clause's `when` condition holds, in library order. When the template of
+    /// all conditions fails (a condition reads a value the wrong way), each condition is
+    /// evaluated on its own, so that the error names its clause.
+    pub fn conditions_hold(&self, ctx: &tera::Context) -> Vec<Result<bool, tera::Error>> {
+        if let Ok(flags) = self.conditions.render(ALL_CONDITIONS, ctx)
+            && flags.len() == self.clauses.len()
+        {
+            return flags.bytes().map(|b| Ok(b == b'1')).collect();
+        }
+        self.clauses
+            .iter()
+            .map(|c| {
+                let mut tera = markdown_tera();
+                tera.add_raw_template(&c.condition_name(), &c.condition_template())?;
+                tera.render(&c.condition_name(), ctx).map(|s| s == "true")
+            })
+            .collect()
     }
 
     pub fn clause(&self, id: &str) -> Option<&Clause> {
@@ -648,19 +680,58 @@ fn check_clauses(
     }
 }
 
-/// How many chunks clause bodies and conditions are compiled in (see [`Library`]).
-const CHUNKS: usize = 4;
+/// The name of the template of every clause condition (see [`Library`]).
+const ALL_CONDITIONS: &str = "when/all";
+
+/// One clause body, in a tera instance of its own.
+fn compile_body(c: &Clause) -> Result<tera::Tera, tera::Error> {
+    let mut tera = markdown_tera();
+    tera.add_raw_template(&c.template_name(), &c.body)?;
+    Ok(tera)
+}
+
+/// Compile every body in `bodies` not compiled yet, on two threads; a diagnostic naming the
+/// clause file for each tera cannot read.
+fn compile_bodies(
+    clauses: &[Clause],
+    bodies: &[std::sync::OnceLock<Result<tera::Tera, String>>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    // Plain threads, not rayon's (see `read_clauses`).
+    let half = clauses.len() / 2;
+    let run = |range: std::ops::Range<usize>| {
+        for i in range {
+            bodies[i].get_or_init(|| compile_body(&clauses[i]).map_err(|e| tera_error_text(&e)));
+        }
+    };
+    std::thread::scope(|scope| {
+        scope.spawn(|| run(half..clauses.len()));
+        run(0..half);
+    });
+    for (c, cell) in clauses.iter().zip(bodies) {
+        if let Some(Err(e)) = cell.get() {
+            diags.push(
+                Diagnostic::error(
+                    "library::bad-template",
+                    format!("clause `{}`: {e}", c.meta.id),
+                )
+                .field(c.path.clone())
+                .help("fix the tera syntax in the clause body"),
+            );
+        }
+    }
+}
 
 /// Every document template (`templates/*.tera`, named without the folder and extension)
-/// compiled into one tera instance, and every clause body and condition into [`CHUNKS`] more,
-/// side by side; with the number of clauses per chunk. `None`, with diagnostics naming each
-/// template tera cannot read, when any fails.
+/// compiled into one tera instance, and every clause condition into one template of another
+/// ([`ALL_CONDITIONS`]), side by side. `None`, with diagnostics naming each template tera
+/// cannot read, when any fails.
 fn compile(
     root: &Path,
     templates: &[&RawFile],
     clauses: &[Clause],
     diags: &mut Vec<Diagnostic>,
-) -> Option<(tera::Tera, Vec<tera::Tera>, usize)> {
+) -> Option<(tera::Tera, tera::Tera)> {
     let named: Vec<(String, &str)> = templates
         .iter()
         .filter(|t| t.rel.ends_with(".tera"))
@@ -675,45 +746,30 @@ fn compile(
         })
         .collect();
     let conditions: Vec<String> = clauses.iter().map(Clause::condition_template).collect();
-    let chunk_len = clauses.len().div_ceil(CHUNKS).max(1);
-    // Each instance gets its templates in one call: tera re-checks every template it holds on
-    // each call, so adding them one by one costs quadratic time.
-    let compile_clauses = |range: std::ops::Range<usize>| {
+    // `{% if A %}1{% else %}0{% endif %}{% if B %}…`: one character per clause.
+    let all: String = clauses
+        .iter()
+        .map(|c| format!("{{% if {} %}}1{{% else %}}0{{% endif %}}", c.meta.when))
+        .collect();
+    // Plain threads, not rayon's (see `read_clauses`): the document templates here, the
+    // conditions on a thread of their own.
+    let (docs, whens) = std::thread::scope(|scope| {
+        let whens = scope.spawn(|| {
+            let mut tera = markdown_tera();
+            tera.add_raw_template(ALL_CONDITIONS, &all)
+                .ok()
+                .map(|_| tera)
+        });
         let mut tera = markdown_tera();
-        let all: Vec<(String, &str)> = range
-            .flat_map(|i| {
-                [
-                    (clauses[i].template_name(), clauses[i].body.as_str()),
-                    (clauses[i].condition_name(), conditions[i].as_str()),
-                ]
-            })
-            .collect();
-        tera.add_raw_templates(all.iter().map(|(n, t)| (n.as_str(), *t)))
-            .ok()
-            .map(|_| tera)
-    };
-    // Plain threads, not rayon's (see `read_clauses`): the document templates here, each chunk
-    // of clauses on a thread of its own.
-    let (docs, chunks) = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..clauses.len().div_ceil(chunk_len))
-            .map(|k| {
-                let range = k * chunk_len..((k + 1) * chunk_len).min(clauses.len());
-                scope.spawn(move || compile_clauses(range))
-            })
-            .collect();
-        let mut tera = markdown_tera();
+        // In one call: tera re-checks every template it holds on each call.
         let docs = tera
             .add_raw_templates(named.iter().map(|(n, t)| (n.as_str(), *t)))
             .ok()
             .map(|_| tera);
-        let chunks = handles
-            .into_iter()
-            .map(|h| h.join().ok().flatten())
-            .collect::<Option<Vec<_>>>();
-        (docs, chunks)
+        (docs, whens.join().ok().flatten())
     });
-    match (docs, chunks) {
-        (Some(docs), Some(chunks)) => Some((docs, chunks, chunk_len)),
+    match (docs, whens) {
+        (Some(docs), Some(whens)) => Some((docs, whens)),
         _ => {
             // Only to explain the failure: one by one, naming each template tera cannot read.
             let mut tera = markdown_tera();
@@ -859,5 +915,70 @@ fn compile_one_by_one(
                     .help("`when` is a tera expression, e.g. \"derived.has_controller_to_processor\" or \"agreement.context == 'humanitarian'\""),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The built-in library compiles clause bodies on first use; every one must compile.
+    #[test]
+    fn builtin_bodies_all_compile() {
+        let lib = Library::builtin().unwrap();
+        let diags = lib.compile_all_bodies();
+        assert!(diags.is_empty(), "{diags:#?}");
+    }
+
+    /// The built-in library exported to a folder, with one clause file edited.
+    fn edited_library(id: &str, edit: impl Fn(&str) -> String) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        Library::export_builtin(dir.path()).unwrap();
+        let lib = Library::builtin().unwrap();
+        let path = dir.path().join(&lib.clause(id).unwrap().path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let edited = edit(&text);
+        assert_ne!(edited, text, "the edit changed nothing");
+        std::fs::write(&path, edited).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_library_folder_with_a_bad_body_is_refused_naming_the_clause() {
+        let dir = edited_library("purpose-necessity", |t| {
+            t.replacen("For each <Purpose>", "{% if %}For each <Purpose>", 1)
+        });
+        let diags = Library::from_dir(dir.path()).unwrap_err();
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.code == "library::bad-template"
+                    && d.message.contains("purpose-necessity")),
+            "{diags:#?}"
+        );
+    }
+
+    #[test]
+    fn a_condition_that_fails_names_its_clause_and_only_it() {
+        let dir = edited_library("purpose-necessity", |t| {
+            t.replacen(
+                "order = 20\n",
+                "order = 20\nwhen = \"agreement.title | round > 0\"\n",
+                1,
+            )
+        });
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ngo-survey.toml");
+        let diags = crate::build::build_file(&example, Some(dir.path()))
+            .err()
+            .expect("the build should fail");
+        let failed: Vec<_> = diags
+            .iter()
+            .filter(|d| d.code == "library::condition-failed")
+            .collect();
+        assert_eq!(failed.len(), 1, "{diags:#?}");
+        assert!(
+            failed[0].message.contains("`purpose-necessity`"),
+            "{diags:#?}"
+        );
     }
 }

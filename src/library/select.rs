@@ -45,15 +45,7 @@ impl Library {
             }
         }
         let mut entries = Vec::new();
-        // Each condition is evaluated on its own (in parallel).
-        let holds: Vec<Result<bool, tera::Error>> = {
-            use rayon::prelude::*;
-            (0..self.clauses.len())
-                .into_par_iter()
-                .with_min_len(32)
-                .map(|i| self.condition_holds(i, ctx))
-                .collect()
-        };
+        let holds = self.conditions_hold(ctx);
         for (c, held) in self.clauses.iter().zip(holds) {
             let cond = match held {
                 Ok(b) => b,
