@@ -1477,10 +1477,12 @@ pub struct Outputs {
     /// Default: "people" when the data is about people, "contributors" otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cell_unit: Option<String>,
-    /// Dominance rule: no published cell may have one contributor above this share (per cent).
-    /// Default 85.
-    #[serde(default = "default_dominance")]
-    pub dominance_percent: u32,
+    /// Dominance rule, for tables of magnitudes (sums such as income, turnover or amounts
+    /// sent): no published cell may have one contributor above this share (per cent), e.g. 85.
+    /// Leave it out for tables of counts, where each contributor adds one and the threshold
+    /// (`min_cell_size`) is the rule. Default: no dominance rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dominance_percent: Option<u32>,
     /// Days the providing party has to review an output before release. Default 15.
     #[serde(default = "default_review_days")]
     pub review_days: u32,
@@ -1513,7 +1515,7 @@ impl Default for Outputs {
             publication_allowed: true,
             min_cell_size: default_min_cell(),
             cell_unit: None,
-            dominance_percent: default_dominance(),
+            dominance_percent: None,
             review_days: default_review_days(),
             reviewer_may_block: false,
             embargo_until: None,
@@ -1525,9 +1527,6 @@ impl Default for Outputs {
 }
 fn default_min_cell() -> u32 {
     10
-}
-fn default_dominance() -> u32 {
-    85
 }
 fn default_review_days() -> u32 {
     15

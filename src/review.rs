@@ -532,6 +532,35 @@ pub fn check_clause_ids(ids: &[String], lib: &Library) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_defined_term_in_another_form_is_found_and_titles_and_plain_words_are_not() {
+        let md = "**“Agreement”**\n: this document.\n\n**“Providing Party”**\n: the sender.\n\n\
+## The providing party\n\
+This Agreement binds the Providing Party. Under this agreement the providing party sends.\n\
+A third party, see [the providing party's duties](#x). The Providing Party-wide rule.\n";
+        let mut found = super::term_forms(md);
+        found.sort_by(|a, b| a.term.cmp(&b.term));
+        assert_eq!(
+            found,
+            [
+                super::TermForm {
+                    term: "Agreement".into(),
+                    found: "this agreement".into(),
+                    count: 1
+                },
+                super::TermForm {
+                    term: "Providing Party".into(),
+                    found: "providing party".into(),
+                    count: 1
+                },
+            ]
+        );
+        // A shorter term inside a longer one, and a definition's own wording, are not misuses.
+        let md = "**“Personal Data”**\n: any personal data.\n\n**“Personal Data Breach”**\n: a breach.\n\n\
+A Personal Data Breach of Personal Data.\n";
+        assert_eq!(super::term_forms(md), []);
+    }
+
+    #[test]
     fn a_sentence_said_twice_is_found_and_tables_and_short_lines_are_not() {
         let md = "## Terms\n\nThe Recipient must delete the data within thirty days of the end.\n\
 | a | b | c | d | e | f | g | h |\n| a | b | c | d | e | f | g | h |\n\
@@ -640,6 +669,122 @@ pub fn repeated_sentences(markdown: &str) -> Vec<(String, usize)> {
     }
     seen.retain(|(_, n)| *n > 1);
     seen
+}
+
+/// A defined term written in another form than its definition's, with how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermForm {
+    /// The term as defined, e.g. `Providing Party`.
+    pub term: String,
+    /// The form found, e.g. `providing party`.
+    pub found: String,
+    pub count: usize,
+}
+
+/// Defined terms used in a form other than their definition's: a defined term means one thing
+/// only if it is always written the same way. The terms are the agreement's definitions
+/// (`**“Term”**`). A term of two or more words is looked for in any other capitalisation; a
+/// one-word term only after "this" (`this agreement` for `Agreement`: on its own a word such as
+/// "party" is ordinary English, as in "a third party"). Headings and link texts (clause and
+/// section titles) and the definitions' own wording are left out, and so is a shorter term
+/// inside a longer one ("Personal Data" in "Personal Data Breach").
+pub fn term_forms(markdown: &str) -> Vec<TermForm> {
+    let mut terms: Vec<String> = Vec::new();
+    let mut rest = markdown;
+    while let Some(i) = rest.find("**“") {
+        rest = &rest[i + "**“".len()..];
+        if let Some(j) = rest.find("”**") {
+            let t = &rest[..j];
+            if !t.is_empty() && t.len() < 60 && !terms.iter().any(|x| x == t) {
+                terms.push(t.to_owned());
+            }
+            rest = &rest[j..];
+        }
+    }
+    let text = prose_for_terms(markdown);
+    let lower = text.to_lowercase();
+    let mut out: Vec<TermForm> = Vec::new();
+    // Longer terms first: "Personal Data Breach" is not a misspelt "Personal Data".
+    terms.sort_by_key(|t| std::cmp::Reverse(t.len()));
+    let mut claimed: Vec<std::ops::Range<usize>> = Vec::new();
+    for term in &terms {
+        let (needle, exact) = if term.split_whitespace().count() >= 2 {
+            (term.to_lowercase(), term.clone())
+        } else {
+            (
+                format!("this {}", term.to_lowercase()),
+                format!("this {term}"),
+            )
+        };
+        // `to_lowercase` keeps byte offsets for the ASCII terms a library defines.
+        if needle.len() != exact.len() {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(k) = lower[from..].find(&needle) {
+            let start = from + k;
+            let end = start + needle.len();
+            from = end;
+            let boundary = |c: Option<char>| !c.is_some_and(|c| c.is_alphanumeric() || c == '-');
+            if !boundary(lower[..start].chars().next_back())
+                || !boundary(lower[end..].chars().next())
+            {
+                continue;
+            }
+            if claimed.iter().any(|r| r.start < end && start < r.end) {
+                continue;
+            }
+            let found = &text[start..end];
+            // "This Agreement" at the start of a sentence is the defined form.
+            let same = found == exact
+                || (exact.starts_with("this ")
+                    && found.strip_prefix("This ") == exact.strip_prefix("this "));
+            claimed.push(start..end);
+            if same {
+                continue;
+            }
+            match out.iter_mut().find(|f| f.term == *term && f.found == found) {
+                Some(f) => f.count += 1,
+                None => out.push(TermForm {
+                    term: term.clone(),
+                    found: found.to_owned(),
+                    count: 1,
+                }),
+            }
+        }
+    }
+    out
+}
+
+/// The running text and table cells of an agreement's Markdown, without headings, link texts
+/// (titles) and definitions, for [`term_forms`].
+fn prose_for_terms(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for line in markdown.lines() {
+        // Headings are titles; `: …` lines are the definitions themselves, which explain a term
+        // in ordinary words.
+        if line.trim_start().starts_with('#') || line.starts_with(": ") {
+            out.push('\n');
+            continue;
+        }
+        let mut rest = line;
+        while let Some(i) = rest.find('[') {
+            out.push_str(&rest[..i]);
+            match rest[i..].find("](") {
+                Some(j) if !rest[i + 1..i + j].contains('[') => {
+                    let after = &rest[i + j + 2..];
+                    rest = after.find(')').map_or("", |k| &after[k + 1..]);
+                }
+                _ => {
+                    out.push('[');
+                    rest = &rest[i + 1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out.push('\n');
+    }
+    out
 }
 
 /// Words per section and annex, and per clause within each, in document order: where the

@@ -486,7 +486,7 @@ fn no_governing_law_is_never_filled_with_a_national_one() {
     assert!(
         a.rendered
             .markdown
-            .contains("have not yet chosen the law that governs")
+            .contains("choose the law that governs this Agreement before signature")
     );
     assert!(
         !a.rendered
@@ -512,10 +512,8 @@ fn no_governing_law_is_never_filled_with_a_national_one() {
     assert!(!a.rendered.markdown.contains("### Governing law and courts"));
 }
 
-/// Each thing is said once: no sentence of eight words or more appears twice in the agreement
-/// of any example, programme partner or deal.
-#[test]
-fn no_sentence_is_said_twice() {
+/// Every example, programme partner and deal, built with the built-in library.
+fn every_agreement() -> Vec<(String, build::Agreement)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut args: Vec<String> = deals()
         .into_iter()
@@ -534,11 +532,40 @@ fn no_sentence_is_said_twice() {
             .into_owned(),
     );
     let libraries = build::Libraries::new(None);
+    build::build_all(&args, &libraries)
+        .into_iter()
+        .map(|(label, built)| {
+            let a = built.unwrap_or_else(|e| panic!("{label}: {e:#?}"));
+            (label, a)
+        })
+        .collect()
+}
+
+/// Each thing is said once: no sentence of eight words or more appears twice in the agreement
+/// of any example, programme partner or deal.
+#[test]
+fn no_sentence_is_said_twice() {
     let mut failures = Vec::new();
-    for (label, built) in build::build_all(&args, &libraries) {
-        let a = built.unwrap_or_else(|e| panic!("{label}: {e:#?}"));
+    for (label, a) in every_agreement() {
         for (sentence, n) in datapact::review::repeated_sentences(&a.rendered.markdown) {
             failures.push(format!("{label}: {n} times: {sentence}"));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// A defined term is written only in its defined form ("this Agreement", never "this
+/// agreement"; "Providing Party", never "providing party") in every example, programme partner
+/// and deal.
+#[test]
+fn defined_terms_keep_their_defined_form() {
+    let mut failures = Vec::new();
+    for (label, a) in every_agreement() {
+        for f in datapact::review::term_forms(&a.rendered.markdown) {
+            failures.push(format!(
+                "{label}: “{}” written “{}” {} times",
+                f.term, f.found, f.count
+            ));
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));

@@ -945,9 +945,7 @@ mod tests {
 
     #[test]
     fn a_library_folder_with_a_bad_body_is_refused_naming_the_clause() {
-        let dir = edited_library("purpose-necessity", |t| {
-            t.replacen("For each <Purpose>", "{% if %}For each <Purpose>", 1)
-        });
+        let dir = edited_library("purpose-necessity", |t| format!("{t}\n{{% if %}}\n"));
         let diags = Library::from_dir(dir.path()).unwrap_err();
         assert!(
             diags

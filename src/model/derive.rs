@@ -19,7 +19,7 @@ const WP248: [&str; 9] = [
     "evaluation or scoring",
     "automated decisions with legal or similar effect",
     "systematic monitoring",
-    "sensitive or highly personal data",
+    "sensitive data or data of a highly personal nature",
     "large scale",
     "matching or combining datasets",
     "vulnerable data subjects",
@@ -393,7 +393,7 @@ fn dpia_criteria(cfg: &Config, d: &mut Derived) {
         crit(
             4,
             format!(
-                "sensitive or highly personal data in {}",
+                "sensitive data or data of a highly personal nature in {}",
                 highly_personal.join(", ")
             ),
         );

@@ -15,7 +15,7 @@ pub(super) fn derive_retention(cfg: &Config) -> Vec<RetentionRow> {
     };
     let title = |id: &str| {
         if id == "derived" {
-            "Derived data and outputs".to_owned()
+            "Derived Data and outputs".to_owned()
         } else {
             cfg.datasets
                 .iter()

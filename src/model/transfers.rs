@@ -358,7 +358,7 @@ pub fn basis(law: &Law, m: TransferMechanism, personal: bool) -> String {
             "Art. 46(3)(a)",
         ),
         T::AuthorityApproval => ("Approval by the supervisory authority", ""),
-        T::ThisAgreement => ("The safeguards of this agreement, binding the importer", ""),
+        T::ThisAgreement => ("The safeguards of this Agreement, binding the importer", ""),
         T::NotRequired => unreachable!("handled above"),
     };
     match law.kind {
