@@ -143,7 +143,62 @@ data-protection law: add a profile for it (an organisation can keep its own in i
 law = \"none\" where the country has none, so the agreement relies on its own terms.",
             check: law_010,
         },
+        Rule {
+            id: "LAW-011",
+            severity: Severity::Warning,
+            title: "Processing terms under the GDPR are governed by Union or Member State law",
+            help: "choose the law of an EEA member state in governing_law (e.g. \"the laws of Ireland\"), or put the processing terms in a separate contract under such a law between the controller and its processor",
+            source: "GDPR Art. 28(3); EDPB Guidelines 07/2020 on the concepts of controller and processor, paras 99-101",
+            safeguards: &[6],
+            explain: "Processing by a processor must be governed by a contract or other legal act under Union or \
+Member State law (Art. 28(3) GDPR) whenever the controller or the processor is under the GDPR. An agreement \
+governed by another law, or by no national law at all (as international organisations often prefer), cannot \
+be that contract: the processing terms for such a processor belong in a contract of their own, under the law \
+of an EEA member state, to which the sharing agreement refers.",
+            check: law_011,
+        },
     ]
+}
+
+fn law_011(m: &Model, f: &mut Findings) {
+    if !m.derived.has_personal_data {
+        return;
+    }
+    let under_gdpr = |id: &str| m.derived.frames.get(id).is_some_and(|l| l == "gdpr");
+    let law = cfg(m)
+        .agreement
+        .governing_law
+        .as_deref()
+        .unwrap_or("")
+        .to_lowercase();
+    let member_state_law = ["union law", "european union", "member state"]
+        .iter()
+        .any(|w| law.contains(w))
+        || crate::model::EEA
+            .iter()
+            .any(|c| law.contains(&crate::model::country_name(c).to_lowercase()));
+    if member_state_law {
+        return;
+    }
+    let mut seen = Vec::new();
+    for df in &m.derived.flows {
+        let processing = matches!(
+            df.relationship,
+            Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor
+        );
+        if processing && df.personal && (under_gdpr(&df.from) || under_gdpr(&df.to)) && !seen.contains(&df.to) {
+            seen.push(df.to.clone());
+            f.at(
+                "/agreement/governing_law",
+                format!(
+                    "the terms under which `{}` processes data for `{}` fall under GDPR Art. 28(3), but this agreement is governed by {}",
+                    df.to,
+                    df.from,
+                    if law.is_empty() { "no chosen law".to_owned() } else { format!("\"{}\"", cfg(m).agreement.governing_law.as_deref().unwrap_or("")) }
+                ),
+            );
+        }
+    }
 }
 
 fn law_010(m: &Model, f: &mut Findings) {
@@ -473,6 +528,40 @@ mod tests {
         ]);
         let need: Vec<String> = needed_bases(&m).into_iter().map(|(p, _, _)| p).collect();
         assert_eq!(need, vec!["provider"]);
+    }
+
+    #[test]
+    fn processing_terms_under_the_gdpr_need_a_member_state_law() {
+        let processor = [
+            PSEUDONYMISED,
+            (
+                "kind = \"research_body\"",
+                "kind = \"research_body\"\nrole = \"processor\"",
+            ),
+            (
+                "method = \"sftp\"",
+                "method = \"sftp\"\non_behalf_of = \"provider\"\ninstructions = \"Annex 2\"",
+            ),
+        ];
+        // Belgian law: the processing terms can be this agreement.
+        assert!(!fired(&starter_with(&processor)).contains("LAW-011"));
+        // New York law, or general principles, cannot govern them.
+        for law in [
+            "the laws of the State of New York",
+            "general principles of international law",
+        ] {
+            let mut edits = processor.to_vec();
+            let governing = format!("governing_law = \"{law}\"");
+            edits.push(("governing_law = \"the laws of Belgium\"", governing.as_str()));
+            assert!(fired(&starter_with(&edits)).contains("LAW-011"), "{law}");
+        }
+        // Between two controllers Art. 28 does not apply.
+        let mut edits = vec![PSEUDONYMISED];
+        edits.push((
+            "governing_law = \"the laws of Belgium\"",
+            "governing_law = \"the laws of the State of New York\"",
+        ));
+        assert!(!fired(&starter_with(&edits)).contains("LAW-011"));
     }
 
     #[test]

@@ -461,7 +461,15 @@ pub(crate) fn table_or_root(model: &Model, table: &str) -> String {
 pub(crate) fn test_model(text: &str) -> Model {
     let loaded =
         crate::load::load_str(std::path::Path::new("test.toml"), text).expect("test config loads");
-    crate::model::build(loaded).expect("test config checks")
+    let mut model = crate::model::build(loaded).expect("test config checks");
+    // As `build::build` does: each party's law frame, from the built-in library's profiles.
+    static LAWS: std::sync::OnceLock<crate::library::laws::Laws> = std::sync::OnceLock::new();
+    model.apply_laws(LAWS.get_or_init(|| {
+        crate::library::Library::builtin()
+            .expect("the built-in library loads")
+            .laws
+    }));
+    model
 }
 
 /// The starter config with `from` replaced by `to` (exactly once).
