@@ -132,6 +132,7 @@ pub fn markdown_tera() -> tera::Tera {
     });
     tera.register_filter("country", |v: &str, _: Kwargs, _: &State| country_name(v));
     tera.register_filter("capfirst", |v: &str, _: Kwargs, _: &State| capfirst(v));
+    tera.register_filter("name_start", |v: &str, _: Kwargs, _: &State| name_start(v));
     tera.register_filter("thousands", |v: &tera::Value, _: Kwargs, _: &State| {
         thousands(v)
     });
@@ -149,6 +150,17 @@ pub fn capfirst(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// A party name at the start of a sentence: a short name such as "the Trust" takes a capital
+/// ("The Trust"); a legal name is written exactly as the config gives it ("eBay Inc.", "é").
+pub fn name_start(s: &str) -> String {
+    for article in ["the ", "a ", "an "] {
+        if s.starts_with(article) {
+            return capfirst(s);
+        }
+    }
+    s.to_owned()
 }
 
 /// 4000000 → "4,000,000".
@@ -296,6 +308,14 @@ fn names_filter(v: &tera::Value, _: Kwargs, state: &State) -> String {
 mod tests {
     use super::*;
     use crate::render::md_text;
+
+    #[test]
+    fn a_short_name_takes_a_capital_and_a_legal_name_stays_as_written() {
+        assert_eq!(name_start("the Trust"), "The Trust");
+        assert_eq!(name_start("eBay Inc."), "eBay Inc.");
+        assert_eq!(name_start("é"), "é");
+        assert_eq!(name_start("Amani Relief"), "Amani Relief");
+    }
 
     #[test]
     fn escaped_values_parse_back_literally() {

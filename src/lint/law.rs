@@ -186,7 +186,11 @@ fn law_011(m: &Model, f: &mut Findings) {
             df.relationship,
             Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor
         );
-        if processing && df.personal && (under_gdpr(&df.from) || under_gdpr(&df.to)) && !seen.contains(&df.to) {
+        if processing
+            && df.personal
+            && (under_gdpr(&df.from) || under_gdpr(&df.to))
+            && !seen.contains(&df.to)
+        {
             seen.push(df.to.clone());
             f.at(
                 "/agreement/governing_law",
@@ -552,7 +556,10 @@ mod tests {
         ] {
             let mut edits = processor.to_vec();
             let governing = format!("governing_law = \"{law}\"");
-            edits.push(("governing_law = \"the laws of Belgium\"", governing.as_str()));
+            edits.push((
+                "governing_law = \"the laws of Belgium\"",
+                governing.as_str(),
+            ));
             assert!(fired(&starter_with(&edits)).contains("LAW-011"), "{law}");
         }
         // Between two controllers Art. 28 does not apply.
