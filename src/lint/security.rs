@@ -147,7 +147,15 @@ fn sec_001(m: &Model, f: &mut Findings) {
         .filter(|(_, cats)| !cats.iter().any(|c| have.contains(c)))
         // Encryption at rest, when declared, answers Art. 32(1)(a).
         .filter(|(name, _)| !name.starts_with("pseudonymisation") || blank(&s.encryption_at_rest))
-        .map(|(name, _)| *name)
+        // The articles are the GDPR's (and the SCC Annex II's): cited only where a party is
+        // under the GDPR.
+        .map(|(name, _)| {
+            if m.derived.under_gdpr.is_empty() {
+                name.split(" (").next().unwrap_or(name)
+            } else {
+                name
+            }
+        })
         .collect();
     if !missing.is_empty() {
         let fd = f.at(
@@ -361,6 +369,28 @@ fn sec_006(m: &Model, f: &mut Findings) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn missing_measures_cite_the_gdpr_only_where_a_party_is_under_it() {
+        let base = format!(
+            "{}\n[[security.measures]]\ncategory = \"logging\"\ndescription = \"Every access is logged centrally and the log is reviewed monthly by the security office\"\n",
+            include_str!("../starter.toml")
+        );
+        let message = |text: &str| {
+            crate::lint::run(&crate::lint::test_model(text))
+                .into_iter()
+                .find(|d| d.code == "SEC-001")
+                .map(|d| d.message)
+                .expect("SEC-001 fires")
+        };
+        assert!(message(&base).contains("(Art. 32(1)(a))"));
+        let kenya = base.replace("country = \"BE\"", "country = \"KE\"");
+        let m = message(&kenya);
+        assert!(
+            m.contains("pseudonymisation and encryption") && !m.contains("Art."),
+            "{m}"
+        );
+    }
 
     #[test]
     fn unencrypted_flows() {
