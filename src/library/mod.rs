@@ -377,7 +377,7 @@ impl Library {
     }
 
     /// Compile every clause body not compiled yet, with a diagnostic for each tera cannot
-    /// read (for tests and `datapact clauses`: the built-in library compiles bodies lazily).
+    /// read (for the test suite: the built-in library compiles bodies lazily).
     pub fn compile_all_bodies(&self) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
         compile_bodies(&self.clauses, &self.bodies, &mut diags);
