@@ -97,7 +97,7 @@ impl Libraries {
 pub fn build(planned: Planned, libraries: &Libraries) -> Result<Agreement, Vec<Diagnostic>> {
     let label = planned.label();
     let file = planned.file.clone();
-    let partner = planned.partner.then(|| planned.name.clone());
+    let partner = (planned.partner || planned.part).then(|| planned.name.clone());
     let key = libraries.key(&planned);
     let from_config = key.is_some() && libraries.cli.is_none();
     // The model and the library are independent: load them side by side (loading the
@@ -125,8 +125,9 @@ pub fn build(planned: Planned, libraries: &Libraries) -> Result<Agreement, Vec<D
         out.extend(ds);
         out
     })?;
-    // The rules that compare the chosen clauses with the config.
-    let fit = crate::lint::fit::after_selection(&model, &library, &rendered.selection);
+    // The rules that compare the chosen clauses with the config, and read the text.
+    let mut fit = crate::lint::fit::after_selection(&model, &library, &rendered.selection);
+    fit.extend(crate::lint::text::after_render(&model, &rendered.markdown));
     check.add_after_selection(&model, fit);
     Ok(Agreement {
         label,

@@ -116,6 +116,12 @@ pub struct Agreement {
     /// The setting of the sharing; `humanitarian` adds the humanitarian purpose fence.
     #[serde(default)]
     pub context: Context,
+    /// The kind of document: `agreement` (a data-sharing agreement, the default) or
+    /// `processor_terms` (the terms between a controller and its processor, which attach to
+    /// their service contract). datapact writes processor terms by itself for a processor
+    /// that serves one party only.
+    #[serde(default)]
+    pub kind: DocumentKind,
     /// `false` for a deliberately non-binding information-sharing protocol: the text then
     /// records commitments instead of creating legal obligations.
     #[serde(default = "yes")]
@@ -149,6 +155,36 @@ fn default_review_interval() -> IsoDuration {
 }
 fn yes() -> bool {
     true
+}
+
+/// What kind of document a config makes.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DocumentKind {
+    /// A data-sharing agreement.
+    #[default]
+    Agreement,
+    /// Processing terms between a controller and its processor (GDPR Art. 28(3)).
+    ProcessorTerms,
+}
+
+impl DocumentKind {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
 }
 
 #[derive(
@@ -269,6 +305,62 @@ pub struct Party {
     /// The due diligence done on this party before the agreement.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_diligence: Option<DueDiligence>,
+    /// For a processor that serves one party only: its own processing terms with that party,
+    /// generated as a document apart from the sharing agreement (see the README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_terms: Option<ProcessingTerms>,
+    /// Processors this party uses that do not sign this agreement, each bound by its own
+    /// processing terms. Filled in for a processor whose terms are generated apart.
+    #[serde(default)]
+    pub processors: Vec<OwnProcessor>,
+}
+
+/// `[parties.processing_terms]`: the processing terms between a processor and the one party it
+/// serves, generated as their own document beside the sharing agreement.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingTerms {
+    /// `false` keeps the processor a party to the sharing agreement. Default `true`.
+    #[serde(default = "yes")]
+    pub separate: bool,
+    /// The reference of the processing terms. Default: the agreement's reference followed by
+    /// `-` and the processor's id in capitals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The service the processor gives, in a few words, e.g. "hosting of the analytics
+    /// workspace"; the sharing agreement lists it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The law that governs the processing terms, e.g. "the laws of Ireland". Default: the
+    /// agreement's. Under the GDPR it must be Union or Member State law.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governing_law: Option<String>,
+    /// The courts or arbitral seat for disputes under the processing terms. Default: the
+    /// agreement's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forum: Option<String>,
+    /// How disputes under the processing terms are resolved. Default: as in `[disputes]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputes: Option<Disputes>,
+}
+
+/// `[[parties.processors]]`: a processor (or sub-processor) a party uses that is not a party to
+/// this agreement.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnProcessor {
+    /// Legal name of the processor.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 code of the country where it processes the data.
+    pub country: String,
+    /// The service it gives, e.g. "hosting of the analytics workspace".
+    pub service: String,
+    /// For a sub-processor: the legal name of the processor that engages it.
+    #[serde(default)]
+    pub engaged_by: Option<String>,
+    /// The reference of the processing terms that bind it, where they are a document apart.
+    #[serde(default)]
+    pub terms: Option<String>,
 }
 
 #[derive(
@@ -1757,6 +1849,7 @@ mod tests {
             }
         }
         check::<Status>();
+        check::<DocumentKind>();
         check::<Language>();
         check::<Context>();
         check::<PartyKind>();

@@ -125,6 +125,34 @@ impl Spans {
         walk(&mut self.values, to.to_owned(), value, idx, &span);
     }
 
+    /// Keep only the elements `kept` (their old indices, in order) of the array at `pointer`,
+    /// renumbered from 0 as the array now is.
+    pub fn keep_elements(&mut self, pointer: &str, kept: &[usize]) {
+        let prefix = format!("{pointer}/");
+        for map in [&mut self.values, &mut self.keys] {
+            let under: Vec<String> = map
+                .keys()
+                .filter(|k| k.starts_with(&prefix))
+                .cloned()
+                .collect();
+            let mut moved = Vec::with_capacity(under.len());
+            for k in under {
+                let span = map.remove(&k).expect("key listed above");
+                let rest = &k[prefix.len()..];
+                let (index, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                let Some(new) = index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| kept.iter().position(|&x| x == i))
+                else {
+                    continue;
+                };
+                moved.push((format!("{prefix}{new}{tail}"), span));
+            }
+            map.extend(moved);
+        }
+    }
+
     /// Drop every span at or under `pointer`.
     pub fn remove_under(&mut self, pointer: &str) {
         let prefix = format!("{pointer}/");

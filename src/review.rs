@@ -411,6 +411,10 @@ pub fn explain(p: &Agreement) -> Vec<Explanation> {
                     condition_values(when, &ctx),
                 ),
                 Reason::Included => ("added by [clauses] include".to_owned(), Vec::new()),
+                Reason::Kind(kind) => (
+                    format!("its section has no place in a document of kind `{kind}`"),
+                    Vec::new(),
+                ),
                 Reason::Excluded(None) => (
                     "left out by [clauses] exclude (no reason given)".to_owned(),
                     Vec::new(),
@@ -531,6 +535,41 @@ pub fn check_clause_ids(ids: &[String], lib: &Library) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn one_obligation_with_two_periods_is_found() {
+        let md = "The Receiving Party must correct its copy within 5 Working Days.\n\
+Each Party must tell the others within 10 days.\n\
+| By the processor to its controller | At the latest within 12 hours |\n\
+| Between the parties | At the latest within 24 hours |\n\
+A Party must reply in writing at once, and at the latest within 24 hours.\n\
+Where asked, the Receiving Party must correct its copy within 10 days.\n";
+        let found = super::period_conflicts(md);
+        assert_eq!(
+            found,
+            [super::PeriodConflict {
+                obligation: "must correct its copy".into(),
+                periods: vec!["5 working days".into(), "10 days".into()],
+            }]
+        );
+        // The same period stated twice is one period.
+        let md = "Each Party must tell the others within 10 days.\nOr: each Party must tell the others within 10 days of it.\n";
+        assert!(super::period_conflicts(md).is_empty());
+    }
+
+    #[test]
+    fn a_sentence_repeated_after_a_label_is_found() {
+        let md = "**Trends.** Shelter planners in each province receive the counts within a week.\n\
+- **Trends**: Shelter planners in each province receive the counts within a week.\n\
+| a | Shelter planners in each province receive the counts within a week. |\n";
+        assert_eq!(
+            super::repeated_sentences(md),
+            [(
+                "Shelter planners in each province receive the counts within a week.".to_owned(),
+                2
+            )]
+        );
+    }
+
     #[test]
     fn a_defined_term_in_another_form_is_found_and_titles_and_plain_words_are_not() {
         let md = "**“Agreement”**\n: this document.\n\n**“Providing Party”**\n: the sender.\n\n\
@@ -659,6 +698,14 @@ pub fn repeated_sentences(markdown: &str) -> Vec<(String, usize)> {
             .strip_prefix("- ")
             .or_else(|| line.strip_prefix("* "))
             .unwrap_or(line);
+        // A leading bold label ("**Displacement trends.** …", "**Displacement trends**: …")
+        // names what follows; the sentence is the rest.
+        let text = text
+            .strip_prefix("**")
+            .and_then(|t| t.split_once("**"))
+            .map(|(_, rest)| rest.trim_start_matches([':', '.']).trim_start())
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(text);
         if text.split_whitespace().count() < 8 {
             continue;
         }
@@ -668,6 +715,95 @@ pub fn repeated_sentences(markdown: &str) -> Vec<(String, usize)> {
         }
     }
     seen.retain(|(_, n)| *n > 1);
+    seen
+}
+
+/// One obligation stated with two periods: the words that lead up to "within" in each
+/// sentence, and the periods found after them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeriodConflict {
+    /// The words before "within", e.g. `make the same change to its copy`.
+    pub obligation: String,
+    /// The periods, in order of first appearance, e.g. `5 working days`, `10 days`.
+    pub periods: Vec<String>,
+}
+
+/// Obligations that an agreement's Markdown states with two different periods ("correct it
+/// within 5 working days" in one clause, "correct it within 10 days" in another): the same
+/// obligation carries one period. An obligation is known by the four words before "within"
+/// (or fewer at the start of a sentence), leaving out words such as "and at the latest"; a
+/// table row reads as one line. A period is the number and unit after "within".
+pub fn period_conflicts(markdown: &str) -> Vec<PeriodConflict> {
+    const UNITS: &[&str] = &["day", "hour", "week", "month", "year"];
+    let mut seen: Vec<PeriodConflict> = Vec::new();
+    // Words that lead up to a period without saying whose obligation it is ("and at the
+    // latest within"): the obligation is named by the words before them.
+    const FILLER: &[&str] = &[
+        "at", "the", "latest", "and", "in", "any", "case", "event", "no", "later", "than", "but",
+        "or", "once", "",
+    ];
+    for line in markdown.lines() {
+        // A table row reads as its cells in a row: the first names the obligation.
+        let text = crate::render::md_text(&line.replace('|', " "));
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(|w| {
+                w.trim_matches(|c: char| !c.is_alphanumeric() && c != '\'')
+                    .to_lowercase()
+            })
+            .collect();
+        for (i, w) in words.iter().enumerate() {
+            if w != "within" {
+                continue;
+            }
+            let Some(n) = words
+                .get(i + 1)
+                .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+            else {
+                continue;
+            };
+            let mut j = i + 2;
+            let mut period = n.clone();
+            if let Some(kind) = words
+                .get(j)
+                .filter(|x| matches!(x.as_str(), "working" | "calendar" | "business"))
+            {
+                period.push(' ');
+                period.push_str(kind);
+                j += 1;
+            }
+            let Some(unit) = words.get(j).filter(|u| {
+                UNITS
+                    .iter()
+                    .any(|x| *u == x || u.strip_suffix('s') == Some(x))
+            }) else {
+                continue;
+            };
+            period.push(' ');
+            period.push_str(unit);
+            let mut end = i;
+            while end > 0 && FILLER.contains(&words[end - 1].as_str()) {
+                end -= 1;
+            }
+            let lead = &words[end.saturating_sub(4)..end];
+            if lead.len() < 2 {
+                continue;
+            }
+            let obligation = lead.join(" ");
+            match seen.iter_mut().find(|c| c.obligation == obligation) {
+                Some(c) => {
+                    if !c.periods.contains(&period) {
+                        c.periods.push(period);
+                    }
+                }
+                None => seen.push(PeriodConflict {
+                    obligation,
+                    periods: vec![period],
+                }),
+            }
+        }
+    }
+    seen.retain(|c| c.periods.len() > 1);
     seen
 }
 

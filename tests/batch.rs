@@ -71,10 +71,19 @@ fn programme(dir: &Path, programme_lines: &str, tail: &str) -> PathBuf {
         base.contains("partners_csv = \"partners.csv\"\n")
             && base.contains("partners_dir = \"partners\"\n")
     );
-    let base = base.replace("partners_dir = \"partners\"\n", "").replace(
-        "partners_csv = \"partners.csv\"\n",
-        &format!("{programme_lines}\n"),
-    );
+    // The Office's processor stays a party to each partner's agreement here: these tests count
+    // partners, and the processing terms it otherwise gets apart are tested on the example.
+    assert!(base.contains("[parties.processing_terms]\n"));
+    let base = base
+        .replace("partners_dir = \"partners\"\n", "")
+        .replace(
+            "partners_csv = \"partners.csv\"\n",
+            &format!("{programme_lines}\n"),
+        )
+        .replace(
+            "[parties.processing_terms]\n",
+            "[parties.processing_terms]\nseparate = false\n",
+        );
     let path = dir.join("programme.toml");
     std::fs::write(&path, format!("{base}\n{tail}")).unwrap();
     path
@@ -171,7 +180,17 @@ struct Job {
 
 #[test]
 fn example_programme_gives_every_partner_a_checked_agreement_with_transfers() {
-    let jobs: Vec<Job> = datapact::input::plan(&[PathBuf::from(PROGRAMME)])
+    let (parts, partners): (Vec<_>, Vec<_>) = datapact::input::plan(&[PathBuf::from(PROGRAMME)])
+        .into_iter()
+        .partition(|p| p.part);
+    // The Office's processor serves the Office only: its processing terms are one document for
+    // the programme, between the Office and the processor.
+    let [terms] = &parts[..] else {
+        panic!("one processing-terms document, got {}", parts.len())
+    };
+    assert_eq!(terms.name, "processing-cloud");
+    assert_eq!(terms.reference, "IOMS-DPA-2026-003");
+    let jobs: Vec<Job> = partners
         .into_iter()
         .map(|p| Job {
             name: p.name.clone(),
@@ -901,7 +920,8 @@ fn batch_builds_ordinary_configs_too() {
         ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_summary(&r.stderr, 2, 0, 0);
+    // mno-displacement.toml also makes its processor's processing terms.
+    assert_summary(&r.stderr, 3, 0, 0);
     for config in ["examples/mno-displacement.toml", "examples/ngo-survey.toml"] {
         let p = datapact::build::build_file(Path::new(config), None).unwrap();
         let reference = &p.model.config().agreement.reference;
@@ -922,7 +942,7 @@ fn batch_builds_ordinary_configs_too() {
         &out,
         &["examples/mno-displacement.toml", "examples/ngo-survey.toml"],
     );
-    assert_summary(&r.stderr, 0, 2, 0);
+    assert_summary(&r.stderr, 0, 3, 0);
 
     // A file that cannot be read is a failed job, not the end of the run.
     let r = batch(
@@ -930,7 +950,7 @@ fn batch_builds_ordinary_configs_too() {
         &["examples/mno-displacement.toml", "does-not-exist.toml"],
     );
     assert_eq!(r.code, 1);
-    assert_summary(&r.stderr, 0, 1, 1);
+    assert_summary(&r.stderr, 0, 2, 1);
     assert!(result_of(&r.stderr, "does-not-exist").contains("cannot read does-not-exist.toml"));
 }
 

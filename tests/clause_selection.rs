@@ -213,9 +213,18 @@ fn every_example_holds_its_module_clauses() {
     };
     // An operator → international organisation → cloud host chain with a backup provider. The
     // data is aggregated, not personal: the host is a service provider, not a processor, and
-    // no data-protection roles or transfer rules arise.
+    // no data-protection roles or transfer rules arise. The host serves the organisation only:
+    // the sharing agreement lists it, and its own terms are a document apart.
     assert!(has(
         "examples/mno-displacement.toml",
+        "subprocessor-controller-providers"
+    ));
+    assert!(!has(
+        "examples/mno-displacement.toml",
+        "roles-service-providers"
+    ));
+    assert!(has(
+        "examples/mno-displacement.toml#processing-cloud",
         "roles-service-providers"
     ));
     assert!(!has(

@@ -192,7 +192,7 @@ fn a_final_agreement_with_errors_is_refused_and_a_draft_lists_them() {
     assert!(o.status.success());
     let md = std::fs::read_to_string(out.join("DSA-2026-001.md")).unwrap();
     assert!(md.contains("Findings to resolve before signature"));
-    assert!(md.contains("How this Agreement addresses the seven safeguards"));
+    assert!(md.contains("The seven safeguards"));
 }
 
 /// `explain --words`: where an agreement's length comes from, section by section, adding up to

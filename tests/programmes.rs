@@ -52,7 +52,9 @@ fn check_reports_every_partner_by_name() {
         .iter()
         .map(|c| c["config"].as_str().unwrap())
         .collect();
-    let want: Vec<String> = PARTNERS.iter().map(|p| label(p)).collect();
+    // Each partner, then the processing terms of the Office's processor, one for the programme.
+    let mut want: Vec<String> = PARTNERS.iter().map(|p| label(p)).collect();
+    want.push(label("processing-cloud"));
     assert_eq!(names, want);
     let refs: Vec<&str> = v["configs"]
         .as_array()
@@ -73,7 +75,7 @@ fn check_reports_every_partner_by_name() {
             human.stderr
         );
     }
-    assert!(human.stderr.contains("in 6 agreements"), "{}", human.stderr);
+    assert!(human.stderr.contains("in 7 agreements"), "{}", human.stderr);
 }
 
 #[test]
@@ -104,7 +106,8 @@ fn explain_register_and_affected_act_on_each_partner() {
     assert_eq!(o.code, Some(0), "{}", o.stderr);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let list = v.as_array().unwrap();
-    assert_eq!(list.len(), 6);
+    // Six partners and the processing terms of the Office's processor.
+    assert_eq!(list.len(), 7);
     assert_eq!(list[0]["agreement"], label("ke-rift").as_str());
     assert!(!list[0]["clauses"].as_array().unwrap().is_empty());
 
@@ -117,7 +120,7 @@ fn explain_register_and_affected_act_on_each_partner() {
         .iter()
         .map(|e| e["config"].as_str().unwrap())
         .collect();
-    assert_eq!(configs.len(), 6, "{configs:?}");
+    assert_eq!(configs.len(), 7, "{configs:?}");
     assert!(configs.contains(&label("et-abay").as_str()));
 
     // Only the Kenyan operator's due diligence set conditions.

@@ -14,6 +14,7 @@ mod partners;
 mod programme;
 mod reader;
 mod shard;
+mod split;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,7 +54,16 @@ pub struct Planned {
     pub source_hash: Arc<str>,
     /// Whether this is one partner of a programme.
     pub partner: bool,
+    /// Whether this is a document split off a config beside its agreement (the processing
+    /// terms of a processor that serves one party only; see `split`).
+    pub part: bool,
     state: State,
+}
+
+/// A whole config, before documents were split off it.
+struct Whole {
+    raw: Value,
+    spans: Spans,
 }
 
 enum State {
@@ -62,6 +72,9 @@ enum State {
         source: SourceFile,
         raw: Value,
         spans: Spans,
+        /// For a document split off a config (see `split`), the whole config: it is checked
+        /// first, so that an error split off with one document is not lost.
+        whole: Option<Arc<Whole>>,
     },
     Partner {
         merger: Arc<Merger>,
@@ -72,7 +85,7 @@ enum State {
 impl Planned {
     /// How commands name this agreement: the config file, or `<programme file>#<partner id>`.
     pub fn label(&self) -> String {
-        if self.partner {
+        if self.partner || self.part {
             format!("{}#{}", self.file.display(), self.name)
         } else {
             self.file.display().to_string()
@@ -110,7 +123,30 @@ impl Planned {
     pub fn model(self) -> Result<Model, Vec<Diagnostic>> {
         match self.state {
             State::Failed(d) => Err(d),
-            State::Config { source, raw, spans } => {
+            State::Config {
+                source,
+                raw,
+                spans,
+                whole,
+            } => {
+                if let Some(w) = whole
+                    && let Err(ds) = load_json(source.clone(), w.raw.clone(), w.spans.clone())
+                        .and_then(crate::model::build)
+                {
+                    // The sharing agreement reports the config's errors; its split-off
+                    // documents only say why they were not built.
+                    return Err(if self.part {
+                        vec![Diagnostic::error(
+                            "input::config-has-errors",
+                            format!(
+                                "{} is not built: its config has errors, reported for the agreement",
+                                self.name
+                            ),
+                        )]
+                    } else {
+                        ds
+                    });
+                }
                 load_json(source, raw, spans).and_then(crate::model::build)
             }
             State::Partner { merger, input } => merger.model(&input, &self.reference),
@@ -163,17 +199,20 @@ fn split_partner(arg: &str) -> (&str, Option<&str>) {
 /// The one partner `id` of a programme; a failed agreement naming the partners there are when
 /// there is no such partner (or the file is no programme).
 fn select_partner(planned: Vec<Planned>, spec: &str, id: &str) -> Vec<Planned> {
-    if planned.iter().any(|p| p.failure().is_some() && !p.partner) {
+    if planned
+        .iter()
+        .any(|p| p.failure().is_some() && !p.partner && !p.part)
+    {
         return planned;
     }
     let known: Vec<String> = planned
         .iter()
-        .filter(|p| p.partner)
+        .filter(|p| p.partner || p.part)
         .map(|p| p.name.clone())
         .collect();
     let mut chosen: Vec<Planned> = planned
         .into_iter()
-        .filter(|p| p.partner && p.name == id)
+        .filter(|p| (p.partner || p.part) && p.name == id)
         .collect();
     if chosen.is_empty() {
         let help = if known.is_empty() {
@@ -219,12 +258,39 @@ fn plan_input(reader: &Reader, path: &Path) -> Vec<Planned> {
     if raw.get("programme").is_some() {
         return programme::plan(reader, path, source, source_hash, raw, spans);
     }
+    let (raw, spans, parts, whole) = match split::split(&raw, &spans) {
+        Some((sharing, sharing_spans, parts)) => {
+            let whole = Arc::new(Whole { raw, spans });
+            (sharing, sharing_spans, parts, Some(whole))
+        }
+        None => (raw, spans, Vec::new(), None),
+    };
     let reference = raw
         .pointer("/agreement/reference")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
-    vec![Planned {
+    let parts: Vec<Planned> = parts
+        .into_iter()
+        .map(|part| Planned {
+            name: part.name,
+            origin: path.display().to_string(),
+            file: path.to_path_buf(),
+            reference: part.reference,
+            library: library_of(path, &part.raw),
+            config_digest: digest(&part.raw),
+            source_hash: source_hash.clone(),
+            partner: false,
+            part: true,
+            state: State::Config {
+                source: source.clone(),
+                raw: part.raw,
+                spans: part.spans,
+                whole: whole.clone(),
+            },
+        })
+        .collect();
+    let mut planned = vec![Planned {
         name: stem(path),
         origin: path.display().to_string(),
         file: path.to_path_buf(),
@@ -233,8 +299,16 @@ fn plan_input(reader: &Reader, path: &Path) -> Vec<Planned> {
         config_digest: digest(&raw),
         source_hash,
         partner: false,
-        state: State::Config { source, raw, spans },
-    }]
+        part: false,
+        state: State::Config {
+            source: source.clone(),
+            raw,
+            spans,
+            whole,
+        },
+    }];
+    planned.extend(parts);
+    planned
 }
 
 fn library_of(path: &Path, raw: &Value) -> Option<PathBuf> {
@@ -263,6 +337,7 @@ fn failed_all(path: &Path, reference: &str, d: Vec<Diagnostic>) -> Planned {
         config_digest: String::new(),
         source_hash: Arc::from(""),
         partner: false,
+        part: false,
         state: State::Failed(d),
     }
 }

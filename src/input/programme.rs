@@ -234,6 +234,41 @@ pub(super) fn plan(
     if let Some(slot) = raw.pointer_mut(&party_ptr) {
         *slot = Value::Null;
     }
+    // A processor that serves the programme's own party only: its processing terms are one
+    // document for the whole programme, made from the programme with the stand-in in place.
+    let mut with_stand_in = raw.clone();
+    if let Some(slot) = with_stand_in.pointer_mut(&party_ptr) {
+        let mut s = stand_in.clone();
+        if let Value::Object(m) = &mut s {
+            m.insert(
+                "legal_name".into(),
+                Value::String("each partner of the programme".into()),
+            );
+        }
+        *slot = s;
+    }
+    let parts: Vec<Planned> = super::split::split(&with_stand_in, &base_spans)
+        .map(|(_, _, parts)| parts)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|part| Planned {
+            name: part.name,
+            origin: path.display().to_string(),
+            file: path.to_path_buf(),
+            reference: part.reference,
+            library: library_of(path, &part.raw),
+            config_digest: digest(&part.raw),
+            source_hash: source_hash.clone(),
+            partner: false,
+            part: true,
+            state: State::Config {
+                source: source.clone(),
+                raw: part.raw,
+                spans: part.spans,
+                whole: None,
+            },
+        })
+        .collect();
     let base = Arc::new(Base {
         source,
         spans: base_spans,
@@ -248,10 +283,12 @@ pub(super) fn plan(
         stand_in_names,
         source_hash,
     });
-    partners
+    let mut planned: Vec<Planned> = partners
         .into_par_iter()
         .map(|p| Merger::plan(&merger, p))
-        .collect()
+        .collect();
+    planned.extend(parts);
+    planned
 }
 
 /// What merging a programme's partners needs, shared by all of them.
@@ -277,6 +314,21 @@ impl Merger {
     ) -> Result<crate::model::Model, Vec<Diagnostic>> {
         let (merged, _) = self.merged(p, reference);
         let spans = partner_spans(&self.base, p, &merged);
+        // Without the processors whose terms are a document of the programme's own (see
+        // `split`), once the whole merged config is found free of errors.
+        let (merged, spans) = match super::split::split(&merged, &spans) {
+            Some((sharing, sharing_spans, _)) => {
+                load_json(self.base.source.clone(), merged, spans)
+                    .and_then(crate::model::build)
+                    .map_err(|ds| {
+                        ds.into_iter()
+                            .map(|d| d.field_prefix_note(&p.origin))
+                            .collect::<Vec<_>>()
+                    })?;
+                (sharing, sharing_spans)
+            }
+            None => (merged, spans),
+        };
         load_json(self.base.source.clone(), merged, spans)
             .and_then(crate::model::build)
             .map_err(|ds| {
@@ -303,6 +355,7 @@ impl Merger {
             config_digest: config.map(digest).unwrap_or_default(),
             source_hash: this.source_hash.clone(),
             partner: true,
+            part: false,
             state,
         };
         let partner = match &p.value {

@@ -136,6 +136,16 @@ pub fn markdown_tera() -> tera::Tera {
     tera.register_filter("thousands", |v: &tera::Value, _: Kwargs, _: &State| {
         thousands(v)
     });
+    // `{{ periods.x | units(of="month") }}`: "1 month", "3 months".
+    tera.register_filter("units", |v: &tera::Value, kw: Kwargs, _: &State| {
+        let unit: String = kw
+            .get::<String>("of")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "day".to_owned());
+        let n = v.as_i64().unwrap_or_default();
+        format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    });
     tera.register_filter("long_date", |v: &str, _: Kwargs, _: &State| long_date(v));
     tera.register_filter("anchor", |v: &str, _: Kwargs, _: &State| {
         tera::Value::safe_string(&format!("{{#{v}}}"))

@@ -45,6 +45,10 @@ pub struct Section {
     /// The safeguards the section is given over to (the checklist points there).
     #[serde(default)]
     pub safeguards: Vec<u8>,
+    /// The kinds of document the section belongs in (`agreement`, `processor_terms`).
+    /// Default: every kind.
+    #[serde(default)]
+    pub kinds: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -52,6 +56,10 @@ pub struct Section {
 struct SectionsFile {
     version: String,
     sections: Vec<Section>,
+    /// The periods the library states where the config sets none, one per obligation
+    /// (`correction_days = 10`): clause text never writes a period of its own.
+    #[serde(default)]
+    periods: BTreeMap<String, u32>,
 }
 
 /// The front matter of a clause file.
@@ -209,6 +217,9 @@ pub struct Library {
     pub hash: String,
     /// The law profiles (`clauses/laws/*.toml`).
     pub laws: laws::Laws,
+    /// The library's own periods (`[periods]` in `sections.toml`), by name; clauses read them
+    /// as `periods.<name>`.
+    pub periods: BTreeMap<String, u32>,
     /// The document templates (`agreement.md`, `body.md`, …), compiled.
     pub tera: tera::Tera,
     /// Every clause's condition in one template ([`ALL_CONDITIONS`]), which prints `1` or `0`
@@ -348,6 +359,7 @@ impl Library {
                 .collect(),
             origin,
             laws,
+            periods: sections.periods,
             version: sections.version,
             sections: sections.sections,
             clauses,
@@ -918,9 +930,104 @@ fn compile_one_by_one(
     }
 }
 
+/// Periods a clause body writes itself ("within 10 days"), outside its template expressions:
+/// every period in an agreement comes from one config value or one library constant
+/// (`[periods]` in `sections.toml`), so that one obligation never carries two periods.
+pub fn literal_periods(body: &str) -> Vec<String> {
+    // The text a reader sees, with every `{{ … }}`, `{% … %}` and `{# … #}` made a gap.
+    let mut text = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(i) = rest.find('{') {
+        text.push_str(&rest[..i]);
+        let close = match rest[i..].chars().nth(1) {
+            Some('{') => "}}",
+            Some('%') => "%}",
+            Some('#') => "#}",
+            _ => {
+                text.push('{');
+                rest = &rest[i + 1..];
+                continue;
+            }
+        };
+        text.push_str(" \u{1} ");
+        rest = rest[i + 2..]
+            .find(close)
+            .map_or("", |j| &rest[i + 2 + j + 2..]);
+    }
+    text.push_str(rest);
+    // Defined-term markup: `5 <Working Day>s` is "5 Working Days".
+    let text = text.replace(['<', '>'], "");
+    const NUMBERS: &[&str] = &[
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+        "twelve", "fifteen", "twenty", "thirty", "sixty", "ninety",
+    ];
+    const UNITS: &[&str] = &["day", "hour", "week", "month", "year"];
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let number =
+            !w.is_empty() && w.chars().all(|c| c.is_ascii_digit()) || NUMBERS.contains(&w.as_str());
+        if !number {
+            continue;
+        }
+        let mut j = i + 1;
+        if words
+            .get(j)
+            .is_some_and(|x| matches!(x.as_str(), "working" | "calendar" | "business"))
+        {
+            j += 1;
+        }
+        if let Some(unit) = words.get(j)
+            && UNITS
+                .iter()
+                .any(|u| unit == u || unit.strip_suffix('s') == Some(u))
+        {
+            found.push(words[i..=j].join(" "));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No built-in clause writes a period of its own: each comes from the config or from
+    /// `[periods]` in `sections.toml`.
+    #[test]
+    fn clause_text_states_no_period_of_its_own() {
+        let lib = Library::builtin().unwrap();
+        let found: Vec<String> = lib
+            .clauses
+            .iter()
+            .flat_map(|c| {
+                literal_periods(&c.body)
+                    .into_iter()
+                    .map(move |p| format!("{}: {p}", c.meta.id))
+            })
+            .collect();
+        assert!(found.is_empty(), "{found:#?}");
+        assert!(lib.periods.len() >= 20);
+    }
+
+    #[test]
+    fn a_period_written_into_a_clause_is_found() {
+        assert_eq!(
+            literal_periods("tell it within 10 days and meet within five working days."),
+            ["10 days", "five working days"]
+        );
+        // Periods from the config or the library are not.
+        assert!(
+            literal_periods("within {{ periods.remedy_days | units }} or {{ audit.notice_days }} days' notice; once {% if x == 1 %}a{% endif %} year")
+                .is_empty()
+        );
+    }
 
     /// The built-in library compiles clause bodies on first use; every one must compile.
     #[test]
@@ -959,11 +1066,7 @@ mod tests {
     #[test]
     fn a_condition_that_fails_names_its_clause_and_only_it() {
         let dir = edited_library("purpose-necessity", |t| {
-            t.replacen(
-                "order = 20\n",
-                "order = 20\nwhen = \"agreement.title | round > 0\"\n",
-                1,
-            )
+            t.replacen("when = \"", "when = \"agreement.title | round > 0 and ", 1)
         });
         let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/ngo-survey.toml");
         let diags = crate::build::build_file(&example, Some(dir.path()))

@@ -16,6 +16,7 @@ impl Library {
     /// Decide which clauses apply to an agreement.
     pub fn select(
         &self,
+        kind: &str,
         ctx: &tera::Context,
         include: &[String],
         exclude: &[Exclusion],
@@ -65,7 +66,14 @@ impl Library {
                 }
             };
             let id = &c.meta.id;
-            let (included, reason) = if let Some(x) = exclude.iter().find(|x| x.id() == id) {
+            let in_kind = self
+                .sections
+                .iter()
+                .find(|s| s.id == c.meta.section)
+                .is_none_or(|s| s.kinds.is_empty() || s.kinds.iter().any(|k| k == kind));
+            let (included, reason) = if !in_kind && !include.contains(id) {
+                (false, Reason::Kind(kind.to_owned()))
+            } else if let Some(x) = exclude.iter().find(|x| x.id() == id) {
                 if c.meta.required && cond {
                     diags.push(
                         Diagnostic::error(
@@ -126,6 +134,8 @@ pub enum Reason {
     Included,
     /// Left out by `[clauses] exclude`, with the reason recorded there.
     Excluded(Option<String>),
+    /// Its section has no place in this kind of document (`agreement.kind`).
+    Kind(String),
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -23,6 +23,7 @@ use crate::model::Model;
 mod data;
 pub mod fit;
 mod outcome;
+pub mod text;
 
 pub use outcome::Check;
 mod governance;
@@ -159,6 +160,7 @@ pub fn rules() -> &'static [Rule] {
         v.extend(retention::rules());
         v.extend(governance::rules());
         v.extend(fit::rules());
+        v.extend(text::rules());
         v.sort_by_key(|r| id_key(r.id));
         v
     })
@@ -560,7 +562,7 @@ mod tests {
             assert!(
                 [
                     "ROLE", "PURP", "DATA", "LAW", "RISK", "TRANS", "SEC", "XFER", "RET", "GOV",
-                    "DOC", "FIT"
+                    "DOC", "FIT", "TXT"
                 ]
                 .contains(&fam),
                 "{}",

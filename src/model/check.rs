@@ -280,6 +280,9 @@ impl<'a> Checker<'a> {
         self.unique_party_names(&cfg.parties);
         for (i, p) in cfg.parties.iter().enumerate() {
             self.country(&format!("/parties/{i}/country"), &p.country);
+            for (j, op) in p.processors.iter().enumerate() {
+                self.country(&format!("/parties/{i}/processors/{j}/country"), &op.country);
+            }
             if p.signatories.is_empty() {
                 self.err(
                     "config::no-signatory",

@@ -203,8 +203,14 @@ pub fn render(model: &Model, lib: &Library, check: &Check) -> Result<Rendered, V
             .collect::<Vec<_>>()
     })?;
     ctx.insert("law", &frames);
+    ctx.insert("periods", &lib.periods);
     let selection = lib
-        .select(&ctx, &cfg.clauses.include, &cfg.clauses.exclude)
+        .select(
+            cfg.agreement.kind.as_str(),
+            &ctx,
+            &cfg.clauses.include,
+            &cfg.clauses.exclude,
+        )
         .map_err(|ds| {
             ds.into_iter()
                 .map(|d| at_config(model, d))
