@@ -325,6 +325,12 @@ fn prepare_pdf(
         },
         date: cfg.agreement.effective_date.to_string(),
         binding: cfg.agreement.binding,
+        kind_label: match (cfg.agreement.kind, cfg.agreement.binding) {
+            (crate::config::DocumentKind::ProcessorTerms, _) => "Processing terms",
+            (_, true) => "Data-sharing agreement",
+            (_, false) => "Information-sharing protocol",
+        }
+        .to_owned(),
         parties: cfg
             .parties
             .iter()

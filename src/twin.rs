@@ -25,6 +25,9 @@ pub struct Twin {
     pub title: String,
     pub version: String,
     pub status: Status,
+    /// `agreement`, or `processor_terms` for processing terms between a controller and its
+    /// processor.
+    pub kind: crate::config::DocumentKind,
     pub binding: bool,
     pub dates: TwinDates,
     pub parties: Vec<TwinParty>,
@@ -184,6 +187,7 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
         title: cfg.agreement.title.clone(),
         version: cfg.agreement.version.clone(),
         status: cfg.agreement.status,
+        kind: cfg.agreement.kind,
         binding: cfg.agreement.binding,
         dates: TwinDates {
             effective: effective.to_string(),

@@ -131,7 +131,6 @@ fn expectations(c: Case) -> Vec<(&'static str, bool)> {
         ("roles-processor-obligations", processor),
         ("roles-processing-particulars", processor),
         ("roles-sub-processing", c.module == Module::P2p),
-        ("roles-processor-to-controller", c.module == Module::P2c),
         ("incident-processor-notice", processor),
         ("retention-processor-choice", processor),
         // Sub-processors: authorised when listed; otherwise a processor may engage none.
@@ -139,7 +138,6 @@ fn expectations(c: Case) -> Vec<(&'static str, bool)> {
         ("subprocessor-none", processor && !c.subprocessor),
         // Special categories.
         ("data-special-categories", c.special),
-        ("legal-basis-special-categories", c.special),
         ("security-sensitive-data", c.special),
         // Transfers.
         (

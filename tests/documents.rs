@@ -163,3 +163,41 @@ fn an_error_in_the_whole_config_is_not_split_away() {
         "{errs:#?}"
     );
 }
+
+#[test]
+fn processing_terms_under_the_gdpr_take_member_state_law() {
+    // Three Malawian NGOs share identified household lists; one hosts its database with a
+    // processor in Ireland. The processor's terms are under Irish law, and name the GDPR for
+    // the processor only; the sharing agreement names it for no one.
+    let deal = "tests/deals/flood-response-hosted-database.toml";
+    let docs = documents(deal);
+    let [(_, sharing), (_, terms)] = &docs[..] else {
+        panic!("two documents, got {}", docs.len())
+    };
+    assert_eq!(parties(sharing), ["tiyende", "harbourlight", "mponda"]);
+    assert!(!sharing.rendered.markdown.contains("GDPR"));
+    assert_eq!(parties(terms), ["harbourlight", "cloud"]);
+    let md = &terms.rendered.markdown;
+    assert!(md.contains("governed by the laws of Ireland"), "{md}");
+    assert!(
+        md.contains("Kestrel, as Processor (GDPR Art. 28(3))"),
+        "{md}"
+    );
+    assert!(md.contains(
+        "for Harbourlight, the data-protection law of Malawi; and for Kestrel, the GDPR"
+    ));
+    assert!(!terms.check.findings.iter().any(|f| f.code == "LAW-011"));
+
+    // Left to the sharing agreement's law (Malawi's), the terms cannot be the Art. 28(3)
+    // contract: check says so.
+    let text = std::fs::read_to_string(deal)
+        .unwrap()
+        .replacen("governing_law = \"the laws of Ireland\"\n", "", 1)
+        .replacen("forum = \"the courts of Dublin\"\n", "", 1);
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("malawi-law.toml");
+    std::fs::write(&p, text).unwrap();
+    let docs = documents(&p.to_string_lossy());
+    assert!(docs[1].1.check.findings.iter().any(|f| f.code == "LAW-011"));
+    assert!(!docs[0].1.check.findings.iter().any(|f| f.code == "LAW-011"));
+}

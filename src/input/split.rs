@@ -90,6 +90,11 @@ pub(super) fn apart(raw: &Value) -> Vec<(String, String)> {
         }
         out.push((id.to_owned(), c.to_owned()));
     }
+    // The sharing agreement needs two parties: a party with its processors only is one
+    // document of processing terms, as written.
+    if ids.len() - out.len() < 2 {
+        out.clear();
+    }
     out
 }
 
@@ -236,7 +241,7 @@ fn processing_terms(raw: &Value, spans: &Spans, p: &str, c: &str) -> Part {
             "background".into(),
             json!([format!(
                 "{} receives the data these terms cover from {} under the data-sharing agreement {}, which binds it to hold its processors to the restrictions of that agreement.",
-                name_of(raw, c),
+                crate::library::filters::capfirst(&short_of(raw, c)),
                 providers(raw, c, p),
                 s(raw.get("agreement").unwrap_or(&Value::Null), "reference").unwrap_or_default(),
             )]),
@@ -362,7 +367,15 @@ fn providers(raw: &Value, c: &str, p: &str) -> String {
     }
 }
 
-/// A party's name as the text uses it.
+/// The name a party goes by in the text: its short name, else its legal name.
+fn short_of(raw: &Value, id: &str) -> String {
+    find(raw, "/parties", "id", id)
+        .and_then(|p| s(p, "short_name").or_else(|| s(p, "legal_name")))
+        .unwrap_or(id)
+        .to_owned()
+}
+
+/// A party's legal name.
 fn name_of(raw: &Value, id: &str) -> String {
     let party = find(raw, "/parties", "id", id);
     party

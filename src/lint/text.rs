@@ -1,5 +1,5 @@
 //! The agreement as written: each thing said once, each defined term in one form, each
-//! obligation with one period.
+//! obligation with one period, and no statement that the config lacks what it records.
 //!
 //! These rules read the rendered Markdown, so they run once the agreement is rendered:
 //! [`after_render`], called by the build. Their entries in [`rules`] carry the title, help and
@@ -55,13 +55,27 @@ words that lead up to \"within\"; every period of the built-in clauses comes fro
 constant of the library (`[periods]` in sections.toml). Runs after rendering.",
             check: after_render_only,
         },
+        Rule {
+            id: "TXT-004",
+            severity: Severity::Error,
+            title: "What the text says is not recorded is not recorded",
+            help: "remove the statement from the free text that makes it, or fix the clause condition that lets it in",
+            source: "IOM GDI (2022) recommendation 6 (roles and responsibilities stated truly)",
+            safeguards: &[6],
+            explain: "An agreement says plainly what its config leaves out (\"No fields are listed for …\", \"No residual \
+risk level is recorded\", \"No notice is declared\") and attaches a duty to the gap. Such a statement is a \
+fact about the config, and a false one imposes a duty that does not exist and contradicts the annex that gives \
+the value. This rule reads each such statement in the rendered text and checks it against the config. Runs \
+after rendering.",
+            check: after_render_only,
+        },
     ]
 }
 
-/// TXT-001 to TXT-003 need the rendered text; [`after_render`] runs them.
+/// TXT-001 to TXT-004 need the rendered text; [`after_render`] runs them.
 fn after_render_only(_: &Model, _: &mut Findings) {}
 
-/// TXT-001, TXT-002 and TXT-003 on an agreement's rendered Markdown. A finding points at the
+/// TXT-001 to TXT-004 on an agreement's rendered Markdown. A finding points at the
 /// config field whose text it comes from, when one does; else the text is the clause library's.
 pub fn after_render(model: &Model, markdown: &str) -> Vec<Diagnostic> {
     let rule = |id| super::rule(id).expect("TXT rules are registered");
@@ -113,9 +127,88 @@ pub fn after_render(model: &Model, markdown: &str) -> Vec<Diagnostic> {
             ),
         );
     }
+    let mut facts = Findings::new(rule("TXT-004"));
+    for (statement, pointer) in untrue_absences(model, markdown) {
+        facts.at(
+            pointer,
+            format!("the agreement says “{statement}”, but the config records it"),
+        );
+    }
     let mut out = twice.into_diagnostics(model);
     out.extend(forms.into_diagnostics(model));
     out.extend(periods.into_diagnostics(model));
+    out.extend(facts.into_diagnostics(model));
+    out
+}
+
+/// Statements that the config records nothing for a field, where the config does record it:
+/// each with the pointer of the value that contradicts it.
+pub fn untrue_absences(model: &Model, markdown: &str) -> Vec<(String, String)> {
+    let cfg = model.config();
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    let dataset = |title: &str| cfg.datasets.iter().position(|d| d.title == title);
+    let mut out = Vec::new();
+    for line in markdown.lines() {
+        let text = crate::render::md_text(line);
+        // The titles a statement quotes: “…”.
+        let quoted: Vec<&str> = text
+            .split('“')
+            .skip(1)
+            .filter_map(|t| t.split_once('”').map(|(q, _)| q))
+            .collect();
+        let mut said = |statement: &str, pointer: String| {
+            out.push((statement.to_owned(), pointer));
+        };
+        if text.contains("No fields are listed for") {
+            for q in &quoted {
+                if let Some(i) = dataset(q).filter(|&i| !cfg.datasets[i].fields.is_empty()) {
+                    said(
+                        &format!("No fields are listed for “{q}”"),
+                        format!("/datasets/{i}/fields"),
+                    );
+                }
+            }
+        }
+        if text.contains("No legal basis is recorded for the collection of") {
+            for q in &quoted {
+                if let Some(i) =
+                    dataset(q).filter(|&i| !blank(&cfg.datasets[i].provenance.original_basis))
+                {
+                    said(
+                        &format!("No legal basis is recorded for the collection of “{q}”"),
+                        format!("/datasets/{i}/provenance/original_basis"),
+                    );
+                }
+            }
+        }
+        if text.contains("No residual risk level is recorded") && cfg.dpia.residual_risk.is_some() {
+            said(
+                "No residual risk level is recorded",
+                "/dpia/residual_risk".into(),
+            );
+        }
+        if text.contains("No balance of risks and benefits is recorded")
+            && !blank(&cfg.dpia.risk_benefit_summary)
+        {
+            said(
+                "No balance of risks and benefits is recorded",
+                "/dpia/risk_benefit_summary".into(),
+            );
+        }
+        if text.contains("No notice is declared") && !cfg.transparency.notices.is_empty() {
+            said("No notice is declared", "/transparency/notices".into());
+        }
+        if text.contains("No method, languages or withdrawal procedure is declared")
+            && !(blank(&cfg.consent.method)
+                && blank(&cfg.consent.withdrawal)
+                && cfg.consent.languages.is_empty())
+        {
+            said(
+                "No method, languages or withdrawal procedure is declared",
+                "/consent".into(),
+            );
+        }
+    }
     out
 }
 

@@ -30,10 +30,16 @@ pub(super) fn derive_retention(cfg: &Config) -> Vec<RetentionRow> {
             .into_iter()
             .map(str::to_owned)
             .collect();
+        // Shared data is kept from its receipt; data derived from it, from its creation.
+        let start = if r.dataset == "derived" {
+            "creation"
+        } else {
+            "receipt"
+        };
         let period_text = match (&r.period, &r.event, &r.max) {
-            (Some(p), _, _) => format!("{} from receipt", p.humanize()),
+            (Some(p), _, _) => format!("{} from {start}", p.humanize()),
             (None, Some(e), Some(m)) => format!(
-                "until {e}, and no longer than {} from receipt",
+                "until {e}, and no longer than {} from {start}",
                 m.humanize()
             ),
             _ => String::new(),
@@ -59,22 +65,34 @@ pub(super) fn derive_retention(cfg: &Config) -> Vec<RetentionRow> {
 
 /// The parties a retention entry binds: its `party`, or else every party that receives a copy
 /// of the dataset on a flow (any flow for `derived`: outputs released from an environment are
-/// held by the recipient) and has no entry of its own for it.
+/// held by the recipient), and the host of a secure environment that holds the dataset for a
+/// flow without a copy, each unless it has an entry of its own for it.
 pub(super) fn retention_holders<'c>(cfg: &'c Config, r: &'c Retention) -> Vec<&'c str> {
     if let Some(p) = &r.party {
         return vec![p.as_str()];
     }
     let mut v: Vec<&str> = Vec::new();
+    let own_entry = |p: &str| {
+        cfg.retention
+            .iter()
+            .any(|o| o.dataset == r.dataset && o.party.as_deref() == Some(p))
+    };
     for f in &cfg.flows {
-        if (r.dataset == "derived"
-            || (f.datasets.contains(&r.dataset) && f.access_mode().holds_copy()))
-            && !v.contains(&f.to.as_str())
-            && !cfg
-                .retention
-                .iter()
-                .any(|o| o.dataset == r.dataset && o.party.as_deref() == Some(f.to.as_str()))
+        let holder = if r.dataset == "derived" {
+            Some(f.to.as_str())
+        } else if !f.datasets.contains(&r.dataset) {
+            None
+        } else if f.access_mode().holds_copy() {
+            Some(f.to.as_str())
+        } else {
+            // The copy the environment holds for the recipient's work.
+            Some(f.host())
+        };
+        if let Some(h) = holder
+            && !v.contains(&h)
+            && !own_entry(h)
         {
-            v.push(&f.to);
+            v.push(h);
         }
     }
     v

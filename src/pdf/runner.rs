@@ -77,6 +77,8 @@ pub struct PdfMeta {
     pub status: PdfStatus,
     pub date: String,
     pub binding: bool,
+    /// What the cover calls the document: "Data-sharing agreement", "Processing terms", …
+    pub kind_label: String,
     pub parties: Vec<PdfParty>,
     pub provenance: String,
 }

@@ -27,6 +27,7 @@ pub fn sample_meta(status: PdfStatus) -> PdfMeta {
         status,
         date: "2026-03-01".into(),
         binding: true,
+        kind_label: "Data-sharing agreement".into(),
         parties: vec![
             party(
                 "Example Telecom SA",
