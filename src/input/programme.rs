@@ -206,6 +206,12 @@ pub(super) fn plan(
         ));
     };
     let party_ptr = format!("/parties/{party_index}");
+    // The whole programme with its stand-in as written: checked once, before documents are
+    // split off it (see `Merger::whole_check`).
+    let mut full_spans = (*shared_spans).clone();
+    full_spans.remove_under("/programme");
+    full_spans.remove_under("/partners");
+    let full = Arc::new((raw.clone(), full_spans));
     let mut base_spans = (*shared_spans).clone();
     base_spans.remove_under("/programme");
     base_spans.remove_under("/partners");
@@ -282,6 +288,8 @@ pub(super) fn plan(
         stand_in,
         stand_in_names,
         source_hash,
+        full,
+        full_checked: std::sync::OnceLock::new(),
     });
     let mut planned: Vec<Planned> = partners
         .into_par_iter()
@@ -302,6 +310,10 @@ pub(super) struct Merger {
     /// The stand-in's `short_name` and `legal_name`, as the programme wrote them.
     stand_in_names: Vec<(&'static str, String)>,
     source_hash: Arc<str>,
+    /// The programme with its stand-in as written, and its spans.
+    full: Arc<(Value, Spans)>,
+    /// Whether `full` passes the model's checks, found once for all partners.
+    full_checked: std::sync::OnceLock<Result<(), Vec<Diagnostic>>>,
 }
 
 impl Merger {
@@ -318,13 +330,32 @@ impl Merger {
         // `split`), once the whole merged config is found free of errors.
         let (merged, spans) = match super::split::split(&merged, &spans) {
             Some((sharing, sharing_spans, _)) => {
-                load_json(self.base.source.clone(), merged, spans)
-                    .and_then(crate::model::build)
-                    .map_err(|ds| {
-                        ds.into_iter()
-                            .map(|d| d.field_prefix_note(&p.origin))
-                            .collect::<Vec<_>>()
-                    })?;
+                // A partner's own fields stay in its agreement; only its overrides can reach
+                // what is split off, so only a partner with overrides needs its whole config
+                // checked. The programme's own text is checked once for all.
+                let overrides =
+                    matches!(&p.value, Ok(Value::Object(m)) if m.contains_key("overrides"));
+                if overrides {
+                    load_json(self.base.source.clone(), merged, spans)
+                        .and_then(crate::model::build)
+                        .map_err(|ds| {
+                            ds.into_iter()
+                                .map(|d| d.field_prefix_note(&p.origin))
+                                .collect::<Vec<_>>()
+                        })?;
+                } else {
+                    self.full_checked
+                        .get_or_init(|| {
+                            load_json(
+                                self.base.source.clone(),
+                                self.full.0.clone(),
+                                self.full.1.clone(),
+                            )
+                            .and_then(crate::model::build)
+                            .map(drop)
+                        })
+                        .clone()?;
+                }
                 (sharing, sharing_spans)
             }
             None => (merged, spans),
