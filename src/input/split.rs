@@ -260,6 +260,18 @@ fn processing_terms(raw: &Value, spans: &Spans, p: &str, c: &str) -> Part {
     if let (Some(d), Some(m)) = (terms.get("disputes"), out.raw.as_object_mut()) {
         m.insert("disputes".into(), d.clone());
     }
+    // Between a controller and its processor, the notice between the parties is the
+    // processor's notice to its controller: one deadline, the processor's.
+    if let Some(h) = raw
+        .pointer("/breach/processor_to_controller_hours")
+        .cloned()
+        && let Some(m) = out.raw.as_object_mut()
+    {
+        let breach = m.entry("breach").or_insert_with(|| json!({}));
+        if let Some(b) = breach.as_object_mut() {
+            b.insert("party_to_party_hours".into(), h);
+        }
+    }
     out.keep("/parties", |v| s(v, "id").is_some_and(|x| x == p || x == c));
     out.map("/parties", |v| {
         if let Some(m) = v.as_object_mut() {
