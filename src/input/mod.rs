@@ -272,23 +272,7 @@ fn plan_input(reader: &Reader, path: &Path) -> Vec<Planned> {
         .to_owned();
     let parts: Vec<Planned> = parts
         .into_iter()
-        .map(|part| Planned {
-            name: part.name,
-            origin: path.display().to_string(),
-            file: path.to_path_buf(),
-            reference: part.reference,
-            library: library_of(path, &part.raw),
-            config_digest: digest(&part.raw),
-            source_hash: source_hash.clone(),
-            partner: false,
-            part: true,
-            state: State::Config {
-                source: source.clone(),
-                raw: part.raw,
-                spans: part.spans,
-                whole: whole.clone(),
-            },
-        })
+        .map(|part| planned_part(path, &source, &source_hash, part, whole.clone()))
         .collect();
     let mut planned = vec![Planned {
         name: stem(path),
@@ -309,6 +293,33 @@ fn plan_input(reader: &Reader, path: &Path) -> Vec<Planned> {
     }];
     planned.extend(parts);
     planned
+}
+
+/// A document split off the config at `path` (see `split`), ready to be checked.
+fn planned_part(
+    path: &Path,
+    source: &SourceFile,
+    source_hash: &Arc<str>,
+    part: split::Part,
+    whole: Option<Arc<Whole>>,
+) -> Planned {
+    Planned {
+        name: part.name,
+        origin: path.display().to_string(),
+        file: path.to_path_buf(),
+        reference: part.reference,
+        library: library_of(path, &part.raw),
+        config_digest: digest(&part.raw),
+        source_hash: source_hash.clone(),
+        partner: false,
+        part: true,
+        state: State::Config {
+            source: source.clone(),
+            raw: part.raw,
+            spans: part.spans,
+            whole,
+        },
+    }
 }
 
 fn library_of(path: &Path, raw: &Value) -> Option<PathBuf> {

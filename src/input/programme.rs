@@ -257,23 +257,7 @@ pub(super) fn plan(
         .map(|(_, _, parts)| parts)
         .unwrap_or_default()
         .into_iter()
-        .map(|part| Planned {
-            name: part.name,
-            origin: path.display().to_string(),
-            file: path.to_path_buf(),
-            reference: part.reference,
-            library: library_of(path, &part.raw),
-            config_digest: digest(&part.raw),
-            source_hash: source_hash.clone(),
-            partner: false,
-            part: true,
-            state: State::Config {
-                source: source.clone(),
-                raw: part.raw,
-                spans: part.spans,
-                whole: None,
-            },
-        })
+        .map(|part| super::planned_part(path, &source, &source_hash, part, None))
         .collect();
     let base = Arc::new(Base {
         source,
