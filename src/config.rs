@@ -1090,7 +1090,9 @@ pub struct Consent {
     /// Languages in which consent is sought.
     #[serde(default)]
     pub languages: Vec<String>,
-    /// When consent is not relied on: why, and what protects people instead.
+    /// When consent is not relied on: why, and what protects people instead. When it is, for
+    /// people in vulnerable situations: what makes it free (e.g. an alternative with no loss
+    /// of assistance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rationale: Option<String>,
     /// How affected communities are informed and consulted.

@@ -96,6 +96,12 @@ pub struct Law {
     /// The supervisory authority; empty where there is none.
     pub authority: String,
     pub provisions: Provisions,
+    /// The legal bases for processing the law provides, as `[[legal_bases]]` names them
+    /// (`consent`, `contract`, `legal_obligation`, `vital_interests`, `public_task`,
+    /// `legitimate_interests`); empty where the profile does not say (then `check` does not
+    /// compare).
+    #[serde(default)]
+    pub lawful_bases: Vec<String>,
     pub transfer: TransferRule,
     pub verification: Verification,
 }

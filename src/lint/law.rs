@@ -157,7 +157,47 @@ be that contract: the processing terms for such a processor belong in a contract
 of an EEA member state, to which the sharing agreement refers.",
             check: law_011,
         },
+        Rule {
+            id: "LAW-012",
+            severity: Severity::Warning,
+            title: "Each legal basis is one the controller's law provides",
+            help: "choose a basis that law provides (the finding lists them), and record the assessment it needs in `reference`",
+            source: "the lawful-basis provision of each law profile in clauses/laws/ (e.g. Uganda Data Protection and Privacy Act 2019, s. 7)",
+            safeguards: &[5, 6],
+            explain: "Laws differ in the legal bases they provide. The GDPR's legitimate interests (Art. 6(1)(f)) \
+have no counterpart in some laws, which allow processing only with consent or on a closed list of grounds. \
+An agreement that records a basis the controller's law does not provide states a legal ground that does not \
+exist. Where the library's profile of that law lists its bases, this rule compares each [[legal_bases]] \
+entry with the list.",
+            check: law_012,
+        },
     ]
+}
+
+fn law_012(m: &Model, f: &mut Findings) {
+    for (i, b) in cfg(m).legal_bases.iter().enumerate() {
+        let Some(bases) = m.derived.lawful_bases.get(&b.party) else {
+            continue;
+        };
+        let basis = b.basis.as_str();
+        if bases.iter().any(|x| x == basis) {
+            continue;
+        }
+        let law = m.derived.frames.get(&b.party).cloned().unwrap_or_default();
+        f.at(
+            format!("/legal_bases/{i}/basis"),
+            format!(
+                "`{}` relies on {} for purpose `{}`, which its law (`{law}`) does not provide",
+                b.party,
+                basis.replace('_', " "),
+                b.purpose
+            ),
+        )
+        .help(format!(
+            "use a basis that law provides: {}",
+            bases.join(", ")
+        ));
+    }
 }
 
 fn law_011(m: &Model, f: &mut Findings) {
@@ -363,10 +403,10 @@ fn law_003(m: &Model, f: &mut Findings) {
         )
         .help(format!("in [consent], set {}", super::and_list(&missing)));
     }
-    if m.derived.has_vulnerable_groups {
+    if m.derived.has_vulnerable_groups && blank(&k.rationale) {
         f.at(at, "consent is relied on for data about vulnerable people, whose consent may not be freely given")
             .warning()
-            .help("document another legal basis (e.g. public task or vital interests) and treat consent as an added safeguard");
+            .help("document another legal basis (e.g. public task or vital interests) and treat consent as an added safeguard, or say in [consent] rationale what makes consent free (e.g. an alternative with no loss of assistance)");
     }
 }
 

@@ -137,6 +137,9 @@ pub struct Derived {
     pub frames: std::collections::BTreeMap<String, String>,
     /// Parties under the GDPR or the UK GDPR, by id (filled with `frames`).
     pub under_gdpr: BTreeSet<String>,
+    /// The legal bases each party's law provides, by party id, where its profile lists them
+    /// (filled with `frames`).
+    pub lawful_bases: std::collections::BTreeMap<String, Vec<String>>,
     pub has_public_authority: bool,
     pub has_international_organisation: bool,
     pub has_research_purpose: bool,

@@ -269,9 +269,14 @@ pub(super) fn frame_transfers(d: &mut Derived, cfg: &Config, laws: &Laws) {
     // Each party's frame, resolved once.
     d.frames.clear();
     d.under_gdpr.clear();
+    d.lawful_bases.clear();
     for p in &cfg.parties {
         if let Some(law) = laws.frame_of(p) {
             d.frames.insert(p.id.clone(), law.id.clone());
+            if !law.lawful_bases.is_empty() {
+                d.lawful_bases
+                    .insert(p.id.clone(), law.lawful_bases.clone());
+            }
             if matches!(law.kind, LawKind::Gdpr | LawKind::UkGdpr) {
                 d.under_gdpr.insert(p.id.clone());
             }
