@@ -728,13 +728,19 @@ pub struct PeriodConflict {
     pub periods: Vec<String>,
 }
 
+/// Whether a word (lower case) is a unit of time: "day", "days", "month", "years", …
+pub(crate) fn is_time_unit(word: &str) -> bool {
+    const UNITS: &[&str] = &["day", "hour", "week", "month", "year"];
+    let singular = word.strip_suffix('s').unwrap_or(word);
+    UNITS.contains(&singular)
+}
+
 /// Obligations that an agreement's Markdown states with two different periods ("correct it
 /// within 5 working days" in one clause, "correct it within 10 days" in another): the same
 /// obligation carries one period. An obligation is known by the four words before "within"
 /// (or fewer at the start of a sentence), leaving out words such as "and at the latest"; a
 /// table row reads as one line. A period is the number and unit after "within".
 pub fn period_conflicts(markdown: &str) -> Vec<PeriodConflict> {
-    const UNITS: &[&str] = &["day", "hour", "week", "month", "year"];
     let mut seen: Vec<PeriodConflict> = Vec::new();
     // Words that lead up to a period without saying whose obligation it is ("and at the
     // latest within"): the obligation is named by the words before them.
@@ -772,11 +778,7 @@ pub fn period_conflicts(markdown: &str) -> Vec<PeriodConflict> {
                 period.push_str(kind);
                 j += 1;
             }
-            let Some(unit) = words.get(j).filter(|u| {
-                UNITS
-                    .iter()
-                    .any(|x| *u == x || u.strip_suffix('s') == Some(x))
-            }) else {
+            let Some(unit) = words.get(j).filter(|u| is_time_unit(u)) else {
                 continue;
             };
             period.push(' ');

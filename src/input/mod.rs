@@ -66,6 +66,15 @@ struct Whole {
     spans: Spans,
 }
 
+impl Whole {
+    /// Whether the whole config passes the model's checks (its diagnostics if not).
+    fn check(&self, source: &SourceFile) -> Result<(), Vec<Diagnostic>> {
+        load_json(source.clone(), self.raw.clone(), self.spans.clone())
+            .and_then(crate::model::build)
+            .map(drop)
+    }
+}
+
 enum State {
     Failed(Vec<Diagnostic>),
     Config {
@@ -130,8 +139,7 @@ impl Planned {
                 whole,
             } => {
                 if let Some(w) = whole
-                    && let Err(ds) = load_json(source.clone(), w.raw.clone(), w.spans.clone())
-                        .and_then(crate::model::build)
+                    && let Err(ds) = w.check(&source)
                 {
                     // The sharing agreement reports the config's errors; its split-off
                     // documents only say why they were not built.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::partners::{PartnerInput, read_csv_partners, read_partner_file};
-use super::{Planned, Reader, State, digest, failed, library_of};
+use super::{Planned, Reader, State, Whole, digest, failed, library_of};
 use crate::diag::{Diagnostic, SourceFile};
 use crate::load::{Spans, load_json};
 use crate::model::is_valid_reference;
@@ -211,7 +211,10 @@ pub(super) fn plan(
     let mut full_spans = (*shared_spans).clone();
     full_spans.remove_under("/programme");
     full_spans.remove_under("/partners");
-    let full = Arc::new((raw.clone(), full_spans));
+    let full = Whole {
+        raw: raw.clone(),
+        spans: full_spans,
+    };
     let mut base_spans = (*shared_spans).clone();
     base_spans.remove_under("/programme");
     base_spans.remove_under("/partners");
@@ -295,7 +298,7 @@ pub(super) struct Merger {
     stand_in_names: Vec<(&'static str, String)>,
     source_hash: Arc<str>,
     /// The programme with its stand-in as written, and its spans.
-    full: Arc<(Value, Spans)>,
+    full: Whole,
     /// Whether `full` passes the model's checks, found once for all partners.
     full_checked: std::sync::OnceLock<Result<(), Vec<Diagnostic>>>,
 }
@@ -320,8 +323,8 @@ impl Merger {
                 let overrides =
                     matches!(&p.value, Ok(Value::Object(m)) if m.contains_key("overrides"));
                 if overrides {
-                    load_json(self.base.source.clone(), merged, spans)
-                        .and_then(crate::model::build)
+                    Whole { raw: merged, spans }
+                        .check(&self.base.source)
                         .map_err(|ds| {
                             ds.into_iter()
                                 .map(|d| d.field_prefix_note(&p.origin))
@@ -329,15 +332,7 @@ impl Merger {
                         })?;
                 } else {
                     self.full_checked
-                        .get_or_init(|| {
-                            load_json(
-                                self.base.source.clone(),
-                                self.full.0.clone(),
-                                self.full.1.clone(),
-                            )
-                            .and_then(crate::model::build)
-                            .map(drop)
-                        })
+                        .get_or_init(|| self.full.check(&self.base.source))
                         .clone()?;
                 }
                 (sharing, sharing_spans)

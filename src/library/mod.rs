@@ -961,7 +961,6 @@ pub fn literal_periods(body: &str) -> Vec<String> {
         "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
         "twelve", "fifteen", "twenty", "thirty", "sixty", "ninety",
     ];
-    const UNITS: &[&str] = &["day", "hour", "week", "month", "year"];
     let words: Vec<String> = text
         .split_whitespace()
         .map(|w| {
@@ -983,11 +982,7 @@ pub fn literal_periods(body: &str) -> Vec<String> {
         {
             j += 1;
         }
-        if let Some(unit) = words.get(j)
-            && UNITS
-                .iter()
-                .any(|u| unit == u || unit.strip_suffix('s') == Some(u))
-        {
+        if words.get(j).is_some_and(|u| crate::review::is_time_unit(u)) {
             found.push(words[i..=j].join(" "));
         }
     }
