@@ -87,6 +87,19 @@ pub struct Config {
     /// How disputes are resolved.
     #[serde(default)]
     pub disputes: Disputes,
+    /// `[[classification]]`: the sensitivity levels, least sensitive first, each with its
+    /// handling rules; each dataset names its level. Required for a protocol, usable in any
+    /// agreement.
+    #[serde(default)]
+    pub classification: Vec<SensitivityLevel>,
+    /// `[accession]`: organisations may join later by signing the accession form annexed to
+    /// the document, without the others signing again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accession: Option<Accession>,
+    /// `[[bilateral]]`: for a protocol, the bilateral agreement two participants make for
+    /// the personal data they exchange, which the protocol does not cover.
+    #[serde(default)]
+    pub bilateral: Vec<Bilateral>,
     /// Add or leave out optional clauses by id.
     #[serde(default)]
     pub clauses: ClauseSelection,
@@ -116,16 +129,13 @@ pub struct Agreement {
     /// The setting of the sharing; `humanitarian` adds the humanitarian purpose fence.
     #[serde(default)]
     pub context: Context,
-    /// The kind of document: `agreement` (a data-sharing agreement, the default) or
-    /// `processor_terms` (the terms between a controller and its processor, which attach to
-    /// their service contract). datapact writes processor terms by itself for a processor
-    /// that serves one party only.
+    /// The kind of document: `agreement` (a binding data-sharing agreement, the default),
+    /// `protocol` (a non-binding information-sharing protocol among participants, with a
+    /// sensitivity classification) or `processor_terms` (the terms between a controller and
+    /// its processor, which attach to their service contract). datapact writes processor
+    /// terms by itself for a processor that serves one party only.
     #[serde(default)]
     pub kind: DocumentKind,
-    /// `false` for a deliberately non-binding information-sharing protocol: the text then
-    /// records commitments instead of creating legal obligations.
-    #[serde(default = "yes")]
-    pub binding: bool,
     /// The law that governs the agreement, e.g. "the laws of Belgium".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub governing_law: Option<String>,
@@ -174,9 +184,12 @@ fn yes() -> bool {
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum DocumentKind {
-    /// A data-sharing agreement.
+    /// A data-sharing agreement: binding on its parties.
     #[default]
     Agreement,
+    /// An information-sharing protocol: non-binding, adopted by participants, who may accede
+    /// later.
+    Protocol,
     /// Processing terms between a controller and its processor (GDPR Art. 28(3)).
     ProcessorTerms,
 }
@@ -184,6 +197,152 @@ pub enum DocumentKind {
 impl DocumentKind {
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+    /// Whether the document creates legal obligations (every kind but a protocol).
+    pub fn binding(self) -> bool {
+        self != DocumentKind::Protocol
+    }
+    /// How the document calls itself: "Agreement", "Protocol", "Terms".
+    pub fn word(self) -> &'static str {
+        match self {
+            DocumentKind::Agreement => "Agreement",
+            DocumentKind::Protocol => "Protocol",
+            DocumentKind::ProcessorTerms => "Agreement",
+        }
+    }
+}
+
+/// `[[classification]]`: one sensitivity level and how information at that level is handled.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityLevel {
+    /// A short id that datasets name in `classification`, e.g. `restricted`.
+    pub id: String,
+    /// The level's name as printed, e.g. "Restricted".
+    pub name: String,
+    /// What makes information this sensitive, e.g. "Disclosure could harm a person, a group or
+    /// an operation, or the trust of the people served".
+    pub description: String,
+    /// Kinds of information at this level, e.g. ["site-level population figures"].
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Who may receive information at this level, e.g. "participants working in the affected
+    /// area, on a need-to-know basis".
+    pub recipients: String,
+    /// How it may be stored, e.g. "on the participant's own systems with access limited to
+    /// named staff".
+    pub storage: String,
+    /// How it may be sent, e.g. "by encrypted email or the coordination platform, never on
+    /// public messaging groups".
+    pub transmission: String,
+    /// Whether it may be published: `yes`, `aggregated` (only after the aggregation below) or
+    /// `no`.
+    pub publication: Publication,
+    /// The aggregation required before information leaves the recipients allowed above or is
+    /// published, e.g. "by district, counts under 10 suppressed".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<String>,
+}
+
+/// Whether information at a sensitivity level may be published.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Publication {
+    // It may be published as it is.
+    Yes,
+    // It may be published only after the level's aggregation.
+    Aggregated,
+    // It is never published.
+    No,
+}
+
+/// `[accession]`: how organisations join after the document is signed.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Accession {
+    /// Who accepts a new participant or party: `all` (every signatory, in writing) or
+    /// `review_owner` (the party that convenes reviews, after consulting the others).
+    #[serde(default)]
+    pub approval: AccessionApproval,
+    /// What an organisation must show before it joins, e.g. "membership of the Information
+    /// Management Working Group". Optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligibility: Option<String>,
+}
+
+/// Who accepts an organisation that asks to accede.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AccessionApproval {
+    // Every party or participant, in writing.
+    #[default]
+    All,
+    // The party that convenes the review (`agreement.review_owner`), after consulting the
+    // others.
+    ReviewOwner,
+}
+
+/// `[[bilateral]]`: the agreement two participants of a protocol make for the personal data
+/// they exchange. datapact writes it from the same config: the two participants, the flows
+/// between them that carry personal data, and what those flows need.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Bilateral {
+    /// The two participants (party ids), e.g. ["unhcr", "wfp"].
+    pub parties: Vec<String>,
+    /// The reference of the bilateral agreement. Default: the protocol's reference followed
+    /// by `-` and the two ids in capitals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The law that governs the bilateral agreement, e.g. "the laws of Kenya".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub governing_law: Option<String>,
+    /// The courts or arbitral seat for disputes under it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forum: Option<String>,
+    /// How disputes under it are resolved. Default: as in `[disputes]`, else courts (or
+    /// arbitration where a party has privileges and immunities).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputes: Option<Disputes>,
+    /// The personal data it covers, in a few words each, e.g. ["protection referrals"]. Filled
+    /// in by datapact from the flows of personal data between the two; write it for an
+    /// agreement the two made elsewhere, which the protocol then names.
+    #[serde(default)]
+    pub covers: Vec<String>,
+}
+
+impl Bilateral {
+    /// Its reference: as written, else the protocol's followed by the two ids in capitals.
+    pub fn reference_in(&self, protocol_reference: &str) -> String {
+        self.reference.clone().unwrap_or_else(|| {
+            let ids: Vec<String> = self.parties.iter().map(|p| p.to_uppercase()).collect();
+            format!("{protocol_reference}-{}", ids.join("-"))
+        })
     }
 }
 
@@ -313,6 +472,11 @@ pub struct Party {
     /// processing terms. Filled in for a processor whose terms are generated apart.
     #[serde(default)]
     pub processors: Vec<OwnProcessor>,
+    /// The date this party joined by signing the accession form (YYYY-MM-DD), where it did
+    /// not sign the document itself. Needs an `[accession]` table.
+    #[serde(default, with = "crate::dates::iso_date_opt")]
+    #[schemars(with = "Option<String>")]
+    pub acceded: Option<Date>,
 }
 
 /// `[parties.processing_terms]`: the processing terms between a processor and the one party it
@@ -687,6 +851,9 @@ pub struct Dataset {
     /// Known limits of coverage or representativeness.
     #[serde(default)]
     pub known_limitations: Vec<String>,
+    /// Its sensitivity level: the id of a `[[classification]]` level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classification: Option<String>,
 }
 
 #[derive(
@@ -964,6 +1131,9 @@ pub enum TransferMethod {
     RemoteDesktop,
     PhysicalMedia,
     Federated,
+    // Email encrypted end to end (S/MIME or PGP) to named recipients. (A plain comment: a doc
+    // comment on one variant turns the schema's `enum` into a `oneOf`.)
+    EncryptedEmail,
 }
 
 /// `[[legal_bases]]`: one party's legal basis for one purpose.

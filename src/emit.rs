@@ -324,11 +324,11 @@ fn prepare_pdf(
             crate::config::Status::Final => PdfStatus::Final,
         },
         date: cfg.agreement.effective_date.to_string(),
-        binding: cfg.agreement.binding,
-        kind_label: match (cfg.agreement.kind, cfg.agreement.binding) {
-            (crate::config::DocumentKind::ProcessorTerms, _) => "Processing terms",
-            (_, true) => "Data-sharing agreement",
-            (_, false) => "Information-sharing protocol",
+        binding: cfg.agreement.kind.binding(),
+        kind_label: match cfg.agreement.kind {
+            crate::config::DocumentKind::ProcessorTerms => "Processing terms",
+            crate::config::DocumentKind::Agreement => "Data-sharing agreement",
+            crate::config::DocumentKind::Protocol => "Information-sharing protocol",
         }
         .to_owned(),
         parties: cfg
@@ -341,6 +341,7 @@ fn prepare_pdf(
                 country: crate::model::country_name(&p.country),
                 address: p.address.clone(),
                 role: crate::render::roles_text(model, &p.id),
+                acceded: p.acceded.map(crate::dates::long_date).unwrap_or_default(),
                 signatories: p
                     .signatories
                     .iter()

@@ -193,6 +193,13 @@ impl Loaded {
     }
 }
 
+/// Keys that an earlier version of the config had, by table, with what to write instead.
+const REPLACED_KEYS: &[(&str, &str, &str)] = &[(
+    "/agreement",
+    "binding",
+    "`binding` was replaced by `kind`: write kind = \"protocol\" for a non-binding information-sharing protocol (agreements and processor terms are binding)",
+)];
+
 /// Turn `/parties/1/country` into `parties[1].country`.
 pub fn pointer_to_field(pointer: &str) -> String {
     let mut out = String::new();
@@ -540,7 +547,13 @@ fn validate_schema(instance: &Value, spans: &Spans) -> Vec<Diagnostic> {
                     )
                     .field(pointer_to_field(&p))
                     .label("not a known key");
+                    let replaced = REPLACED_KEYS
+                        .iter()
+                        .find(|(table, k, _)| *table == pointer && k == key);
                     d = match did_you_mean(key, allowed.iter().map(String::as_str)) {
+                        _ if replaced.is_some() => {
+                            d.help(replaced.map(|r| r.2).unwrap_or_default())
+                        }
                         Some(s) => d.help(format!("did you mean `{s}`?")),
                         None => {
                             d.help(format!("the keys allowed here are: {}", allowed.join(", ")))

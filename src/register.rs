@@ -17,7 +17,13 @@ pub struct Entry {
     pub reference: String,
     pub title: String,
     pub status: String,
+    /// `agreement`, `protocol` or `processor_terms`.
+    pub kind: String,
     pub parties: Vec<String>,
+    /// Parties that joined by accession: "legal name (YYYY-MM-DD)".
+    pub accessions: Vec<String>,
+    /// The names of the sensitivity levels, least sensitive first.
+    pub classification: Vec<String>,
     pub effective_date: String,
     pub end_date: Option<String>,
     /// The first scheduled review on or after today.
@@ -144,7 +150,14 @@ pub fn entry(
         reference: reference.clone(),
         title: cfg.agreement.title.clone(),
         status: cfg.agreement.status.as_str().to_owned(),
+        kind: cfg.agreement.kind.as_str().to_owned(),
         parties: cfg.parties.iter().map(|p| p.legal_name.clone()).collect(),
+        accessions: cfg
+            .parties
+            .iter()
+            .filter_map(|p| Some(format!("{} ({})", p.legal_name, p.acceded?)))
+            .collect(),
+        classification: cfg.classification.iter().map(|l| l.name.clone()).collect(),
         effective_date: cfg.agreement.effective_date.to_string(),
         end_date: model.derived.dates.end.map(|d| d.to_string()),
         next_review,

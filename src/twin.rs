@@ -25,10 +25,17 @@ pub struct Twin {
     pub title: String,
     pub version: String,
     pub status: Status,
-    /// `agreement`, or `processor_terms` for processing terms between a controller and its
-    /// processor.
+    /// `agreement`, `protocol` (a non-binding information-sharing protocol), or
+    /// `processor_terms` for processing terms between a controller and its processor.
     pub kind: crate::config::DocumentKind,
     pub binding: bool,
+    /// The sensitivity levels, least sensitive first (empty when none is declared).
+    pub classification: Vec<TwinLevel>,
+    /// The parties that joined by accession, with the date of each.
+    pub accessions: Vec<TwinAccession>,
+    /// For a protocol: the bilateral agreements that cover the personal data its participants
+    /// exchange.
+    pub bilateral_agreements: Vec<TwinBilateral>,
     pub dates: TwinDates,
     pub parties: Vec<TwinParty>,
     pub flows: Vec<TwinFlow>,
@@ -40,6 +47,36 @@ pub struct Twin {
     pub dpia: TwinDpia,
     pub clauses: Vec<TwinClause>,
     pub provenance: TwinProvenance,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TwinLevel {
+    pub id: String,
+    pub name: String,
+    pub recipients: String,
+    pub storage: String,
+    pub transmission: String,
+    /// `yes`, `aggregated` or `no`.
+    pub publication: crate::config::Publication,
+    pub aggregation: Option<String>,
+    /// The datasets at this level.
+    pub datasets: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TwinAccession {
+    pub party: String,
+    pub legal_name: String,
+    /// The date it acceded (YYYY-MM-DD).
+    pub date: String,
+}
+
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TwinBilateral {
+    pub reference: String,
+    pub parties: Vec<String>,
+    /// The personal data it covers.
+    pub covers: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -103,6 +140,8 @@ pub struct TwinDataset {
     pub special_categories: Vec<String>,
     pub vulnerable_groups: Vec<String>,
     pub personal_data: bool,
+    /// Its sensitivity level (a level id), where the document has a classification.
+    pub classification: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -188,7 +227,46 @@ pub fn build(model: &Model, rendered: &Rendered, lib: &Library) -> Twin {
         version: cfg.agreement.version.clone(),
         status: cfg.agreement.status,
         kind: cfg.agreement.kind,
-        binding: cfg.agreement.binding,
+        binding: cfg.agreement.kind.binding(),
+        classification: cfg
+            .classification
+            .iter()
+            .map(|l| TwinLevel {
+                id: l.id.clone(),
+                name: l.name.clone(),
+                recipients: l.recipients.clone(),
+                storage: l.storage.clone(),
+                transmission: l.transmission.clone(),
+                publication: l.publication,
+                aggregation: l.aggregation.clone(),
+                datasets: cfg
+                    .datasets
+                    .iter()
+                    .filter(|d| d.classification.as_deref() == Some(l.id.as_str()))
+                    .map(|d| d.id.clone())
+                    .collect(),
+            })
+            .collect(),
+        accessions: cfg
+            .parties
+            .iter()
+            .filter_map(|p| {
+                Some(TwinAccession {
+                    party: p.id.clone(),
+                    legal_name: p.legal_name.clone(),
+                    date: p.acceded?.to_string(),
+                })
+            })
+            .collect(),
+        bilateral_agreements: cfg
+            .bilateral
+            .iter()
+            .map(|b| TwinBilateral {
+                reference: b.reference_in(&cfg.agreement.reference),
+                parties: b.parties.clone(),
+                covers: b.covers.clone(),
+            })
+            .collect(),
         dates: TwinDates {
             effective: effective.to_string(),
             end: d.dates.end.map(|x| x.to_string()),
@@ -326,6 +404,7 @@ fn dataset(ds: &Dataset) -> TwinDataset {
         id: ds.id.clone(),
         title: ds.title.clone(),
         provider: ds.provider.clone(),
+        classification: ds.classification.clone(),
         identifiability: ds.identifiability,
         data_categories: ds
             .data_categories

@@ -157,7 +157,7 @@ fn expectations(c: Case) -> Vec<(&'static str, bool)> {
         ("retention-schedule", true),
         ("annex-safeguards-checklist", true),
         ("disputes-courts", true),
-        ("general-non-binding", false),
+        ("protocol-status", false),
     ]
 }
 
@@ -339,7 +339,7 @@ fn alternatives_follow_the_config() {
                 &p,
                 STARTER.replacen(
                     "effective_date = 2026-03-01",
-                    "effective_date = 2026-03-01\nbinding = false",
+                    "effective_date = 2026-03-01\nkind = \"protocol\"",
                     1,
                 ),
             )
@@ -354,7 +354,7 @@ fn alternatives_follow_the_config() {
         protocol
             .selection
             .included()
-            .any(|c| c == "general-non-binding")
+            .any(|c| c == "protocol-status")
     );
     assert!(
         !protocol
@@ -362,5 +362,10 @@ fn alternatives_follow_the_config() {
             .included()
             .any(|c| c == "liability-allocation")
     );
-    assert!(protocol.markdown.contains("protocol"));
+    assert!(
+        protocol
+            .markdown
+            .contains("This Protocol records the commitments")
+    );
+    assert!(!protocol.markdown.contains("Agreement"));
 }

@@ -201,3 +201,155 @@ fn processing_terms_under_the_gdpr_take_member_state_law() {
     assert!(docs[1].1.check.findings.iter().any(|f| f.code == "LAW-011"));
     assert!(!docs[0].1.check.findings.iter().any(|f| f.code == "LAW-011"));
 }
+
+/// The words of a Markdown document (as `wc -w` counts them).
+fn words(md: &str) -> usize {
+    md.split_whitespace().count()
+}
+
+/// The clause ids a document includes.
+fn clauses(a: &Agreement) -> Vec<&str> {
+    a.rendered.selection.included().collect()
+}
+
+#[test]
+fn a_protocol_is_non_binding_says_protocol_and_carries_no_contract_clauses() {
+    let docs = documents("examples/coordination-protocol.toml");
+    let [(label, protocol), (bilateral_label, bilateral)] = &docs[..] else {
+        panic!("two documents, got {}", docs.len())
+    };
+    assert_eq!(label, "examples/coordination-protocol.toml");
+    assert_eq!(
+        protocol.model.config().agreement.kind,
+        DocumentKind::Protocol
+    );
+    let md = &protocol.rendered.markdown;
+    assert!(words(md) <= 5_000, "{} words", words(md));
+    // It calls itself a Protocol and its signatories Participants, and says it binds no one.
+    assert!(!md.contains("Agreement"), "says Agreement:\n{md}");
+    assert!(!md.contains("Party"), "says Party:\n{md}");
+    assert!(md.contains("this Protocol"));
+    assert!(md.contains("**“Participant”**"));
+    assert!(md.contains("creates no legal rights or obligations and no liability"));
+    assert!(md.contains("| Legal effect | Not legally binding |"));
+    // Commitments read "should", never "must".
+    assert!(md.contains(" should "));
+    assert!(!md.contains(" must "), "says must:\n{md}");
+    // No liability, governing-law, entire-agreement or court/arbitration clause.
+    for id in clauses(protocol) {
+        assert!(
+            !(id.starts_with("liability-")
+                || id == "general-final"
+                || id == "disputes-courts"
+                || id == "disputes-arbitration"
+                || id.starts_with("legal-basis")),
+            "{id} in the protocol"
+        );
+    }
+    for heading in [
+        "Liability",
+        "Governing law",
+        "Final provisions",
+        "Legal bases",
+    ] {
+        assert!(
+            !md.lines()
+                .any(|l| l.starts_with('#') && l.contains(heading)),
+            "a heading names {heading}"
+        );
+    }
+    assert!(!md.to_lowercase().contains("entire agreement"));
+    assert!(!md.contains("records all that is settled"));
+    // The four sensitivity levels are the central table, with their handling rules.
+    assert!(md.contains("| Level | Who may receive it | Storage and transmission | Publication |"));
+    for level in [
+        "**Public**",
+        "**Restricted**",
+        "**Confidential**",
+        "**Strictly confidential**",
+    ] {
+        assert!(md.contains(level), "{level}");
+    }
+    assert!(
+        md.contains("| **Displacement site population estimates**: For each displacement site")
+    );
+    assert!(md.contains("| The Displacement Agency | Confidential |"));
+    // The participant that acceded: listed with its date, accession form annexed, no
+    // signature block.
+    assert!(md.contains("the Women's Association (acceded on 15 March 2027)"));
+    assert!(md.contains("| Acceded on 15 March 2027 |"));
+    assert!(md.contains("### Accession form {#annex-accession-form}"));
+    assert!(!md.contains("**For Associação das Mulheres de Cabo Delgado**"));
+    assert!(md.contains("**For Rede de Apoio Humanitário de Nampula**"));
+
+    // Personal data is outside the protocol: the referral forms move under a bilateral
+    // agreement made from the same config, which the protocol names.
+    assert!(!md.contains("Protection referral forms |"));
+    assert!(md.contains("exchanged only under RAHN-IADM-2027-01"));
+    assert_eq!(
+        bilateral_label,
+        "examples/coordination-protocol.toml#bilateral-iadm-nrn"
+    );
+    let b = bilateral.model.config();
+    assert_eq!(b.agreement.kind, DocumentKind::Agreement);
+    assert_eq!(b.agreement.reference, "RAHN-IADM-2027-01");
+    assert_eq!(parties(bilateral), ["nrn", "iadm"]);
+    let datasets: Vec<&str> = b.datasets.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(datasets, ["referrals"]);
+    assert!(b.classification.is_empty() && b.accession.is_none());
+    let bmd = &bilateral.rendered.markdown;
+    assert!(bmd.contains("This Agreement governs the Personal Data they exchange"));
+    assert!(bmd.contains("arbitration under the UNCITRAL Arbitration Rules, seated in Geneva"));
+    for (l, a) in &docs {
+        assert_eq!(a.check.errors(), 0, "{l}");
+    }
+
+    // The JSON twin and the register carry the kind, the classification and the accession.
+    let lib = datapact::library::Library::builtin().unwrap();
+    let twin = datapact::twin::build(&protocol.model, &protocol.rendered, &lib);
+    let v = serde_json::to_value(&twin).unwrap();
+    assert_eq!(v["kind"], "protocol");
+    assert_eq!(v["binding"], false);
+    assert_eq!(v["classification"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        v["classification"][2]["datasets"],
+        serde_json::json!(["site_figures"])
+    );
+    assert_eq!(v["accessions"][0]["party"], "amcd");
+    assert_eq!(v["accessions"][0]["date"], "2027-03-15");
+    assert_eq!(
+        v["bilateral_agreements"][0]["reference"],
+        "RAHN-IADM-2027-01"
+    );
+    assert_eq!(
+        v["bilateral_agreements"][0]["covers"],
+        serde_json::json!(["Protection referral forms"])
+    );
+}
+
+#[test]
+fn standalone_processor_terms_carry_the_article_28_particulars() {
+    let docs = documents("examples/processor-terms.toml");
+    let [(_, terms)] = &docs[..] else {
+        panic!("one document, got {}", docs.len())
+    };
+    assert_eq!(
+        terms.model.config().agreement.kind,
+        DocumentKind::ProcessorTerms
+    );
+    assert_eq!(terms.check.errors(), 0);
+    let md = &terms.rendered.markdown;
+    assert!(words(md) <= 5_000, "{} words", words(md));
+    // Subject matter and duration, nature and purpose, types of data, categories of people,
+    // the controller's instructions, sub-processors.
+    assert!(md.contains("### Particulars of the processing"));
+    assert!(md.contains("Processing by a Processor lasts from 1 March 2027"));
+    assert!(md.contains("people who contact the hotline"));
+    assert!(md.contains("| Documented instructions | Host the hotline number and platform"));
+    assert!(md.contains("### Authorised sub-processors"));
+    assert!(md.contains("Lakeside SMS Gateway Limited"));
+    assert!(md.contains("pass to the Controller within 2 Working Days, unanswered, any request"));
+    // Nothing between controllers: no purpose section, no publication rules.
+    assert!(!md.contains("## Purpose and public-interest justification"));
+    assert!(!md.contains("## Outputs, publication"));
+}

@@ -192,6 +192,19 @@ fn register_of_the_examples_in_table_csv_and_json_agree_with_the_configs() {
             .unwrap_or_else(|| panic!("unknown reference {reference}"));
         let cfg = p.model.config();
         assert_eq!(e["title"], cfg.agreement.title.as_str());
+        assert_eq!(e["kind"], cfg.agreement.kind.as_str());
+        let acceded: Vec<String> = cfg
+            .parties
+            .iter()
+            .filter_map(|p| Some(format!("{} ({})", p.legal_name, p.acceded?)))
+            .collect();
+        assert_eq!(e["accessions"], serde_json::json!(acceded), "{reference}");
+        let levels: Vec<&str> = cfg.classification.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(
+            e["classification"],
+            serde_json::json!(levels),
+            "{reference}"
+        );
         assert_eq!(e["config"], path.display().to_string().as_str());
         assert_eq!(
             e["effective_date"],
@@ -260,7 +273,10 @@ fn register_of_the_examples_in_table_csv_and_json_agree_with_the_configs() {
             "reference",
             "title",
             "status",
+            "kind",
             "parties",
+            "accessions",
+            "classification",
             "effective_date",
             "end_date",
             "next_review",
@@ -290,6 +306,18 @@ fn register_of_the_examples_in_table_csv_and_json_agree_with_the_configs() {
             .map(|p| p.as_str().unwrap())
             .collect();
         assert_eq!(col("parties"), parties.join("; "));
+        assert_eq!(col("kind"), e["kind"]);
+        let joined = |key: &str| {
+            e[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        assert_eq!(col("accessions"), joined("accessions"));
+        assert_eq!(col("classification"), joined("classification"));
         assert_eq!(col("next_review"), e["next_review"]);
         assert_eq!(col("end_date"), e["end_date"].as_str().unwrap_or(""));
         assert_eq!(col("open_errors"), e["open_errors"].to_string());

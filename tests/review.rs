@@ -159,11 +159,18 @@ fn affected_lists_configs_that_use_a_clause() {
         "examples/*.toml",
     ]);
     assert_eq!(o.code, Some(0), "{}", o.stderr);
-    // mno-displacement.toml also makes its processor's processing terms.
+    // mno-displacement.toml also makes its processor's processing terms, and
+    // coordination-protocol.toml a bilateral agreement; the protocol itself has a retention
+    // clause of its own (`protocol-retention`), written for participants.
     assert_eq!(
         o.stdout.lines().count(),
         common::examples().len() + 1,
-        "every example has a retention clause:\n{}",
+        "every agreement has a retention clause:\n{}",
+        o.stdout
+    );
+    assert!(
+        !o.stdout.contains("coordination-protocol.toml\t"),
+        "{}",
         o.stdout
     );
     // A processor-only clause: only the examples with a processor.

@@ -80,7 +80,10 @@ fn print_entries(entries: &[Entry], format: RegisterFormat) {
                 "reference",
                 "title",
                 "status",
+                "kind",
                 "parties",
+                "accessions",
+                "classification",
                 "effective_date",
                 "end_date",
                 "next_review",
@@ -99,7 +102,10 @@ fn print_entries(entries: &[Entry], format: RegisterFormat) {
                     e.reference.as_str(),
                     &e.title,
                     &e.status,
+                    &e.kind,
                     &e.parties.join("; "),
+                    &e.accessions.join("; "),
+                    &e.classification.join("; "),
                     &e.effective_date,
                     e.end_date.as_deref().unwrap_or(""),
                     e.next_review.as_deref().unwrap_or(""),
@@ -129,6 +135,19 @@ fn print_entries(entries: &[Entry], format: RegisterFormat) {
                     e.title
                 ));
                 s.push_str(&format!("{:<24} {}\n", "", e.parties.join("; ")));
+                if e.kind != "agreement" {
+                    s.push_str(&format!("{:<24} kind: {}\n", "", e.kind.replace('_', " ")));
+                }
+                for a in &e.accessions {
+                    s.push_str(&format!("{:<24} acceded: {a}\n", ""));
+                }
+                if !e.classification.is_empty() {
+                    s.push_str(&format!(
+                        "{:<24} classification: {}\n",
+                        "",
+                        e.classification.join(" < ")
+                    ));
+                }
                 for d in &e.retention_deadlines {
                     s.push_str(&format!(
                         "{:<24} retention ends {}: {}\n",

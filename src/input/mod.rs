@@ -10,6 +10,7 @@
 //! replaces it with its own party details, and may override only the fields the programme
 //! lists in `programme.overridable` (see [`programme`]).
 
+mod bilateral;
 mod partners;
 mod programme;
 mod reader;

@@ -39,6 +39,9 @@ const MOVED_WITH: &[&str] = &[
 /// The sharing agreement without the processors that serve one party only, and their
 /// processing terms; `None` when no processor is split off.
 pub(super) fn split(raw: &Value, spans: &Spans) -> Option<(Value, Spans, Vec<Part>)> {
+    if raw.pointer("/agreement/kind").and_then(Value::as_str) == Some("protocol") {
+        return super::bilateral::split(raw, spans);
+    }
     let apart = apart(raw);
     if apart.is_empty() {
         return None;
@@ -380,7 +383,7 @@ fn providers(raw: &Value, c: &str, p: &str) -> String {
 }
 
 /// The name a party goes by in the text: its short name, else its legal name.
-fn short_of(raw: &Value, id: &str) -> String {
+pub(super) fn short_of(raw: &Value, id: &str) -> String {
     find(raw, "/parties", "id", id)
         .and_then(|p| s(p, "short_name").or_else(|| s(p, "legal_name")))
         .unwrap_or(id)
@@ -388,7 +391,7 @@ fn short_of(raw: &Value, id: &str) -> String {
 }
 
 /// A party's legal name.
-fn name_of(raw: &Value, id: &str) -> String {
+pub(super) fn name_of(raw: &Value, id: &str) -> String {
     let party = find(raw, "/parties", "id", id);
     party
         .and_then(|p| s(p, "legal_name"))
@@ -397,13 +400,13 @@ fn name_of(raw: &Value, id: &str) -> String {
 }
 
 /// A config being cut down, with its spans kept in step.
-struct Doc {
-    raw: Value,
-    spans: Spans,
+pub(super) struct Doc {
+    pub(super) raw: Value,
+    pub(super) spans: Spans,
 }
 
 impl Doc {
-    fn new(raw: &Value, spans: &Spans) -> Doc {
+    pub(super) fn new(raw: &Value, spans: &Spans) -> Doc {
         Doc {
             raw: raw.clone(),
             spans: spans.clone(),
@@ -412,7 +415,7 @@ impl Doc {
 
     /// Keep the elements of the array at `ptr` that `f` accepts; each kept element keeps its
     /// spans under its new index.
-    fn keep(&mut self, ptr: &str, f: impl Fn(&Value) -> bool) {
+    pub(super) fn keep(&mut self, ptr: &str, f: impl Fn(&Value) -> bool) {
         let Some(Value::Array(a)) = self.raw.pointer_mut(ptr) else {
             return;
         };
@@ -429,14 +432,14 @@ impl Doc {
     }
 
     /// Change each element of the array at `ptr` in place.
-    fn map(&mut self, ptr: &str, f: impl Fn(&mut Value)) {
+    pub(super) fn map(&mut self, ptr: &str, f: impl Fn(&mut Value)) {
         if let Some(Value::Array(a)) = self.raw.pointer_mut(ptr) {
             a.iter_mut().for_each(f);
         }
     }
 
     /// Remove the field at `ptr`.
-    fn remove(&mut self, ptr: &str) {
+    pub(super) fn remove(&mut self, ptr: &str) {
         let Some((parent, key)) = ptr.rsplit_once('/') else {
             return;
         };
@@ -447,17 +450,17 @@ impl Doc {
     }
 }
 
-fn arr<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
+pub(super) fn arr<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
     v.pointer(ptr)
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[])
 }
 
-fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(super) fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-fn find<'a>(raw: &'a Value, ptr: &str, key: &str, id: &str) -> Option<&'a Value> {
+pub(super) fn find<'a>(raw: &'a Value, ptr: &str, key: &str, id: &str) -> Option<&'a Value> {
     arr(raw, ptr).iter().find(|v| s(v, key) == Some(id))
 }

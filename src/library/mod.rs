@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::digest::hex;
 
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
+use strum::VariantArray;
 
 pub(crate) mod filters;
 pub mod laws;
@@ -49,6 +50,17 @@ pub struct Section {
     /// Default: every kind.
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// The section's title in a kind of document that calls it otherwise, by kind, e.g.
+    /// `titles = { protocol = "Participants" }`.
+    #[serde(default)]
+    pub titles: BTreeMap<String, String>,
+}
+
+impl Section {
+    /// The section's title in a document of kind `kind`.
+    pub fn title_for(&self, kind: &str) -> &str {
+        self.titles.get(kind).unwrap_or(&self.title)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +72,10 @@ struct SectionsFile {
     /// (`correction_days = 10`): clause text never writes a period of its own.
     #[serde(default)]
     periods: BTreeMap<String, u32>,
+    /// Defined terms a kind of document names otherwise, by kind: `[terms.protocol]`
+    /// `Party = "Participant"` makes `<Party>` read "Participant" in a protocol.
+    #[serde(default)]
+    terms: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// The front matter of a clause file.
@@ -82,6 +98,11 @@ pub struct ClauseMeta {
     /// A required clause cannot be left out with `[clauses] exclude`.
     #[serde(default)]
     pub required: bool,
+    /// The kinds of document the clause is written for. Default: the binding kinds
+    /// (`agreement`, `processor_terms`). A protocol is written in its own register ("should",
+    /// "Participants"), so it takes only the clauses that list `protocol`.
+    #[serde(default = "binding_kinds")]
+    pub kinds: Vec<String>,
     /// Other clause ids this clause depends on (e.g. for the terms it uses).
     #[serde(default)]
     pub requires: Vec<String>,
@@ -168,6 +189,10 @@ impl Fact {
     }
 }
 
+fn binding_kinds() -> Vec<String> {
+    vec!["agreement".to_owned(), "processor_terms".to_owned()]
+}
+
 fn default_order() -> i32 {
     100
 }
@@ -220,6 +245,8 @@ pub struct Library {
     /// The library's own periods (`[periods]` in `sections.toml`), by name; clauses read them
     /// as `periods.<name>`.
     pub periods: BTreeMap<String, u32>,
+    /// Defined terms renamed by kind of document (`[terms.<kind>]` in `sections.toml`).
+    pub terms: BTreeMap<String, BTreeMap<String, String>>,
     /// The document templates (`agreement.md`, `body.md`, …), compiled.
     pub tera: tera::Tera,
     /// Every clause's condition in one template ([`ALL_CONDITIONS`]), which prints `1` or `0`
@@ -360,6 +387,7 @@ impl Library {
             origin,
             laws,
             periods: sections.periods,
+            terms: sections.terms,
             version: sections.version,
             sections: sections.sections,
             clauses,
@@ -665,6 +693,28 @@ fn check_clauses(
                 .help(help)
                 .at(&src, None),
             );
+        }
+        for k in &c.meta.kinds {
+            if !crate::config::DocumentKind::VARIANTS
+                .iter()
+                .any(|v| v.as_str() == k)
+            {
+                let known: Vec<&str> = crate::config::DocumentKind::VARIANTS
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect();
+                diags.push(
+                    Diagnostic::error(
+                        "library::unknown-kind",
+                        format!(
+                            "clause `{}` names the unknown document kind `{k}`",
+                            c.meta.id
+                        ),
+                    )
+                    .help(format!("the kinds are: {}", known.join(", ")))
+                    .at(&src, None),
+                );
+            }
         }
         if c.meta.safeguards.iter().any(|s| !(1..=7).contains(s)) {
             diags.push(

@@ -70,7 +70,8 @@ impl Library {
                 .sections
                 .iter()
                 .find(|s| s.id == c.meta.section)
-                .is_none_or(|s| s.kinds.is_empty() || s.kinds.iter().any(|k| k == kind));
+                .is_none_or(|s| s.kinds.is_empty() || s.kinds.iter().any(|k| k == kind))
+                && c.meta.kinds.iter().any(|k| k == kind);
             let (included, reason) = if !in_kind && !include.contains(id) {
                 (false, Reason::Kind(kind.to_owned()))
             } else if let Some(x) = exclude.iter().find(|x| x.id() == id) {

@@ -107,7 +107,7 @@ State the cap; breaches of data-protection obligations stay outside it.",
             id: "GOV-010",
             severity: Severity::Error,
             title: "Processor flows are covered by a binding agreement",
-            help: "set agreement.binding = true, or make the parties controllers",
+            help: "make the processor's terms a binding document (a config with agreement.kind = \"processor_terms\"), or make the parties controllers",
             source: "GDPR Art. 28(3), 28(9) (processing governed by a contract or legal act, in writing)",
             safeguards: &[6],
             explain: "Processing by a processor must be governed by a contract or other legal act that is binding \
@@ -233,6 +233,13 @@ fn gov_004(m: &Model, f: &mut Findings) {
     let c = cfg(m);
     let eff = c.agreement.effective_date;
     for (i, p) in c.parties.iter().enumerate() {
+        // A party that acceded joined on its accession date: its due diligence comes before that.
+        let eff = p.acceded.unwrap_or(eff);
+        let joins = if p.acceded.is_some() {
+            "it accedes"
+        } else {
+            "the agreement takes effect"
+        };
         if c.agreement.drafted_by.as_deref() == Some(p.id.as_str()) && p.due_diligence.is_none() {
             continue;
         }
@@ -275,9 +282,15 @@ fn gov_004(m: &Model, f: &mut Findings) {
                 .warning()
                 .help("refresh the due diligence and update its date");
         } else if date > eff {
-            f.at(format!("{base}/date"), format!("due diligence on `{}` ({date}) is dated after the agreement takes effect ({eff})", p.id))
-                .warning()
-                .help("complete due diligence before data is shared");
+            f.at(
+                format!("{base}/date"),
+                format!(
+                    "due diligence on `{}` ({date}) is dated after {joins} ({eff})",
+                    p.id
+                ),
+            )
+            .warning()
+            .help("complete due diligence before data is shared");
         }
         let only_processor =
             m.derived.processors.contains(&p.id) && !m.derived.controllers.contains(&p.id);
@@ -412,8 +425,8 @@ fn gov_010(m: &Model, f: &mut Findings) {
     let d = &m.derived;
     if !d.binding && (d.has_controller_to_processor || d.has_processor_to_processor) {
         f.at(
-            "/agreement/binding",
-            "the agreement is non-binding but has processor flows",
+            "/agreement/kind",
+            "the protocol is non-binding but has processor flows",
         );
     }
 }

@@ -27,6 +27,7 @@ pub mod text;
 
 pub use outcome::Check;
 mod governance;
+mod kinds;
 mod law;
 mod purpose;
 mod retention;
@@ -161,6 +162,7 @@ pub fn rules() -> &'static [Rule] {
         v.extend(governance::rules());
         v.extend(fit::rules());
         v.extend(text::rules());
+        v.extend(kinds::rules());
         v.sort_by_key(|r| id_key(r.id));
         v
     })
@@ -183,7 +185,11 @@ const LAST: &str = "DOC-001";
 /// Run every rule. Findings come in rule order, and within a rule in the order found.
 pub fn run(model: &Model) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for r in rules().iter().filter(|r| r.id != LAST) {
+    let kind = model.config().agreement.kind;
+    for r in rules()
+        .iter()
+        .filter(|r| r.id != LAST && kinds::applies(r.id, kind))
+    {
         out.extend(run_rule(r, model, 0));
     }
     if let Some(last) = rule(LAST) {
@@ -562,7 +568,7 @@ mod tests {
             assert!(
                 [
                     "ROLE", "PURP", "DATA", "LAW", "RISK", "TRANS", "SEC", "XFER", "RET", "GOV",
-                    "DOC", "FIT", "TXT"
+                    "DOC", "FIT", "TXT", "KIND"
                 ]
                 .contains(&fam),
                 "{}",

@@ -129,6 +129,10 @@ fn ret_001(m: &Model, f: &mut Findings) {
             if !fl.access_mode().holds_copy() {
                 continue;
             }
+            // A protocol keeps information at a level that is published as it is without limit.
+            if published_as_is(c, ds) {
+                continue;
+            }
             let covered = c.retention.iter().any(|r| covers(r, ds, &fl.to));
             if !covered {
                 let fd = f
@@ -141,7 +145,8 @@ fn ret_001(m: &Model, f: &mut Findings) {
             }
         }
     }
-    if !c.retention.iter().any(|r| r.dataset == "derived") {
+    // A protocol's derived information takes the level of what it is made from.
+    if !c.retention.iter().any(|r| r.dataset == "derived") && c.agreement.kind.binding() {
         f.at(
             at,
             "no retention is set for data and outputs derived from the datasets",
@@ -149,6 +154,17 @@ fn ret_001(m: &Model, f: &mut Findings) {
         .warning()
         .help("add a [[retention]] entry with dataset = \"derived\", a period, disposal = \"delete\" and method = \"<how it is deleted>\"");
     }
+}
+
+/// Whether a protocol's dataset `ds` is at a level that is published as it is.
+fn published_as_is(c: &crate::config::Config, ds: &str) -> bool {
+    !c.agreement.kind.binding()
+        && c.datasets
+            .iter()
+            .find(|d| d.id == ds)
+            .and_then(|d| d.classification.as_deref())
+            .and_then(|l| c.classification.iter().find(|x| x.id == l))
+            .is_some_and(|l| l.publication == crate::config::Publication::Yes)
 }
 
 fn ret_002(m: &Model, f: &mut Findings) {

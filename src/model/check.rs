@@ -38,6 +38,7 @@ pub(super) fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     c.subprocessors_and_transfers(&ids);
     c.restrictions_and_outputs(&ids);
     c.term();
+    c.classification_and_accession(&ids);
     c.diags
 }
 
@@ -731,6 +732,104 @@ impl<'a> Checker<'a> {
     }
 
     /// `[term]`: a duration or an end date, and an end after the start.
+    /// `[[classification]]`, each dataset's level, `[accession]` and `acceded`, `[[bilateral]]`.
+    fn classification_and_accession(&mut self, ids: &Ids) {
+        let cfg = &self.loaded.config;
+        self.unique_ids(
+            "classification",
+            cfg.classification.iter().map(|l| l.id.as_str()),
+        );
+        let levels: Vec<&str> = cfg.classification.iter().map(|l| l.id.as_str()).collect();
+        for (i, d) in cfg.datasets.iter().enumerate() {
+            if let Some(level) = &d.classification {
+                self.reference(
+                    &format!("/datasets/{i}/classification"),
+                    level,
+                    "sensitivity level",
+                    "classification",
+                    &levels,
+                );
+            }
+        }
+        for (i, l) in cfg.classification.iter().enumerate() {
+            if l.publication == Publication::Aggregated && l.aggregation.is_none() {
+                self.err(
+                    "config::missing-field",
+                    &format!("/classification/{i}/publication"),
+                    format!(
+                        "level `{}` is published only after aggregation, but says no aggregation",
+                        l.id
+                    ),
+                    "add aggregation = \"…\", e.g. \"by district, counts under 10 suppressed\""
+                        .into(),
+                );
+            }
+        }
+        let effective = self.date("/agreement/effective_date", cfg.agreement.effective_date);
+        for (i, p) in cfg.parties.iter().enumerate() {
+            let Some(date) = p.acceded else { continue };
+            let ptr = format!("/parties/{i}/acceded");
+            if cfg.accession.is_none() {
+                self.err(
+                    "config::missing-table",
+                    &ptr,
+                    format!("`{}` acceded, but the document has no [accession] table", p.id),
+                    "add [accession] (approval = \"all\" or \"review_owner\"), which annexes the accession form".into(),
+                );
+            }
+            if let (Some(e), Some(d)) = (effective, self.date(&ptr, date))
+                && d < e
+            {
+                self.err(
+                    "config::impossible-date",
+                    &ptr,
+                    format!(
+                        "`{}` acceded on {d}, before the document takes effect on {e}",
+                        p.id
+                    ),
+                    "an organisation that joins from the start signs the document: remove acceded"
+                        .into(),
+                );
+            }
+        }
+        if cfg.parties.iter().all(|p| p.acceded.is_some()) && !cfg.parties.is_empty() {
+            self.err(
+                "config::impossible-role",
+                "/parties",
+                "every party acceded: someone must sign the document itself".into(),
+                "remove acceded from the parties that sign it".into(),
+            );
+        }
+        for (i, b) in cfg.bilateral.iter().enumerate() {
+            if cfg.agreement.kind != DocumentKind::Protocol {
+                self.err(
+                    "config::wrong-kind",
+                    &format!("/bilateral/{i}"),
+                    "[[bilateral]] belongs in a protocol: an agreement covers personal data itself"
+                        .into(),
+                    "remove the [[bilateral]] table, or set agreement.kind = \"protocol\"".into(),
+                );
+            }
+            for (j, p) in b.parties.iter().enumerate() {
+                self.reference(
+                    &format!("/bilateral/{i}/parties/{j}"),
+                    p,
+                    "party",
+                    "parties",
+                    &ids.parties,
+                );
+            }
+            if b.parties.len() != 2 || b.parties[0] == b.parties[1] {
+                self.err(
+                    "config::invalid-value",
+                    &format!("/bilateral/{i}/parties"),
+                    "a bilateral agreement is between two participants".into(),
+                    "write parties = [\"<id>\", \"<id>\"] with two different participants".into(),
+                );
+            }
+        }
+    }
+
     fn term(&mut self) {
         let cfg = &self.loaded.config;
         match (&cfg.term.duration, cfg.term.end_date) {

@@ -305,9 +305,9 @@ fn setting(cfg: &Config, d: &mut Derived) {
             .iter()
             .any(|b| b.basis == LawfulBasis::Consent);
     d.humanitarian = cfg.agreement.context == Context::Humanitarian;
-    d.binding = cfg.agreement.binding;
+    d.binding = cfg.agreement.kind.binding();
     d.doc_word = if d.binding { "agreement" } else { "protocol" };
-    d.must = if d.binding { "must" } else { "will" };
+    d.must = if d.binding { "must" } else { "should" };
     d.has_subprocessors = !cfg.subprocessors.is_empty();
     d.has_onward_sharing = !cfg.onward_sharing.permitted.is_empty();
     d.dispute_mechanism = cfg
@@ -457,6 +457,8 @@ fn key_dates(cfg: &Config) -> KeyDates {
     let (end, term_text) = match (cfg.term.end_date, &cfg.term.duration) {
         (Some(end), _) => (Some(end), String::new()),
         (None, Some(dur)) => (dur.after(effective), format!("for {}", dur.humanize())),
+        // A protocol runs until its participants end it, unless it says otherwise.
+        (None, None) if !cfg.agreement.kind.binding() => (None, String::new()),
         (None, None) => {
             let dur = IsoDuration::months(24);
             (dur.after(effective), format!("for {}", dur.humanize()))

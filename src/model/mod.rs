@@ -149,7 +149,7 @@ pub struct Derived {
     pub binding: bool,
     /// "agreement", or "protocol" when the text is deliberately non-binding.
     pub doc_word: &'static str,
-    /// "must" in a binding agreement; "will" in a non-binding protocol.
+    /// "must" in a binding agreement; "should" in a non-binding protocol.
     pub must: &'static str,
     /// WP248 criteria that apply, each with the reason.
     pub dpia_criteria: Vec<DpiaCriterion>,

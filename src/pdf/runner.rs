@@ -62,7 +62,8 @@ const TEMPLATE_END_OF_BODY: &str = "#dp-end-of-body();";
 /// * `status: "draft"` adds the DRAFT watermark on every page, "DRAFT" in
 ///   the running header and "Draft — not for signature" on the title page.
 /// * `binding` selects "Legally binding agreement" / "Non-binding
-///   arrangement" on the title page.
+///   arrangement" on the title page, "parties" or "participants", and whether
+///   each party's data-protection role is shown.
 /// * `kind` and `role` are shown with `_` replaced by spaces.
 /// * `provenance` is printed in small type at the foot of the last page
 ///   (omitted when empty).
@@ -100,6 +101,10 @@ pub struct PdfParty {
     pub address: String,
     pub role: String,
     pub signatories: Vec<PdfSignatory>,
+    /// The date it acceded ("1 March 2026"), empty for a party that signs the document: an
+    /// acceded party signed the accession form instead and has no signature block.
+    #[serde(default)]
+    pub acceded: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

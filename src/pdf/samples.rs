@@ -12,6 +12,7 @@ pub fn sample_meta(status: PdfStatus) -> PdfMeta {
             country: country.into(),
             address: "Rue de la Loi 1, 1000 Brussels".into(),
             role: role.into(),
+            acceded: String::new(),
             signatories: sigs
                 .iter()
                 .map(|(n, t)| PdfSignatory {

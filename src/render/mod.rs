@@ -21,7 +21,7 @@ use crate::lint::Check;
 use crate::model::{Model, country_name};
 
 use terms::Terms;
-pub use terms::{check_cross_references, mark_terms};
+pub use terms::{check_cross_references, mark_terms, mark_terms_in};
 
 /// The Markdown options used everywhere datapact parses its own output. No smart punctuation:
 /// the Markdown already carries typographic characters, and user text must stay literal.
@@ -85,6 +85,20 @@ pub fn context_value(model: &Model, check: &Check) -> Value {
         let datasets = by_id(m.get("datasets").unwrap_or(&Value::Null));
         let purposes = by_id(m.get("purposes").unwrap_or(&Value::Null));
         m.insert("dataset".into(), datasets);
+        let levels = by_id(m.get("classification").unwrap_or(&Value::Null));
+        m.insert("level".into(), levels);
+        let bilateral: Vec<Value> = cfg
+            .bilateral
+            .iter()
+            .map(|b| {
+                json!({
+                    "reference": b.reference_in(&cfg.agreement.reference),
+                    "parties": b.parties,
+                    "datasets": b.covers,
+                })
+            })
+            .collect();
+        m.insert("bilateral_docs".into(), Value::Array(bilateral));
         m.insert("purpose".into(), purposes);
         m.insert("party".into(), Value::Object(parties));
         m.insert("derived".into(), derived);
@@ -219,7 +233,7 @@ pub fn render(model: &Model, lib: &Library, check: &Check) -> Result<Rendered, V
     ctx.insert("safeguard_clauses", &safeguard_clauses(lib, &selection));
     // The clauses in the agreement, so that a clause can refer to another only when it is in.
     ctx.insert("included", &selection.included().collect::<Vec<&str>>());
-    let (sections, terms) = render_clauses(lib, &selection, &ctx)?;
+    let (sections, terms) = render_clauses(lib, &selection, &ctx, cfg.agreement.kind.as_str())?;
     let diags = terms.check();
     if !diags.is_empty() {
         return Err(diags);
@@ -283,7 +297,9 @@ fn render_clauses(
     lib: &Library,
     selection: &Selection,
     ctx: &tera::Context,
+    kind: &str,
 ) -> Result<(Vec<RenderedSection>, Terms), Vec<Diagnostic>> {
+    let vocabulary = lib.terms.get(kind);
     use rayon::prelude::*;
     let included: HashSet<&str> = selection.included().collect();
     let mut diags = Vec::new();
@@ -304,7 +320,7 @@ fn render_clauses(
     for ((_, c), rendered) in chosen.into_iter().zip(bodies) {
         let body = match rendered {
             Ok(b) => {
-                let (markdown, defined, used) = mark_terms(&normalise_body(&b));
+                let (markdown, defined, used) = mark_terms_in(&normalise_body(&b), vocabulary);
                 terms.add(&c.meta.id, defined, used);
                 markdown
             }
@@ -340,7 +356,7 @@ fn render_clauses(
                 };
                 sections.push(RenderedSection {
                     id: sec.id.clone(),
-                    title: sec.title.clone(),
+                    title: sec.title_for(kind).to_owned(),
                     annex: sec.annex,
                     clauses: vec![rc],
                 });

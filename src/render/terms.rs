@@ -38,7 +38,12 @@ impl Terms {
             }
         }
         for (term, clause) in &self.defined {
-            if !self.used.contains_key(term) {
+            // A plural defined beside its singular ("Outputs" is the plural) is unused only
+            // when the singular is.
+            let singular_used = term
+                .strip_suffix('s')
+                .is_some_and(|one| self.used.contains_key(one));
+            if !self.used.contains_key(term) && !singular_used {
                 out.push(
                     Diagnostic::error("library::unused-term", format!("clause `{clause}` defines “{term}”, but no clause in this agreement uses it"))
                         .help(format!("use it as <{term}> where it applies, or define it only under the condition of the clauses that use it")),
@@ -55,6 +60,21 @@ impl Terms {
 /// (rendered as plain text). Values from the config cannot produce this markup: the Markdown
 /// escape turns their `<` into `\<` and `"` is only special when doubled here.
 pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
+    mark_terms_in(body, None)
+}
+
+/// [`mark_terms`], with the defined terms a kind of document names otherwise: with
+/// `Party = "Participant"`, `<Party>` reads "Participant" and `""Party""` defines it.
+pub fn mark_terms_in(
+    body: &str,
+    vocabulary: Option<&BTreeMap<String, String>>,
+) -> (String, Vec<String>, Vec<String>) {
+    let name = |t: &str| -> String {
+        vocabulary
+            .and_then(|v| v.get(t))
+            .cloned()
+            .unwrap_or_else(|| t.to_owned())
+    };
     let mut out = String::with_capacity(body.len() + 16);
     let mut defined = Vec::new();
     let mut used = Vec::new();
@@ -67,11 +87,11 @@ pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
             && let Some(end) = after.find("\"\"")
             && is_term(&after[..end])
         {
-            let term = &after[..end];
+            let term = name(&after[..end]);
             out.push_str("**“");
-            out.push_str(term);
+            out.push_str(&term);
             out.push_str("”**");
-            defined.push(term.to_owned());
+            defined.push(term);
             rest = &after[end + 2..];
             continue;
         }
@@ -80,9 +100,9 @@ pub fn mark_terms(body: &str) -> (String, Vec<String>, Vec<String>) {
             && let Some(end) = after.find('>')
             && is_term(&after[..end])
         {
-            let term = &after[..end];
-            out.push_str(term);
-            used.push(term.to_owned());
+            let term = name(&after[..end]);
+            out.push_str(&term);
+            used.push(term);
             rest = &after[end + 1..];
             continue;
         }
