@@ -121,6 +121,8 @@ pub enum OutputFormat {
     Md,
     /// Typeset PDF, through the typst CLI.
     Pdf,
+    /// Word document (.docx) with the PDF's numbering, for negotiating in Word.
+    Docx,
 }
 
 /// Where agreements go and in which formats: shared by `generate` and `batch`.

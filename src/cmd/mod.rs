@@ -150,6 +150,7 @@ fn formats(args: &OutputArgs) -> Vec<Format> {
         .map(|f| match f {
             OutputFormat::Md => Format::Md,
             OutputFormat::Pdf => Format::Pdf,
+            OutputFormat::Docx => Format::Docx,
         })
         .collect()
 }
