@@ -146,6 +146,26 @@ impl Emitter {
         &self.out_dir
     }
 
+    /// The checked typst input of an agreement's PDF (body, metadata, options): what
+    /// [`Emitter::emit`] compiles, for `datapact watch`, which feeds a kept typst process
+    /// instead. `None` when PDF output is not asked for.
+    pub fn pdf_input(
+        &self,
+        model: &Model,
+        rendered: &Rendered,
+        lib: &Library,
+    ) -> Result<Option<(String, PdfMeta, CompileOptions)>, EmitError> {
+        self.pdf
+            .as_ref()
+            .map(|setup| prepare_pdf(setup, model, rendered, lib))
+            .transpose()
+    }
+
+    /// The located typst, when PDF output is asked for.
+    pub fn typst(&self) -> Option<&Typst> {
+        self.pdf.as_ref().map(|p| &p.typst)
+    }
+
     /// What, besides the inputs, decides the outputs: the formats and the typst version.
     pub fn fingerprint(&self) -> String {
         let typst = self

@@ -53,6 +53,8 @@ struct ListState {
 #[derive(Default)]
 struct CellState {
     paragraphs: Vec<Paragraph>,
+    /// Characters of text, to share the table's width out as typst's `auto` columns do.
+    chars: usize,
 }
 
 struct TableState {
@@ -220,6 +222,7 @@ impl<'e, 'a> Writer<'e, 'a> {
             Event::Start(tag) => self.start(tag, i),
             Event::End(tag) => self.end(*tag, i),
             Event::Text(t) => {
+                self.count_cell_chars(t.chars().count());
                 let run = self.styled(Run::new().add_text(t.as_ref()));
                 self.push_run(run);
                 Ok(i + 1)
@@ -374,12 +377,7 @@ impl<'e, 'a> Writer<'e, 'a> {
 
     fn end(&mut self, tag: TagEnd, i: usize) -> Step {
         match tag {
-            TagEnd::Paragraph => {
-                if self.footnote_depth == 0 && self.in_definition_continuation() {
-                    // keep the paragraph open only for a term's first definition: closed below
-                }
-                self.flush_paragraph();
-            }
+            TagEnd::Paragraph => self.flush_paragraph(),
             TagEnd::Heading(_) => self.heading_end(),
             TagEnd::BlockQuote(_) => {
                 self.flush_paragraph();
@@ -419,8 +417,17 @@ impl<'e, 'a> Writer<'e, 'a> {
         Ok(i + 1)
     }
 
-    fn in_definition_continuation(&self) -> bool {
-        self.continue_paragraph
+    fn count_cell_chars(&mut self, n: usize) {
+        if let Some(t) = self.tables.last_mut() {
+            let cell = if t.in_head {
+                t.head.last_mut()
+            } else {
+                t.rows.last_mut().and_then(|r| r.last_mut())
+            };
+            if let Some(c) = cell {
+                c.chars += n;
+            }
+        }
     }
 
     // -- paragraphs ----------------------------------------------------------
@@ -656,7 +663,7 @@ impl<'e, 'a> Writer<'e, 'a> {
             .max(t.head.len())
             .max(t.rows.iter().map(Vec::len).max().unwrap_or(0))
             .max(1);
-        let width = style::TEXT_WIDTH / columns;
+        let widths = column_widths(columns, &t.head, &t.rows);
         let align = |c: usize| match t.aligns.get(c) {
             Some(Alignment::Center) => Some(AlignmentType::Center),
             Some(Alignment::Right) => Some(AlignmentType::Right),
@@ -667,7 +674,7 @@ impl<'e, 'a> Writer<'e, 'a> {
             let mut cells = cells.into_iter();
             for c in 0..columns {
                 let paragraphs = cells.next().map(|c| c.paragraphs).unwrap_or_default();
-                let mut cell = TableCell::new().width(width, WidthType::Dxa);
+                let mut cell = TableCell::new().width(widths[c], WidthType::Dxa);
                 if head {
                     cell = cell.shading(Shading::new().fill(style::HEADER_FILL));
                 }
@@ -699,7 +706,7 @@ impl<'e, 'a> Writer<'e, 'a> {
             rows.push(make_row(self.ids, r, false));
         }
         let table = Table::new(rows)
-            .set_grid(vec![width; columns])
+            .set_grid(widths.clone())
             .width(style::TEXT_WIDTH, WidthType::Dxa)
             .layout(docx_rs::TableLayoutType::Fixed);
         if self.tables.is_empty() {
@@ -840,6 +847,28 @@ impl<'e, 'a> Writer<'e, 'a> {
         self.push_run(run);
         Ok(i + 1)
     }
+}
+
+/// Column widths in twips, summing to the text width: each column gets a share that grows
+/// with its longest cell (up to a line's worth), and at least a narrow minimum.
+fn column_widths(columns: usize, head: &[CellState], rows: &[Vec<CellState>]) -> Vec<usize> {
+    let mut longest = vec![1usize; columns];
+    for row in std::iter::once(head).chain(rows.iter().map(Vec::as_slice)) {
+        for (c, cell) in row.iter().enumerate().take(columns) {
+            longest[c] = longest[c].max(cell.chars.min(60));
+        }
+    }
+    let weights: Vec<usize> = longest.iter().map(|l| l + 8).collect();
+    let total: usize = weights.iter().sum();
+    let mut widths: Vec<usize> = weights
+        .iter()
+        .map(|w| style::TEXT_WIDTH * w / total)
+        .collect();
+    let used: usize = widths.iter().sum();
+    if let Some(last) = widths.last_mut() {
+        *last += style::TEXT_WIDTH - used;
+    }
+    widths
 }
 
 /// The text of a paragraph's runs (for the contents list).

@@ -113,11 +113,9 @@ pub fn agreement(meta: &PdfMeta, body_md: &str, timestamp: i64) -> Result<Vec<u8
         )
         .default_fonts(style::body_fonts())
         .default_size(style::BODY_SIZE)
+        .default_line_spacing(docx_rs::LineSpacing::new().after(style::PARAGRAPH_AFTER))
         .created_at(&created)
-        .updated_at(&created)
-        // The PDF's provenance line, for tools that read custom properties.
-        .custom_property("DatapactProvenance", meta.provenance.as_str())
-        .custom_property("DatapactReference", meta.reference.as_str());
+        .updated_at(&created);
     for s in style::styles() {
         docx = docx.add_style(s);
     }
@@ -146,8 +144,14 @@ pub fn agreement(meta: &PdfMeta, body_md: &str, timestamp: i64) -> Result<Vec<u8
     for p in contents(&body.outline, &mut ids) {
         docx = add_block(docx, p);
     }
+    let mut first = true;
     for block in body.blocks {
+        // The body starts on a page of its own, after the contents (as in the PDF).
+        let starts_body = std::mem::replace(&mut first, false);
         match block {
+            body::Block::Paragraph(p) if starts_body => {
+                docx = docx.add_paragraph(p.page_break_before(true));
+            }
             body::Block::Paragraph(p) => docx = docx.add_paragraph(*p),
             body::Block::Table(t) => docx = docx.add_table(*t),
             body::Block::EndOfBody => {
@@ -169,7 +173,11 @@ pub fn agreement(meta: &PdfMeta, body_md: &str, timestamp: i64) -> Result<Vec<u8
     docx.build()
         .pack(&mut raw)
         .map_err(|e| DocxError::Package(e.to_string()))?;
-    package::canonical(&raw.into_inner(), &package::core_xml(meta, &created))
+    package::canonical(
+        &raw.into_inner(),
+        &package::core_xml(meta, &created),
+        &package::custom_xml(meta),
+    )
 }
 
 enum Item {

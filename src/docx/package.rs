@@ -2,7 +2,7 @@
 //!
 //! In: the zip docx-rs wrote and the core properties to put in it. Out: the same parts, in the
 //! same order, deflated, every entry dated 1980-01-01 00:00 (the zip epoch) with the same
-//! permissions, and `docProps/core.xml` replaced by one that carries the agreement's title,
+//! permissions, `docProps/custom.xml` written in a fixed order, and `docProps/core.xml` replaced by one that carries the agreement's title,
 //! parties, keywords and provenance (docx-rs can set only the dates; its creator reads
 //! "unknown"). Zip entry times otherwise come from the clock when the zip crate's `time`
 //! feature is on anywhere in the build.
@@ -16,13 +16,18 @@ use super::DocxError;
 use crate::pdf::{PdfMeta, PdfStatus};
 
 const CORE: &str = "docProps/core.xml";
+const CUSTOM: &str = "docProps/custom.xml";
 
 fn err(e: impl std::fmt::Display) -> DocxError {
     DocxError::Package(e.to_string())
 }
 
 /// Re-zip `raw` with fixed dates, permissions and compression, replacing the core properties.
-pub(super) fn canonical(raw: &[u8], core_xml: &str) -> Result<Vec<u8>, DocxError> {
+pub(super) fn canonical(
+    raw: &[u8],
+    core_xml: &str,
+    custom_xml: &str,
+) -> Result<Vec<u8>, DocxError> {
     let mut archive = ZipArchive::new(Cursor::new(raw)).map_err(err)?;
     let mut out = ZipWriter::new(Cursor::new(Vec::with_capacity(raw.len() / 3)));
     let options = SimpleFileOptions::default()
@@ -46,6 +51,8 @@ pub(super) fn canonical(raw: &[u8], core_xml: &str) -> Result<Vec<u8>, DocxError
         if name == CORE {
             out.write_all(core_xml.as_bytes()).map_err(err)?;
             wrote_core = true;
+        } else if name == CUSTOM {
+            out.write_all(custom_xml.as_bytes()).map_err(err)?;
         } else {
             out.write_all(&buf).map_err(err)?;
         }
@@ -56,6 +63,30 @@ pub(super) fn canonical(raw: &[u8], core_xml: &str) -> Result<Vec<u8>, DocxError
         )));
     }
     Ok(out.finish().map_err(err)?.into_inner())
+}
+
+/// `docProps/custom.xml`: the provenance and reference as custom properties, in a fixed order
+/// (docx-rs keeps custom properties in a hash map, whose order changes from run to run).
+pub(super) fn custom_xml(meta: &PdfMeta) -> String {
+    let props = [
+        ("DatapactReference", meta.reference.as_str()),
+        ("DatapactProvenance", meta.provenance.as_str()),
+    ];
+    let mut out = String::from(concat!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+        "\n",
+        r#"<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">"#
+    ));
+    for (pid, (name, value)) in props.iter().enumerate() {
+        out.push_str(&format!(
+            r#"<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{}" name="{}"><vt:lpwstr>{}</vt:lpwstr></property>"#,
+            pid + 2,
+            name,
+            xml_escape(value)
+        ));
+    }
+    out.push_str("</Properties>");
+    out
 }
 
 /// Text escaped for XML character data and attribute values.

@@ -19,6 +19,8 @@ pub const FOOTER_DISTANCE: i32 = 850;
 pub const TEXT_WIDTH: usize = 11906 - 2 * 1417;
 
 pub const BODY_SIZE: usize = 21;
+/// Space after a paragraph: the PDF's paragraph spacing (1.05 em).
+pub const PARAGRAPH_AFTER: u32 = 120;
 pub const CODE_SIZE: usize = 17;
 pub const SIGNATURE_ROW_HEIGHT: f32 = 700.0;
 
@@ -142,7 +144,7 @@ pub fn styles() -> Vec<Style> {
                 None,
                 None,
             )
-            .line_spacing(spacing(0, 60)),
+            .line_spacing(spacing(0, 20)),
         paragraph(TABLE_TEXT, "Table text")
             .size(19)
             .line_spacing(spacing(40, 40)),
