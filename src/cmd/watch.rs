@@ -111,11 +111,16 @@ pub(super) fn run(args: WatchArgs, fmt: DiagnosticFormat) -> u8 {
     while !interrupted() {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(Ok(event)) if relevant(&event, &out_canonical, &libraries) => {
-                // Take the rest of the burst, then rebuild once.
+                // Take the rest of the burst, then rebuild once. Only events that count extend
+                // it: reading the folders (a viewer polling the PDF) must not delay the rebuild.
                 let burst = Instant::now();
-                while burst.elapsed() < Duration::from_millis(500) {
-                    match rx.recv_timeout(QUIET) {
-                        Ok(_) => continue,
+                let mut last = Instant::now();
+                while burst.elapsed() < Duration::from_millis(500) && last.elapsed() < QUIET {
+                    match rx.recv_timeout(QUIET.saturating_sub(last.elapsed())) {
+                        Ok(Ok(e)) if relevant(&e, &out_canonical, &libraries) => {
+                            last = Instant::now();
+                        }
+                        Ok(_) => {}
                         Err(_) => break,
                     }
                 }
