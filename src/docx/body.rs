@@ -452,12 +452,11 @@ impl<'e, 'a> Writer<'e, 'a> {
     }
 
     fn push_run(&mut self, run: Run) {
-        match self.links.last_mut() {
-            Some(LinkState::Internal { runs, .. } | LinkState::External { runs, .. }) => {
-                runs.push(run);
-                return;
-            }
-            _ => {}
+        if let Some(LinkState::Internal { runs, .. } | LinkState::External { runs, .. }) =
+            self.links.last_mut()
+        {
+            runs.push(run);
+            return;
         }
         self.open_paragraph();
         if let Some(p) = self.paragraph.take() {
@@ -672,9 +671,9 @@ impl<'e, 'a> Writer<'e, 'a> {
         let make_row = |ids: &mut Ids, cells: Vec<CellState>, head: bool| {
             let mut out = Vec::with_capacity(columns);
             let mut cells = cells.into_iter();
-            for c in 0..columns {
+            for (c, width) in widths.iter().enumerate() {
                 let paragraphs = cells.next().map(|c| c.paragraphs).unwrap_or_default();
-                let mut cell = TableCell::new().width(widths[c], WidthType::Dxa);
+                let mut cell = TableCell::new().width(*width, WidthType::Dxa);
                 if head {
                     cell = cell.shading(Shading::new().fill(style::HEADER_FILL));
                 }

@@ -181,14 +181,22 @@ pub fn agreement(meta: &PdfMeta, body_md: &str, timestamp: i64) -> Result<Vec<u8
 }
 
 enum Item {
-    P(Paragraph),
-    T(Table),
+    P(Box<Paragraph>),
+    T(Box<Table>),
+}
+
+fn p_item(p: Paragraph) -> Item {
+    Item::P(Box::new(p))
+}
+
+fn t_item(t: Table) -> Item {
+    Item::T(Box::new(t))
 }
 
 fn add_block(docx: Docx, item: Item) -> Docx {
     match item {
-        Item::P(p) => docx.add_paragraph(p),
-        Item::T(t) => docx.add_table(t),
+        Item::P(p) => docx.add_paragraph(*p),
+        Item::T(t) => docx.add_table(*t),
     }
 }
 
@@ -309,12 +317,12 @@ fn no_borders() -> TableCellBorders {
 
 fn cover(meta: &PdfMeta, ids: &mut Ids) -> Vec<Item> {
     let mut out = Vec::new();
-    out.push(Item::P(
+    out.push(p_item(
         ids.paragraph()
             .style(style::COVER_KIND)
             .add_run(Run::new().add_text(meta.kind_label.to_uppercase())),
     ));
-    out.push(Item::P(
+    out.push(p_item(
         ids.paragraph()
             .style(style::TITLE)
             .add_run(Run::new().add_text(meta.title.as_str())),
@@ -359,12 +367,12 @@ fn cover(meta: &PdfMeta, ids: &mut Ids) -> Vec<Item> {
             ])
         })
         .collect();
-    out.push(Item::T(
+    out.push(t_item(
         Table::without_borders(rows)
             .set_grid(vec![label_width, style::TEXT_WIDTH - label_width])
             .width(style::TEXT_WIDTH, WidthType::Dxa),
     ));
-    out.push(Item::P(
+    out.push(p_item(
         ids.paragraph()
             .style(style::COVER_BETWEEN)
             .add_run(Run::new().add_text("BETWEEN")),
@@ -413,11 +421,11 @@ fn cover_party(i: usize, p: &PdfParty, ids: &mut Ids) -> Vec<Item> {
         .indent(Some(567), None, None, None)
         .add_run(Run::new().add_text("Role: "))
         .add_run(Run::new().add_text(p.role.replace('_', " ")).italic());
-    vec![Item::P(name), Item::P(details), Item::P(role)]
+    vec![p_item(name), p_item(details), p_item(role)]
 }
 
 fn contents(outline: &[(numbers::Kind, String, String, String)], ids: &mut Ids) -> Vec<Item> {
-    let mut out = vec![Item::P(
+    let mut out = vec![p_item(
         ids.paragraph()
             .style(style::CONTENTS_HEADING)
             .page_break_before(true)
@@ -426,7 +434,7 @@ fn contents(outline: &[(numbers::Kind, String, String, String)], ids: &mut Ids) 
     let mut signatures_listed = false;
     for (kind, number, title, bookmark) in outline {
         if *kind == numbers::Kind::Annex && !signatures_listed {
-            out.push(Item::P(contents_entry(
+            out.push(p_item(contents_entry(
                 ids,
                 "",
                 "Signatures",
@@ -440,10 +448,10 @@ fn contents(outline: &[(numbers::Kind, String, String, String)], ids: &mut Ids) 
             }
             _ => contents_entry(ids, number, title, bookmark),
         };
-        out.push(Item::P(p));
+        out.push(p_item(p));
     }
     if !signatures_listed {
-        out.push(Item::P(contents_entry(
+        out.push(p_item(contents_entry(
             ids,
             "",
             "Signatures",
@@ -478,7 +486,7 @@ const SIGNATURES_BOOKMARK: &str = "dp_signatures";
 fn signatures(meta: &PdfMeta, ids: &mut Ids) -> Vec<Item> {
     let bm = ids.bookmark();
     let mut out = vec![
-        Item::P(
+        p_item(
             ids.paragraph()
                 .style(style::HEADING_1)
                 .page_break_before(true)
@@ -486,12 +494,12 @@ fn signatures(meta: &PdfMeta, ids: &mut Ids) -> Vec<Item> {
                 .add_bookmark_end(bm)
                 .add_run(Run::new().add_text("Signatures")),
         ),
-        Item::P(ids.paragraph().add_run(
+        p_item(ids.paragraph().add_run(
             Run::new().add_text("Signed by the duly authorised representatives of the parties."),
         )),
     ];
     for p in &meta.parties {
-        out.push(Item::P(
+        out.push(p_item(
             ids.paragraph()
                 .style(style::SIGNATURE_PARTY)
                 .keep_next(true)
@@ -507,10 +515,13 @@ fn signatures(meta: &PdfMeta, ids: &mut Ids) -> Vec<Item> {
         } else {
             p.signatories.iter().map(Some).collect()
         };
-        out.push(Item::T(signature_table(&signatories, ids)));
+        out.push(t_item(signature_table(&signatories, ids)));
     }
     out
 }
+
+/// Which of a signatory's values a signature line shows.
+type SignatoryField = fn(&PdfSignatory) -> &str;
 
 fn signature_table(signatories: &[Option<&PdfSignatory>], ids: &mut Ids) -> Table {
     let (label, value, gap) = (1100usize, 3135usize, 600usize);
@@ -523,7 +534,7 @@ fn signature_table(signatories: &[Option<&PdfSignatory>], ids: &mut Ids) -> Tabl
     };
     let mut rows = Vec::new();
     for pair in signatories.chunks(2) {
-        let fields: [(&str, fn(&PdfSignatory) -> &str); 4] = [
+        let fields: [(&str, SignatoryField); 4] = [
             ("Signature", |_| ""),
             ("Name", |s| s.name.as_str()),
             ("Title", |s| s.title.as_str()),
