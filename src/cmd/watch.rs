@@ -110,14 +110,14 @@ pub(super) fn run(args: WatchArgs, fmt: DiagnosticFormat) -> u8 {
     );
     while !interrupted() {
         match rx.recv_timeout(Duration::from_millis(100)) {
-            Ok(Ok(event)) if relevant(&event, &out_canonical, &libraries) => {
+            Ok(Ok(event)) if relevant(&event, &out_canonical, &libraries, &watched) => {
                 // Take the rest of the burst, then rebuild once. Only events that count extend
                 // it: reading the folders (a viewer polling the PDF) must not delay the rebuild.
                 let burst = Instant::now();
                 let mut last = Instant::now();
                 while burst.elapsed() < Duration::from_millis(500) && last.elapsed() < QUIET {
                     match rx.recv_timeout(QUIET.saturating_sub(last.elapsed())) {
-                        Ok(Ok(e)) if relevant(&e, &out_canonical, &libraries) => {
+                        Ok(Ok(e)) if relevant(&e, &out_canonical, &libraries, &watched) => {
                             last = Instant::now();
                         }
                         Ok(_) => {}
@@ -188,7 +188,12 @@ fn folders_to_watch(
 /// Whether a file event can change an agreement: content, creation, removal or renaming of a
 /// config, partner file or CSV (`.toml`, `.csv`), or of any file in a library folder; never
 /// in the output folder, never hidden, never in `.git`.
-fn relevant(event: &notify::Event, out_dir: &Path, libraries: &[PathBuf]) -> bool {
+fn relevant(
+    event: &notify::Event,
+    out_dir: &Path,
+    libraries: &[PathBuf],
+    watched: &[PathBuf],
+) -> bool {
     let kind = matches!(
         event.kind,
         EventKind::Any
@@ -205,7 +210,14 @@ fn relevant(event: &notify::Event, out_dir: &Path, libraries: &[PathBuf]) -> boo
             || p.extension().is_some_and(|e| e == "toml" || e == "csv");
         input
             && !p.starts_with(out_dir)
-            && !p.components().any(|c| {
+            // Hidden below the watched folder (the folder itself may sit in a hidden one).
+            && !watched
+                .iter()
+                .filter_map(|w| p.strip_prefix(w).ok())
+                .min_by_key(|rest| rest.components().count())
+                .unwrap_or(p)
+                .components()
+                .any(|c| {
                 let s = c.as_os_str().to_string_lossy();
                 s.starts_with('.') && s != "." && s != ".."
             })
