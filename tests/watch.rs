@@ -7,6 +7,16 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
+/// Stops the watch (and so its typst) even when an assertion fails first.
+struct Stop(std::process::Child);
+
+impl Drop for Stop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn mtime(p: &Path) -> Option<SystemTime> {
     std::fs::metadata(p).and_then(|m| m.modified()).ok()
 }
@@ -34,16 +44,19 @@ fn an_edit_regenerates_markdown_and_pdf_and_a_broken_config_keeps_the_last_pdf()
     let original = std::fs::read_to_string("examples/ngo-survey.toml").unwrap();
     std::fs::write(&config, &original).unwrap();
     let out = dir.path().join("out");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_datapact"))
-        .arg("watch")
-        .arg(&config)
-        .arg("-o")
-        .arg(&out)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut guard = Stop(
+        Command::new(env!("CARGO_BIN_EXE_datapact"))
+            .arg("watch")
+            .arg(&config)
+            .arg("-o")
+            .arg(&out)
+            .env_remove("SOURCE_DATE_EPOCH")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut guard.0;
     let md = out.join("SRA-JO-2026-HNS.md");
     let pdf = out.join("SRA-JO-2026-HNS.pdf");
     wait_for("the first PDF", || mtime(&pdf).is_some());
