@@ -83,6 +83,13 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List the configs whose agreements include the given clauses.
     Affected(AffectedArgs),
+    /// Regenerate an agreement (Markdown and PDF) each time its config, a partner file or the
+    /// clause library changes, printing the check findings of each version; Ctrl-C stops.
+    ///
+    /// A config that does not load is reported and the last good outputs are kept. The PDF is
+    /// typeset by one kept `typst watch` process per agreement, so an edit re-typesets only what
+    /// it changed.
+    Watch(WatchArgs),
     /// Print the JSON Schema of the config file, for editors (or, with --twin, of the
     /// machine-readable twin `generate` writes as `<reference>.json`).
     Schema {
@@ -121,6 +128,8 @@ pub enum OutputFormat {
     Md,
     /// Typeset PDF, through the typst CLI.
     Pdf,
+    /// Word document (.docx) with the PDF's numbering, for negotiating in Word.
+    Docx,
 }
 
 /// Where agreements go and in which formats: shared by `generate` and `batch`.
@@ -157,6 +166,15 @@ pub struct GenerateArgs {
     /// Hidden: for benchmarks (benches/pdf-overhead.sh) and for debugging the layout.
     #[arg(long, hide = true)]
     pub emit_typ: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The agreement config (TOML), a programme, or `PROGRAMME#PARTNER`.
+    #[arg(value_name = "CONFIG")]
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 #[derive(Debug, Args)]

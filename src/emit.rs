@@ -23,6 +23,8 @@ pub enum Format {
     Md,
     /// Typeset PDF, through the typst CLI.
     Pdf,
+    /// Word document, for counterparties who negotiate in Word.
+    Docx,
 }
 
 /// Why an agreement's outputs could not be written (an operational failure, or an agreement
@@ -144,6 +146,26 @@ impl Emitter {
         &self.out_dir
     }
 
+    /// The checked typst input of an agreement's PDF (body, metadata, options): what
+    /// [`Emitter::emit`] compiles, for `datapact watch`, which feeds a kept typst process
+    /// instead. `None` when PDF output is not asked for.
+    pub fn pdf_input(
+        &self,
+        model: &Model,
+        rendered: &Rendered,
+        lib: &Library,
+    ) -> Result<Option<(String, PdfMeta, CompileOptions)>, EmitError> {
+        self.pdf
+            .as_ref()
+            .map(|setup| prepare_pdf(setup, model, rendered, lib))
+            .transpose()
+    }
+
+    /// The located typst, when PDF output is asked for.
+    pub fn typst(&self) -> Option<&Typst> {
+        self.pdf.as_ref().map(|p| &p.typst)
+    }
+
     /// What, besides the inputs, decides the outputs: the formats and the typst version.
     pub fn fingerprint(&self) -> String {
         let typst = self
@@ -191,6 +213,12 @@ impl Emitter {
                 name,
                 sha256_hex(rendered.markdown.as_bytes()),
             ));
+        }
+        if self.formats.contains(&Format::Docx) {
+            let name = format!("{reference}.docx");
+            let bytes = docx_bytes(model, rendered, lib)?;
+            write_atomic_with(&self.out_dir.join(&name), &bytes, self.durability)?;
+            outputs.push(OutputFile::new(name, sha256_hex(&bytes)));
         }
         let twin = crate::twin::build(model, rendered, lib);
         let twin_text = format!(
@@ -314,8 +342,25 @@ fn prepare_pdf(
     }
     let typ = crate::pdf::markdown_to_typst(&body_md)
         .map_err(|e| EmitError::Typeset(format!("cannot typeset the agreement: {e}")))?;
+    let meta = pdf_meta(model, lib);
+    let mut opts = CompileOptions::new(timestamp(model)?);
+    opts.pdfa = setup.pdfa;
+    opts.font_dirs = vec![staged.path().to_path_buf()];
+    opts.template = lib.template_files.get("agreement.typ").cloned();
+    Ok((typ, meta, opts))
+}
+
+/// The agreement's .docx: the PDF's cover, parties and provenance around the same body.
+fn docx_bytes(model: &Model, rendered: &Rendered, lib: &Library) -> Result<Vec<u8>, EmitError> {
+    let body_md = format!("{}\n{}", rendered.pdf_body, rendered.pdf_annexes);
+    crate::docx::agreement(&pdf_meta(model, lib), &body_md, timestamp(model)?)
+        .map_err(|e| EmitError::Typeset(format!("cannot write the Word document: {e}")))
+}
+
+/// What the PDF's template (and the .docx's cover) shows besides the body.
+pub fn pdf_meta(model: &Model, lib: &Library) -> PdfMeta {
     let cfg = model.config();
-    let meta = PdfMeta {
+    PdfMeta {
         title: cfg.agreement.title.clone(),
         reference: cfg.agreement.reference.clone(),
         version: cfg.agreement.version.clone(),
@@ -353,10 +398,5 @@ fn prepare_pdf(
             })
             .collect(),
         provenance: provenance(model, lib),
-    };
-    let mut opts = CompileOptions::new(timestamp(model)?);
-    opts.pdfa = setup.pdfa;
-    opts.font_dirs = vec![staged.path().to_path_buf()];
-    opts.template = lib.template_files.get("agreement.typ").cloned();
-    Ok((typ, meta, opts))
+    }
 }

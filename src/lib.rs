@@ -36,6 +36,7 @@ pub mod config;
 pub mod dates;
 pub mod diag;
 pub mod digest;
+pub mod docx;
 pub mod emit;
 pub mod git;
 pub mod input;

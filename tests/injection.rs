@@ -1070,3 +1070,103 @@ fn pdf_text_is_literal_and_reads_no_files() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+// ---------------------------------------------------------------------------
+// (c) Word (issue #21): the .docx, read back by pandoc, shows every hostile value literally.
+
+/// The text pandoc reads from a .docx; fails (rather than skips) without pandoc, which
+/// `bash .ci/setup` installs.
+fn docx_text(docx: &Path) -> String {
+    let out = std::process::Command::new("pandoc")
+        .args(["-f", "docx", "-t", "plain", "--wrap=none"])
+        .arg(docx)
+        .output()
+        .expect("pandoc is needed to read the .docx back: run `bash .ci/setup`");
+    assert!(
+        out.status.success(),
+        "pandoc cannot read {}: {}",
+        docx.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn docx_text_is_literal() {
+    let bin = env!("CARGO_BIN_EXE_datapact");
+    let dir = tempfile::tempdir().unwrap();
+    // Fields the Word document shows: the body (through Markdown) and the cover (metadata).
+    let shown: Vec<&str> = FREE_TEXT
+        .iter()
+        .copied()
+        .filter(|p| !NOT_IN_MARKDOWN.contains(p))
+        .collect();
+    let mut runner = runner(1);
+    let mut configs = Vec::new();
+    let mut expected: Vec<(String, String)> = Vec::new();
+    let mut attack = ATTACKS.iter().cycle();
+    for k in 0..3 {
+        let mut values = Vec::new();
+        for (i, p) in shown.iter().enumerate() {
+            let id = format!("{k}x{i}");
+            // Every attack snippet first, then generated values of every script.
+            let v = match (k, attack.next()) {
+                (0 | 1, Some(a)) => (*a).to_owned(),
+                _ => value().new_tree(&mut runner).unwrap().current(),
+            };
+            let base_value = datapact::load::load_str(Path::new("b.toml"), BASE)
+                .unwrap()
+                .raw
+                .pointer(p)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned();
+            values.push((*p, format!("{base_value} QZ{id}A {v} QZ{id}B")));
+            expected.push((id, v));
+        }
+        let text = config_with(&values).replace(
+            "reference = \"DSA-2026-001\"",
+            &format!("reference = \"DSA-DOCX-{k}\""),
+        );
+        let path = dir.path().join(format!("inj{k}.toml"));
+        std::fs::write(&path, text).unwrap();
+        configs.push(path);
+    }
+    let out_dir = dir.path().join("out");
+    let out = std::process::Command::new(bin)
+        .args(["generate", "--format", "md,docx", "-o"])
+        .arg(&out_dir)
+        .args(&configs)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+
+    let mut all_text = String::new();
+    for k in 0..3 {
+        all_text.push_str(&docx_text(&out_dir.join(format!("DSA-DOCX-{k}.docx"))));
+    }
+    // Whitespace aside (a value's own runs of spaces are one in Word, as in Markdown), every
+    // value must come out between its markers exactly as written, every time it is shown.
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let joined = squeeze(&all_text);
+    let mut problems = Vec::new();
+    for (id, v) in &expected {
+        let (start, end) = (format!("QZ{id}A "), format!(" QZ{id}B"));
+        let mut seen = 0;
+        for (at, _) in joined.match_indices(&start) {
+            let rest = &joined[at + start.len()..];
+            let got = rest.find(&end).map(|e| &rest[..e]);
+            if got != Some(squeeze(v).as_str()) {
+                problems.push(format!("{v:?} (marker {id}) came out as {got:?}"));
+            }
+            seen += 1;
+        }
+        if seen == 0 {
+            problems.push(format!("{v:?} (marker {id}) not found"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

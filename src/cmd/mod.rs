@@ -15,6 +15,7 @@ mod lock;
 mod progress;
 mod register;
 mod verify;
+mod watch;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Diff(args) => diff::run(args, fmt),
         Command::Explain(args) => explain::run(args, fmt),
         Command::Affected(args) => affected::run(args, fmt),
+        Command::Watch(args) => watch::run(args, fmt),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             clap_complete::generate(shell, &mut cmd, "datapact", &mut std::io::stdout());
@@ -150,6 +152,7 @@ fn formats(args: &OutputArgs) -> Vec<Format> {
         .map(|f| match f {
             OutputFormat::Md => Format::Md,
             OutputFormat::Pdf => Format::Pdf,
+            OutputFormat::Docx => Format::Docx,
         })
         .collect()
 }

@@ -6,6 +6,7 @@ mod embedded_cmap;
 mod escape;
 mod fonts;
 mod runner;
+mod session;
 
 pub use convert::{ConvertError, clause_at_line, markdown_options, markdown_to_typst};
 pub use escape::{escape_markup, escape_str, markup, str_literal};
@@ -18,6 +19,7 @@ pub use runner::{
     PdfMeta, PdfParty, PdfSignatory, PdfStatus, TYPST_ENV, TYPST_INSTALL_HINT, Typst, date_to_unix,
     main_typ, main_typ_with, parse_diagnostics,
 };
+pub use session::{Compiled, Session};
 
 #[cfg(test)]
 mod tests;

@@ -463,13 +463,29 @@ impl Typst {
     }
 
     fn command(&self, home: &Path, root: &Path, packages: &Path, opts: &CompileOptions) -> Command {
+        let mut cmd = self.sandboxed("compile", home, root, packages, opts);
+        cmd.arg(root.join("main.typ")).arg("-");
+        cmd
+    }
+
+    /// `typst SUBCOMMAND` with the sandbox every run gets (see the module docs): cleared
+    /// environment, no system fonts, empty package paths, fixed creation timestamp; the input
+    /// and output arguments are the caller's. Used for `compile` and by `watch`'s kept process.
+    pub(crate) fn sandboxed(
+        &self,
+        subcommand: &str,
+        home: &Path,
+        root: &Path,
+        packages: &Path,
+        opts: &CompileOptions,
+    ) -> Command {
         let mut cmd = Command::new(&self.path);
         cmd.current_dir(root)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
             .env("HOME", home)
             .env("HTTPS_PROXY", "http://127.0.0.1:9")
-            .arg("compile")
+            .arg(subcommand)
             .arg("--root")
             .arg(root)
             .arg("--ignore-system-fonts");
@@ -486,7 +502,6 @@ impl Typst {
         if opts.pdfa {
             cmd.args(["--pdf-standard", "a-2b"]);
         }
-        cmd.arg(root.join("main.typ")).arg("-");
         cmd
     }
 }
@@ -521,11 +536,19 @@ fn join_reader(r: Reader) -> Vec<u8> {
 
 /// Runs `cmd` in its own process group with `RLIMIT_AS` and a timeout.
 fn run_limited(cmd: &mut Command, opts: &CompileOptions) -> Result<RunOutput, PdfError> {
-    let limit = opts.memory_limit as libc::rlim_t;
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
+        .stderr(Stdio::piped());
+    limit_memory(cmd, opts.memory_limit);
+    let mut child = cmd.spawn().map_err(io_err("starting typst"))?;
+    wait_limited(&mut child, opts)
+}
+
+/// Puts the process started by `cmd` in its own process group, under an `RLIMIT_AS` of
+/// `memory_limit` bytes.
+pub(crate) fn limit_memory(cmd: &mut Command, memory_limit: u64) {
+    let limit = memory_limit as libc::rlim_t;
+    cmd.process_group(0);
     // SAFETY: the closure runs in the forked child before exec and only calls
     // the async-signal-safe setrlimit.
     unsafe {
@@ -540,7 +563,12 @@ fn run_limited(cmd: &mut Command, opts: &CompileOptions) -> Result<RunOutput, Pd
             Ok(())
         });
     }
-    let mut child = cmd.spawn().map_err(io_err("starting typst"))?;
+}
+
+fn wait_limited(
+    child: &mut std::process::Child,
+    opts: &CompileOptions,
+) -> Result<RunOutput, PdfError> {
     let stdout = spawn_reader(child.stdout.take());
     let stderr = spawn_reader(child.stderr.take());
     let waited = child
