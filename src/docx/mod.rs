@@ -372,15 +372,13 @@ fn cover(meta: &PdfMeta, ids: &mut Ids) -> Vec<Item> {
             .set_grid(vec![label_width, style::TEXT_WIDTH - label_width])
             .width(style::TEXT_WIDTH, WidthType::Dxa),
     ));
-    out.push(p_item(
-        ids.paragraph()
-            .style(style::COVER_BETWEEN)
-            .add_run(Run::new().add_text(if meta.binding {
-                "BETWEEN"
-            } else {
-                "ADOPTED BY"
-            })),
-    ));
+    out.push(p_item(ids.paragraph().style(style::COVER_BETWEEN).add_run(
+        Run::new().add_text(if meta.binding {
+            "BETWEEN"
+        } else {
+            "ADOPTED BY"
+        }),
+    )));
     for (i, p) in meta.parties.iter().enumerate() {
         out.extend(cover_party(i, p, meta.binding, ids));
     }
@@ -511,11 +509,14 @@ fn signatures(meta: &PdfMeta, ids: &mut Ids) -> Vec<Item> {
                 .add_bookmark_end(bm)
                 .add_run(Run::new().add_text("Signatures")),
         ),
-        p_item(ids.paragraph().add_run(Run::new().add_text(if meta.binding {
-            "Signed by the duly authorised representatives of the parties."
-        } else {
-            "Endorsed by the authorised representatives of the participants."
-        }))),
+        p_item(
+            ids.paragraph()
+                .add_run(Run::new().add_text(if meta.binding {
+                    "Signed by the duly authorised representatives of the parties."
+                } else {
+                    "Endorsed by the authorised representatives of the participants."
+                })),
+        ),
     ];
     // A party that acceded signed the accession form, not the document.
     for p in meta.parties.iter().filter(|p| p.acceded.is_empty()) {
