@@ -353,3 +353,33 @@ fn standalone_processor_terms_carry_the_article_28_particulars() {
     assert!(!md.contains("## Purpose and public-interest justification"));
     assert!(!md.contains("## Outputs, publication"));
 }
+
+#[test]
+fn an_agreement_can_carry_a_classification_and_be_open_to_accession() {
+    let base = std::fs::read_to_string("tests/fixtures/check/KIND-001-passes.toml").unwrap();
+    // The protocol fixture as a binding agreement, open to accession by the review owner.
+    let text = base
+        .replace(
+            "kind = \"protocol\"",
+            "governing_law = \"the laws of Belgium\"\nforum = \"the courts of Brussels\"",
+        )
+        .replacen(
+            "[[classification]]",
+            "[accession]\napproval = \"all\"\n\n[[classification]]",
+            1,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("agreement.toml");
+    std::fs::write(&path, text).unwrap();
+    let a = build::build_file(&path, None).unwrap();
+    assert_eq!(a.model.config().agreement.kind, DocumentKind::Agreement);
+    assert_eq!(a.check.errors(), 0, "{:#?}", a.check.findings);
+    let md = &a.rendered.markdown;
+    assert!(md.contains("**“Sensitivity Level”**"));
+    assert!(md.contains("| **Restricted**: Disclosure could cause limited harm."));
+    assert!(md.contains("| Origin-destination matrix | Example Telecom S.A. | Restricted |"));
+    assert!(md.contains("A Receiving Party must handle each item at its level"));
+    assert!(md.contains("may join this Agreement by signing the form in [Accession form](#annex-accession-form) and sending it to every Party"));
+    assert!(md.contains("agrees to be bound by it from the date its accession is accepted"));
+    assert!(!md.contains("Participant"));
+}
