@@ -142,6 +142,10 @@ pub struct Agreement {
     /// The courts or arbitral seat for disputes, e.g. "the courts of Brussels".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forum: Option<String>,
+    /// How the agreement's periods of days are counted: `calendar` (the default) or `working`
+    /// (every period of days, from the config or the library, is then in Working Days).
+    #[serde(default)]
+    pub days: DayCount,
     /// How often the parties review the agreement, as an ISO-8601 duration (default `P12M`).
     #[serde(default = "default_review_interval")]
     pub review_interval: IsoDuration,
@@ -210,6 +214,28 @@ impl DocumentKind {
             DocumentKind::ProcessorTerms => "Agreement",
         }
     }
+}
+
+/// How periods of days are counted.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum DayCount {
+    #[default]
+    Calendar,
+    Working,
 }
 
 /// `[[classification]]`: one sensitivity level and how information at that level is handled.

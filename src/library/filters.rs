@@ -101,6 +101,26 @@ pub(crate) fn escape_str(s: &str) -> String {
     String::from_utf8(v).unwrap_or_default()
 }
 
+/// `n` days as the agreement counts them: calendar days ("30 days"), or working days ("30
+/// Working Days", the defined term; "working days" in a protocol, which defines none).
+fn days(n: i64, state: &State) -> String {
+    let agreement: Option<tera::Value> = state.get("agreement").ok().flatten();
+    let field = |k: &'static str| {
+        agreement
+            .as_ref()
+            .and_then(|a| a.as_map())
+            .and_then(|m| m.get(&tera::value::Key::Str(k)).cloned())
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let s = if n == 1 { "" } else { "s" };
+    match (field("days").as_str(), field("kind").as_str()) {
+        ("working", "protocol") => format!("{n} working day{s}"),
+        ("working", _) => format!("{n} Working Day{s}"),
+        _ => format!("{n} day{s}"),
+    }
+}
+
 /// A tera instance set up for Markdown: autoescape on `.md` templates with
 /// [`escape_markdown`], and datapact's filters. No function can read files or the environment
 /// (tera 2 has no `get_env`, and none is registered).
@@ -136,15 +156,24 @@ pub fn markdown_tera() -> tera::Tera {
     tera.register_filter("thousands", |v: &tera::Value, _: Kwargs, _: &State| {
         thousands(v)
     });
-    // `{{ periods.x | units(of="month") }}`: "1 month", "3 months".
-    tera.register_filter("units", |v: &tera::Value, kw: Kwargs, _: &State| {
+    // `{{ periods.x | units(of="month") }}`: "1 month", "3 months"; a period of days as
+    // `days` writes it.
+    tera.register_filter("units", |v: &tera::Value, kw: Kwargs, state: &State| {
         let unit: String = kw
             .get::<String>("of")
             .ok()
             .flatten()
             .unwrap_or_else(|| "day".to_owned());
         let n = v.as_i64().unwrap_or_default();
+        if unit == "day" {
+            return days(n, state);
+        }
         format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+    });
+    // `{{ term.exit_days | days }}`: "30 days", or "30 Working Days" where the agreement counts
+    // its periods in working days (`agreement.days = "working"`).
+    tera.register_filter("days", |v: &tera::Value, _: Kwargs, state: &State| {
+        days(v.as_i64().unwrap_or_default(), state)
     });
     tera.register_filter("long_date", |v: &str, _: Kwargs, _: &State| long_date(v));
     tera.register_filter("anchor", |v: &str, _: Kwargs, _: &State| {
