@@ -440,7 +440,9 @@ fn gov_016(m: &Model, f: &mut Findings) {
         if !c.flows.iter().any(|fl| &fl.from == p || &fl.to == p) {
             f.at(
                 format!("/oversight/ethics_approval/{i}"),
-                format!("`{p}` must hold ethics approval before data flows, but sends and receives none"),
+                format!(
+                    "`{p}` must hold ethics approval before data flows, but sends and receives none"
+                ),
             );
         }
     }

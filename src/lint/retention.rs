@@ -192,8 +192,16 @@ fn published_as_is(c: &crate::config::Config, ds: &str) -> bool {
             .is_some_and(|l| l.publication == crate::config::Publication::Yes)
 }
 
+/// Data kept without limit is never disposed of (for `derived`, other derived data still is).
+fn never_disposed(r: &Retention) -> bool {
+    r.indefinite && r.dataset != "derived"
+}
+
 fn ret_002(m: &Model, f: &mut Findings) {
     for (i, r) in cfg(m).retention.iter().enumerate() {
+        if never_disposed(r) {
+            continue;
+        }
         let what = disposal_name(r.disposal);
         if matches!(r.disposal, Disposal::Delete | Disposal::Anonymise) && blank(&r.method) {
             f.at(
@@ -285,7 +293,11 @@ fn ret_004(m: &Model, f: &mut Findings) {
 
 fn ret_005(m: &Model, f: &mut Findings) {
     for (i, r) in cfg(m).retention.iter().enumerate() {
-        if r.disposal == Disposal::Archive && blank(&r.legal_hold) && !checked_outputs(m, r) {
+        if r.disposal == Disposal::Archive
+            && blank(&r.legal_hold)
+            && !checked_outputs(m, r)
+            && !never_disposed(r)
+        {
             f.at(
                 format!("/retention/{i}/disposal"),
                 format!(

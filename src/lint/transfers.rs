@@ -229,7 +229,11 @@ fn xfer_001(m: &Model, f: &mut Findings) {
                 .iter()
                 .any(|d| dataset(c, d).is_some_and(|(_, ds)| is_personal(ds)));
             if personal {
-                let key = if o.country.is_some() { "country" } else { "countries" };
+                let key = if o.country.is_some() {
+                    "country"
+                } else {
+                    "countries"
+                };
                 f.at(
                     format!("/onward_sharing/permitted/{i}/{key}"),
                     format!("personal data goes onward from `{}` to \"{}\" in {}, outside its jurisdiction", t.exporter, t.importer, t.destination_name),
@@ -582,8 +586,16 @@ fn xfer_007(m: &Model, f: &mut Findings) {
             );
         }
         for cc in o.all_countries() {
-            if c.use_restrictions.excluded_authorities.iter().any(|x| x == cc) {
-                let key = if o.country.is_some() { "country" } else { "countries" };
+            if c.use_restrictions
+                .excluded_authorities
+                .iter()
+                .any(|x| x == cc)
+            {
+                let key = if o.country.is_some() {
+                    "country"
+                } else {
+                    "countries"
+                };
                 f.at(
                     format!("/onward_sharing/permitted/{i}/{key}"),
                     format!("onward recipient \"{}\" is in {}, whose authorities are excluded", o.recipient, crate::model::country_name(cc)),

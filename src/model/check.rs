@@ -693,7 +693,10 @@ impl<'a> Checker<'a> {
                 self.err(
                     "config::conflicting-fields",
                     &format!("{base}/country"),
-                    format!("onward recipient \"{}\" has both `country` and `countries`", o.recipient),
+                    format!(
+                        "onward recipient \"{}\" has both `country` and `countries`",
+                        o.recipient
+                    ),
                     "list every country in countries = [\"…\"] and remove country".into(),
                 );
             }
@@ -742,7 +745,10 @@ impl<'a> Checker<'a> {
         for (i, o) in cfg.onward_sharing.permitted.iter().enumerate() {
             for (j, d) in o.datasets.iter().enumerate() {
                 if held.contains(&d.as_str()) {
-                    places.push((format!("/onward_sharing/permitted/{i}/datasets/{j}"), d.clone()));
+                    places.push((
+                        format!("/onward_sharing/permitted/{i}/datasets/{j}"),
+                        d.clone(),
+                    ));
                 }
             }
         }
