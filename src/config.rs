@@ -60,6 +60,15 @@ pub struct Config {
     /// Sharing with anyone who is not a party. Prohibited unless listed here.
     #[serde(default)]
     pub onward_sharing: OnwardSharing,
+    /// `[authority_requests]`: what a party does when a public authority asks for the data,
+    /// with its own notice deadline. Leave out for the default clause (notice within the
+    /// breach hours between parties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_requests: Option<AuthorityRequests>,
+    /// `[oversight]`: an ethics board, each party's own ethics approval, and the supervisory
+    /// authority's part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oversight: Option<Oversight>,
     /// Sub-processors engaged by a processor.
     #[serde(default)]
     pub subprocessors: Vec<Subprocessor>,
@@ -166,6 +175,9 @@ fn default_version() -> String {
 }
 fn default_review_interval() -> IsoDuration {
     IsoDuration::months(12)
+}
+fn is_true(b: &bool) -> bool {
+    *b
 }
 fn yes() -> bool {
     true
@@ -880,6 +892,11 @@ pub struct Dataset {
     /// Its sensitivity level: the id of a `[[classification]]` level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classification: Option<String>,
+    /// `false` for data the provider holds and uses as its own input but never shares (e.g.
+    /// its raw records): described as its own input, not as Shared Data; no flow may carry it.
+    /// Default true.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub shared: bool,
 }
 
 #[derive(
@@ -1513,6 +1530,11 @@ pub struct Retention {
     /// The backstop duration for an event-based retention, e.g. `P36M`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<IsoDuration>,
+    /// `true` to keep without limit, instead of `period` or `event`: only for `derived`
+    /// (published outputs and derived data that identify no one) or a dataset that is not
+    /// personal data.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub indefinite: bool,
     /// What happens at the end.
     pub disposal: Disposal,
     /// How it is done, e.g. "cryptographic erasure of keys and overwrite of backups".
@@ -1561,10 +1583,19 @@ pub struct OnwardSharing {
 pub struct OnwardRecipient {
     /// Who may receive data, e.g. "members of the national protection cluster".
     pub recipient: String,
+    /// `true` when `recipient` names a class of organisations (e.g. "national statistics
+    /// offices"), each member of which is bound before it receives. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub class: bool,
     /// The party that may share (a party id).
     pub shared_by: String,
-    /// ISO 3166-1 alpha-2 country of the recipient.
-    pub country: String,
+    /// ISO 3166-1 alpha-2 country of the recipient. Required for a single recipient; for a
+    /// class, use `countries` (or leave both out when members may be anywhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// For a class: the countries its members may be in (ISO 3166-1 alpha-2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub countries: Vec<String>,
     /// The purposes (purpose ids).
     pub purposes: Vec<String>,
     /// The datasets (dataset ids) or `derived`.
@@ -1580,6 +1611,95 @@ pub struct OnwardRecipient {
     /// The transfer impact assessment's reference, for such a transfer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tia_reference: Option<String>,
+}
+
+impl OnwardRecipient {
+    /// The countries the recipient (or the members of the class) may be in.
+    pub fn all_countries(&self) -> Vec<&str> {
+        self.country
+            .iter()
+            .chain(&self.countries)
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// `[authority_requests]`
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorityRequests {
+    /// `refuse`: refuse every request and challenge any order; `compelled_only`: disclose
+    /// only what the law compels, challenging where there are grounds.
+    pub policy: AuthorityPolicy,
+    /// Hours within which the party that received a request tells the provider, e.g. 24.
+    /// Independent of the breach deadlines.
+    pub notify_hours: u32,
+    /// Authorities that never receive data or outputs, whatever they ask, e.g.
+    /// "the immigration authorities of Eritrea".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub never: Option<Vec<String>>,
+    /// Whether each request is recorded (date, authority, data asked for, answer, data
+    /// disclosed) and the record given to the provider. Default true.
+    #[serde(default = "yes")]
+    pub record: bool,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum AuthorityPolicy {
+    // Refuse every request; challenge any order.
+    Refuse,
+    // Disclose only what the law compels.
+    CompelledOnly,
+}
+
+/// `[oversight]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Oversight {
+    /// An ethics board whose approval a new analysis needs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ethics_board: Option<EthicsBoard>,
+    /// Parties (party ids) whose own ethics approval must be in place before data flows to or
+    /// from them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ethics_approval: Vec<String>,
+    /// The supervisory authority the parties inform, and whether it may audit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisory_authority: Option<SupervisoryAuthority>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EthicsBoard {
+    /// The board's name, e.g. "the Joint Research Ethics Committee".
+    pub name: String,
+    /// What it must approve before work starts, e.g. "each new analysis of the shared data".
+    pub approves: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisoryAuthority {
+    /// The authority's name, e.g. "the Office of the Data Protection Commissioner of Kenya".
+    pub name: String,
+    /// What the parties tell it, e.g. "this agreement and each change of its purposes".
+    pub informed_of: String,
+    /// Whether it may audit the parties' processing of the shared data. Default false.
+    #[serde(default)]
+    pub audit: bool,
 }
 
 /// `[[subprocessors]]`

@@ -152,7 +152,7 @@ fn data_001(m: &Model, f: &mut Findings) {
 }
 
 fn data_002(m: &Model, f: &mut Findings) {
-    for (i, ds) in cfg(m).datasets.iter().enumerate() {
+    for (i, ds) in cfg(m).datasets.iter().enumerate().filter(|(_, d)| d.shared) {
         let mut missing = Vec::new();
         if blank(&ds.provenance.original_basis) {
             missing.push("original_basis");
@@ -258,7 +258,7 @@ fn data_005(m: &Model, f: &mut Findings) {
 
 fn data_006(m: &Model, f: &mut Findings) {
     let c = cfg(m);
-    for (i, ds) in c.datasets.iter().enumerate() {
+    for (i, ds) in c.datasets.iter().enumerate().filter(|(_, d)| d.shared) {
         if !c.flows.iter().any(|fl| fl.datasets.contains(&ds.id)) {
             f.at(
                 format!("/datasets/{i}/id"),
@@ -269,7 +269,7 @@ fn data_006(m: &Model, f: &mut Findings) {
 }
 
 fn data_008(m: &Model, f: &mut Findings) {
-    for (i, ds) in cfg(m).datasets.iter().enumerate() {
+    for (i, ds) in cfg(m).datasets.iter().enumerate().filter(|(_, d)| d.shared) {
         if ds.known_limitations.iter().all(|s| s.trim().is_empty()) {
             f.at(
                 format!("/datasets/{i}"),

@@ -136,6 +136,18 @@ make it unlawful or incomplete, so a final agreement may have none. Drafts may c
 In a final agreement they are errors; in a draft, warnings.",
             check: doc_002,
         },
+        Rule {
+            id: "GOV-016",
+            severity: Severity::Warning,
+            title: "Ethics approval is asked of a party that sends or receives data",
+            help: "remove the party from oversight.ethics_approval, or name the party whose processing needs the approval",
+            source: "GDPR Art. 89(1); Declaration of Helsinki (2024), para. 23",
+            safeguards: &[3, 6],
+            explain: "`oversight.ethics_approval` lists the parties whose own ethics approval must be in place \
+before data flows to or from them. A party that is in no flow never sends or receives data, so the condition \
+binds nothing; usually another party was meant.",
+            check: gov_016,
+        },
     ]
 }
 
@@ -418,6 +430,21 @@ fn gov_009(m: &Model, f: &mut Findings) {
             "/liability",
             "liability is capped but the cap is not stated",
         );
+    }
+}
+
+fn gov_016(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let Some(o) = &c.oversight else { return };
+    for (i, p) in o.ethics_approval.iter().enumerate() {
+        if !c.flows.iter().any(|fl| &fl.from == p || &fl.to == p) {
+            f.at(
+                format!("/oversight/ethics_approval/{i}"),
+                format!(
+                    "`{p}` must hold ethics approval before data flows, but sends and receives none"
+                ),
+            );
+        }
     }
 }
 

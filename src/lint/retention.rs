@@ -100,6 +100,19 @@ data-sharing project. It should be replaced by a period tied to the purpose, or 
 and often means the entry was meant for another party, leaving that one without retention.",
             check: ret_007,
         },
+        Rule {
+            id: "RET-010",
+            severity: Severity::Error,
+            title: "Only data that identifies no one is kept without limit",
+            help: "replace indefinite = true with a period (e.g. period = \"P24M\") for personal data",
+            source: "GDPR Art. 5(1)(e); GDPR Art. 89(1)",
+            safeguards: &[7],
+            explain: "`indefinite = true` keeps data without limit. That is lawful for published outputs and for \
+data that is not about people, but personal data (identified or pseudonymised) may be kept no longer than its \
+purpose needs, even for archiving, research or statistics, which need a period tied to the work. For `derived`, \
+the text keeps only published outputs and derived data that identify no one without limit.",
+            check: ret_010,
+        },
     ]
 }
 
@@ -111,6 +124,18 @@ fn covers(r: &Retention, ds: &str, holder: &str) -> bool {
 /// The duration that bounds an entry: its period, or its event's backstop.
 fn bound(r: &Retention) -> Option<&IsoDuration> {
     r.period.as_ref().or(r.max.as_ref())
+}
+
+fn ret_010(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for (i, r) in c.retention.iter().enumerate() {
+        if r.indefinite && dataset(c, &r.dataset).is_some_and(|(_, d)| is_personal(d)) {
+            f.at(
+                format!("/retention/{i}/indefinite"),
+                format!("`{}` is personal data but is kept without limit", r.dataset),
+            );
+        }
+    }
 }
 
 fn ret_001(m: &Model, f: &mut Findings) {
@@ -167,8 +192,16 @@ fn published_as_is(c: &crate::config::Config, ds: &str) -> bool {
             .is_some_and(|l| l.publication == crate::config::Publication::Yes)
 }
 
+/// Data kept without limit is never disposed of (for `derived`, other derived data still is).
+fn never_disposed(r: &Retention) -> bool {
+    r.indefinite && r.dataset != "derived"
+}
+
 fn ret_002(m: &Model, f: &mut Findings) {
     for (i, r) in cfg(m).retention.iter().enumerate() {
+        if never_disposed(r) {
+            continue;
+        }
         let what = disposal_name(r.disposal);
         if matches!(r.disposal, Disposal::Delete | Disposal::Anonymise) && blank(&r.method) {
             f.at(
@@ -260,7 +293,11 @@ fn ret_004(m: &Model, f: &mut Findings) {
 
 fn ret_005(m: &Model, f: &mut Findings) {
     for (i, r) in cfg(m).retention.iter().enumerate() {
-        if r.disposal == Disposal::Archive && blank(&r.legal_hold) && !checked_outputs(m, r) {
+        if r.disposal == Disposal::Archive
+            && blank(&r.legal_hold)
+            && !checked_outputs(m, r)
+            && !never_disposed(r)
+        {
             f.at(
                 format!("/retention/{i}/disposal"),
                 format!(

@@ -131,6 +131,32 @@ example this agreement's own safeguards under the GDPR, which asks for approved 
 authority's approval under a law that has no such procedure). The UK tools are XFER-006's.",
             check: xfer_009,
         },
+        Rule {
+            id: "XFER-012",
+            severity: Severity::Warning,
+            title: "A class of onward recipients that gets personal data names the countries its members are in",
+            help: "add countries = [\"<ISO 3166-1 code>\", …] to the class of recipients",
+            source: "GDPR Art. 44-46; GDPR Art. 13(1)(f) and 14(1)(f)",
+            safeguards: &[7],
+            explain: "An onward recipient may be a class of organisations (`class = true`: \"national statistics \
+offices\"). When the class gets personal data and names no country, nobody can tell whether the data leaves its \
+jurisdiction, which mechanism covers it, or what the people in the data must be told about the transfer. \
+Naming the countries its members may be in (`countries`) puts each transfer in the register.",
+            check: xfer_012,
+        },
+        Rule {
+            id: "XFER-013",
+            severity: Severity::Error,
+            title: "The policy on requests from authorities states a notice deadline and names the authorities it excludes",
+            help: "set authority_requests.notify_hours to the hours within which the provider is told (e.g. 24), and name each authority in never (e.g. \"the immigration authorities of Eritrea\") or remove never",
+            source: "EU SCC 2021/914 Clause 15.1; EDPB Recommendations 01/2020",
+            safeguards: &[4, 7],
+            explain: "`[authority_requests]` sets what a party does when a public authority asks for the data, with \
+its own notice deadline. A deadline of 0 hours cannot be met and would make every request a breach of the \
+agreement; a `never` list that names no authority (empty, or a blank entry) promises protection the text cannot \
+state.",
+            check: xfer_013,
+        },
     ]
 }
 
@@ -203,8 +229,13 @@ fn xfer_001(m: &Model, f: &mut Findings) {
                 .iter()
                 .any(|d| dataset(c, d).is_some_and(|(_, ds)| is_personal(ds)));
             if personal {
+                let key = if o.country.is_some() {
+                    "country"
+                } else {
+                    "countries"
+                };
                 f.at(
-                    format!("/onward_sharing/permitted/{i}/country"),
+                    format!("/onward_sharing/permitted/{i}/{key}"),
                     format!("personal data goes onward from `{}` to \"{}\" in {}, outside its jurisdiction", t.exporter, t.importer, t.destination_name),
                 )
                 .warning()
@@ -554,13 +585,24 @@ fn xfer_007(m: &Model, f: &mut Findings) {
                 format!("onward recipient \"{}\" accepts no conditions", o.recipient),
             );
         }
-        if c.use_restrictions.excluded_authorities.contains(&o.country) {
-            f.at(
-                format!("/onward_sharing/permitted/{i}/country"),
-                format!("onward recipient \"{}\" is in {}, whose authorities are excluded", o.recipient, crate::model::country_name(&o.country)),
-            )
-            .warning()
-            .help("make sure the recipient is not and does not answer to an excluded authority, or remove it");
+        for cc in o.all_countries() {
+            if c.use_restrictions
+                .excluded_authorities
+                .iter()
+                .any(|x| x == cc)
+            {
+                let key = if o.country.is_some() {
+                    "country"
+                } else {
+                    "countries"
+                };
+                f.at(
+                    format!("/onward_sharing/permitted/{i}/{key}"),
+                    format!("onward recipient \"{}\" is in {}, whose authorities are excluded", o.recipient, crate::model::country_name(cc)),
+                )
+                .warning()
+                .help("make sure the recipient is not and does not answer to an excluded authority, or remove it");
+            }
         }
     }
 }
@@ -581,6 +623,59 @@ fn xfer_008(m: &Model, f: &mut Findings) {
             .help(format!(
                 "add a [[storage]] entry with party = \"{r}\", country, location and hosted_by"
             ));
+        }
+    }
+}
+
+fn xfer_012(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    for (i, o) in c.onward_sharing.permitted.iter().enumerate() {
+        if !o.class || !o.all_countries().is_empty() {
+            continue;
+        }
+        let personal = o
+            .datasets
+            .iter()
+            .any(|d| dataset(c, d).is_some_and(|(_, ds)| is_personal(ds)));
+        if personal {
+            f.at(
+                format!("/onward_sharing/permitted/{i}"),
+                format!(
+                    "the class \"{}\" gets personal data but names no country its members are in",
+                    o.recipient
+                ),
+            );
+        }
+    }
+}
+
+fn xfer_013(m: &Model, f: &mut Findings) {
+    let Some(a) = &cfg(m).authority_requests else {
+        return;
+    };
+    if a.notify_hours == 0 {
+        f.at(
+            "/authority_requests/notify_hours",
+            "the provider is to be told of an authority's request within 0 hours",
+        )
+        .help("set notify_hours = 24 (or the hours the parties can meet)");
+    }
+    if let Some(never) = &a.never {
+        if never.is_empty() {
+            f.at(
+                "/authority_requests/never",
+                "`never` names no authority",
+            )
+            .help("name each authority in never, e.g. never = [\"the immigration authorities of Eritrea\"], or remove never");
+        }
+        for (i, n) in never.iter().enumerate() {
+            if n.trim().is_empty() {
+                f.at(
+                    format!("/authority_requests/never/{i}"),
+                    "an entry of `never` is blank",
+                )
+                .help("name the authority, e.g. \"the immigration authorities of Eritrea\", or remove the entry");
+            }
         }
     }
 }

@@ -35,6 +35,8 @@ pub(super) fn check(loaded: &Loaded) -> Vec<Diagnostic> {
     c.retention(&ids);
     c.duplicate_retention();
     c.onward_sharing(&ids);
+    c.not_shared();
+    c.oversight(&ids);
     c.subprocessors_and_transfers(&ids);
     c.restrictions_and_outputs(&ids);
     c.term();
@@ -590,6 +592,17 @@ impl<'a> Checker<'a> {
                     &ids.parties,
                 );
             }
+            if r.indefinite {
+                if r.period.is_some() || r.event.is_some() || r.max.is_some() {
+                    self.err(
+                        "config::conflicting-fields",
+                        &format!("{base}/indefinite"),
+                        "a retention entry with `indefinite = true` also has a `period`, `event` or `max`".into(),
+                        "keep indefinite = true alone, or remove it and keep the period".into(),
+                    );
+                }
+                continue;
+            }
             match (&r.period, &r.event, &r.max) {
                 (Some(_), None, None) | (None, Some(_), Some(_)) => {}
                 (None, Some(_), None) => self.err(
@@ -602,7 +615,7 @@ impl<'a> Checker<'a> {
                     "config::missing-field",
                     &base,
                     format!("retention of `{}` has neither a `period` nor an `event`", r.dataset),
-                    "add period = \"P24M\", or event = \"…\" with max = \"P36M\"".into(),
+                    "add period = \"P24M\", or event = \"…\" with max = \"P36M\" (or indefinite = true, for data that identifies no one)".into(),
                 ),
                 (Some(_), Some(_), _) | (Some(_), None, Some(_)) => self.err(
                     "config::conflicting-fields",
@@ -654,7 +667,39 @@ impl<'a> Checker<'a> {
                 "parties",
                 &ids.parties,
             );
-            self.country(&format!("{base}/country"), &o.country);
+            if let Some(c) = &o.country {
+                self.country(&format!("{base}/country"), c);
+            }
+            for (j, c) in o.countries.iter().enumerate() {
+                self.country(&format!("{base}/countries/{j}"), c);
+            }
+            if !o.class && o.country.is_none() {
+                self.err(
+                    "config::missing-field",
+                    &base,
+                    format!("onward recipient \"{}\" has no `country`", o.recipient),
+                    "add country = \"<ISO 3166-1 alpha-2 code>\", or class = true when the recipient is a class of organisations".into(),
+                );
+            }
+            if !o.class && !o.countries.is_empty() {
+                self.err(
+                    "config::conflicting-fields",
+                    &format!("{base}/countries"),
+                    format!("onward recipient \"{}\" is one organisation but lists `countries`", o.recipient),
+                    "write country = \"<code>\" for one organisation, or add class = true for a class of organisations".into(),
+                );
+            }
+            if o.class && o.country.is_some() && !o.countries.is_empty() {
+                self.err(
+                    "config::conflicting-fields",
+                    &format!("{base}/country"),
+                    format!(
+                        "onward recipient \"{}\" has both `country` and `countries`",
+                        o.recipient
+                    ),
+                    "list every country in countries = [\"…\"] and remove country".into(),
+                );
+            }
             for (j, p) in o.purposes.iter().enumerate() {
                 self.reference(
                     &format!("{base}/purposes/{j}"),
@@ -673,6 +718,67 @@ impl<'a> Checker<'a> {
                     &ids.with_derived,
                 );
             }
+        }
+    }
+
+    /// A dataset declared `shared = false` is the provider's own input: nothing may send it,
+    /// pass it on or keep it under the agreement.
+    fn not_shared(&mut self) {
+        let cfg = &self.loaded.config;
+        let held: Vec<&str> = cfg
+            .datasets
+            .iter()
+            .filter(|d| !d.shared)
+            .map(|d| d.id.as_str())
+            .collect();
+        if held.is_empty() {
+            return;
+        }
+        let mut places: Vec<(String, String)> = Vec::new();
+        for (i, f) in cfg.flows.iter().enumerate() {
+            for (j, d) in f.datasets.iter().enumerate() {
+                if held.contains(&d.as_str()) {
+                    places.push((format!("/flows/{i}/datasets/{j}"), d.clone()));
+                }
+            }
+        }
+        for (i, o) in cfg.onward_sharing.permitted.iter().enumerate() {
+            for (j, d) in o.datasets.iter().enumerate() {
+                if held.contains(&d.as_str()) {
+                    places.push((
+                        format!("/onward_sharing/permitted/{i}/datasets/{j}"),
+                        d.clone(),
+                    ));
+                }
+            }
+        }
+        for (i, r) in cfg.retention.iter().enumerate() {
+            if held.contains(&r.dataset.as_str()) {
+                places.push((format!("/retention/{i}/dataset"), r.dataset.clone()));
+            }
+        }
+        for (ptr, d) in places {
+            self.err(
+                "config::not-shared",
+                &ptr,
+                format!("dataset `{d}` is declared `shared = false` but is named here"),
+                format!("remove `{d}` here (the agreement does not govern data a party keeps to itself), or remove shared = false from the dataset"),
+            );
+        }
+    }
+
+    /// `[oversight]`: the parties named must exist.
+    fn oversight(&mut self, ids: &Ids) {
+        let cfg = &self.loaded.config;
+        let Some(o) = &cfg.oversight else { return };
+        for (i, p) in o.ethics_approval.iter().enumerate() {
+            self.reference(
+                &format!("/oversight/ethics_approval/{i}"),
+                p,
+                "party",
+                "parties",
+                &ids.parties,
+            );
         }
     }
 

@@ -31,6 +31,24 @@ const WP248: [&str; 9] = [
 pub const LARGE_SCALE_PEOPLE: u64 = 100_000;
 
 pub(super) fn derive(cfg: &Config) -> Derived {
+    // Data a party holds but never shares (`shared = false`) is its own input: the agreement
+    // governs none of it, so no fact is derived from it.
+    if cfg.datasets.iter().any(|ds| !ds.shared) {
+        let mut shared = cfg.clone();
+        shared.datasets.retain(|ds| ds.shared);
+        let mut d = derive_shared(&shared);
+        d.held_datasets = cfg
+            .datasets
+            .iter()
+            .filter(|ds| !ds.shared)
+            .map(|ds| ds.id.clone())
+            .collect();
+        return d;
+    }
+    derive_shared(cfg)
+}
+
+fn derive_shared(cfg: &Config) -> Derived {
     let mut d = Derived::default();
     roles(cfg, &mut d);
     sensitivity(cfg, &mut d);

@@ -90,6 +90,8 @@ pub struct Derived {
     /// Datasets some flow carries, by id: the Shared Data. A dataset a party holds but no flow
     /// carries is not shared and is not described as such.
     pub shared_datasets: Vec<String>,
+    /// Datasets declared `shared = false`, by id: a provider's own inputs, never sent.
+    pub held_datasets: Vec<String>,
     pub has_pseudonymised: bool,
     /// Any dataset that is anonymised or aggregated statistics.
     pub has_statistics: bool,
@@ -315,6 +317,8 @@ pub struct RetentionRow {
     pub method: Option<String>,
     pub certification: bool,
     pub legal_hold: Option<String>,
+    /// Kept without limit (`indefinite = true`).
+    pub indefinite: bool,
     /// Index into `retention` of the entry this row comes from; `None` for the default.
     pub declared: Option<usize>,
 }

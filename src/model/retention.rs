@@ -37,6 +37,7 @@ pub(super) fn derive_retention(cfg: &Config) -> Vec<RetentionRow> {
             "receipt"
         };
         let period_text = match (&r.period, &r.event, &r.max) {
+            _ if r.indefinite => "without limit".to_owned(),
             (Some(p), _, _) => format!("{} from {start}", p.humanize()),
             (None, Some(e), Some(m)) => format!(
                 "until {e}, and no longer than {} from {start}",
@@ -56,6 +57,7 @@ pub(super) fn derive_retention(cfg: &Config) -> Vec<RetentionRow> {
                 method: r.method.clone(),
                 certification: r.certification,
                 legal_hold: r.legal_hold.clone(),
+                indefinite: r.indefinite,
                 declared: Some(i),
             });
         }

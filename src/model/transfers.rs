@@ -247,16 +247,19 @@ impl<'c> Ledger<'c> {
         let Some(by) = self.party(&o.shared_by) else {
             return;
         };
-        if area(&o.country) != area(&by.country) {
-            self.add(Move {
-                exporter: &by.id,
-                importer: &o.recipient,
-                importer_name: &o.recipient,
-                dest: &o.country,
-                reason: "onward",
-                datasets: &o.datasets,
-                mechanism: o.mechanism,
-            });
+        // A class of recipients: one movement per country its members may be in.
+        for dest in o.all_countries() {
+            if area(dest) != area(&by.country) {
+                self.add(Move {
+                    exporter: &by.id,
+                    importer: &o.recipient,
+                    importer_name: &o.recipient,
+                    dest,
+                    reason: "onward",
+                    datasets: &o.datasets,
+                    mechanism: o.mechanism,
+                });
+            }
         }
     }
 }

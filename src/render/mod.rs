@@ -83,6 +83,15 @@ pub fn context_value(model: &Model, check: &Check) -> Value {
     };
     if let Value::Object(m) = &mut root {
         let datasets = by_id(m.get("datasets").unwrap_or(&Value::Null));
+        // Data a party keeps to itself (`shared = false`) is listed apart, as its own input;
+        // every clause that goes through `datasets` sees the shared data only.
+        if let Some(Value::Array(all)) = m.get_mut("datasets") {
+            let (shared, held): (Vec<Value>, Vec<Value>) = std::mem::take(all)
+                .into_iter()
+                .partition(|d| d.get("shared").and_then(Value::as_bool) != Some(false));
+            *all = shared;
+            m.insert("held_datasets".into(), Value::Array(held));
+        }
         let purposes = by_id(m.get("purposes").unwrap_or(&Value::Null));
         m.insert("dataset".into(), datasets);
         let levels = by_id(m.get("classification").unwrap_or(&Value::Null));
