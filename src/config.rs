@@ -1967,6 +1967,30 @@ pub struct Term {
     /// Days of notice before a processor engages or replaces a sub-processor. Default 30.
     #[serde(default = "default_exit_days")]
     pub subprocessor_notice_days: u32,
+    /// An event that ends the agreement earlier, e.g. "the end of the declared emergency".
+    /// Needs `end_date` or `duration` as the backstop: the agreement ends at whichever
+    /// comes first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_event: Option<String>,
+    /// Three or more parties: days of written notice for one party to leave while the
+    /// agreement continues among the others. Default `termination_notice_days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal_notice_days: Option<u32>,
+    /// Three or more parties: what a leaving party does, within `exit_days`, with its copies
+    /// of the data the others provided: `delete`, or `return` them to the party that
+    /// provided them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal_copies: Option<WithdrawalCopies>,
+    /// Three or more parties: what the others do with the data a leaving party provided:
+    /// `kept` (used under this agreement as before) or `deleted` within `exit_days`.
+    /// Default `kept`, when `withdrawal_notice_days` or `withdrawal_copies` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawal_provided_data: Option<WithdrawalProvidedData>,
+    /// The obligations that continue after the agreement ends. Default: all of
+    /// `use_restrictions`, `confidentiality`, `disposal`, `publication`,
+    /// `authority_requests`, `audit`, `liability`, `disputes`.
+    #[serde(default = "default_survives")]
+    pub survives: Vec<Survival>,
 }
 
 impl Default for Term {
@@ -1977,8 +2001,91 @@ impl Default for Term {
             termination_notice_days: default_notice_days(),
             exit_days: default_exit_days(),
             subprocessor_notice_days: default_exit_days(),
+            end_event: None,
+            withdrawal_notice_days: None,
+            withdrawal_copies: None,
+            withdrawal_provided_data: None,
+            survives: default_survives(),
         }
     }
+}
+
+impl Term {
+    /// Whether the config sets any term of leaving a multi-party agreement.
+    pub fn sets_withdrawal(&self) -> bool {
+        self.withdrawal_notice_days.is_some()
+            || self.withdrawal_copies.is_some()
+            || self.withdrawal_provided_data.is_some()
+    }
+}
+
+fn default_survives() -> Vec<Survival> {
+    Survival::VARIANTS.to_vec()
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WithdrawalCopies {
+    Delete,
+    Return,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WithdrawalProvidedData {
+    Kept,
+    Deleted,
+}
+
+// The obligations that may survive the end of the agreement; `default_survives` lists every
+// variant, in the order the agreement names them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    Serialize,
+    JsonSchema,
+    IntoStaticStr,
+    VariantArray,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Survival {
+    UseRestrictions,
+    Confidentiality,
+    Disposal,
+    Publication,
+    AuthorityRequests,
+    Audit,
+    Liability,
+    Disputes,
 }
 fn default_notice_days() -> u32 {
     60
@@ -2146,6 +2253,9 @@ spelled!(
     TransferMechanism,
     LiabilityModel,
     DisputeMechanism,
+    WithdrawalCopies,
+    WithdrawalProvidedData,
+    Survival,
 );
 
 #[cfg(test)]
@@ -2194,6 +2304,9 @@ mod tests {
         check::<TransferMechanism>();
         check::<LiabilityModel>();
         check::<DisputeMechanism>();
+        check::<WithdrawalCopies>();
+        check::<WithdrawalProvidedData>();
+        check::<Survival>();
         assert_eq!(
             DataCategory::SexLifeOrientation.as_str(),
             "sex_life_orientation"

@@ -232,6 +232,7 @@ fn bilateral(raw: &Value, spans: &Spans, a: &str, b: &str, personal: &[String]) 
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
+    super::split::without_withdrawal(&mut out.raw);
     if let Some(ag) = out.raw.get_mut("agreement").and_then(Value::as_object_mut) {
         ag.insert("kind".into(), json!("agreement"));
         ag.insert("reference".into(), json!(reference));

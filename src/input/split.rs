@@ -204,6 +204,20 @@ fn without(raw: &Value, spans: &Spans, p: &str, c: &str) -> (Value, Spans) {
     (out.raw, out.spans)
 }
 
+/// A document between two of the parties has no withdrawal of one party while the others go
+/// on: leaving it ends it, so the terms of leaving a multi-party agreement stay with that one.
+pub(super) fn without_withdrawal(raw: &mut Value) {
+    if let Some(t) = raw.get_mut("term").and_then(Value::as_object_mut) {
+        for key in [
+            "withdrawal_notice_days",
+            "withdrawal_copies",
+            "withdrawal_provided_data",
+        ] {
+            t.remove(key);
+        }
+    }
+}
+
 /// The processing terms between `c` and its processor `p`.
 fn processing_terms(raw: &Value, spans: &Spans, p: &str, c: &str) -> Part {
     let mut out = Doc::new(raw, spans);
@@ -275,6 +289,7 @@ fn processing_terms(raw: &Value, spans: &Spans, p: &str, c: &str) -> Part {
             b.insert("party_to_party_hours".into(), h);
         }
     }
+    without_withdrawal(&mut out.raw);
     out.keep("/parties", |v| s(v, "id").is_some_and(|x| x == p || x == c));
     out.map("/parties", |v| {
         if let Some(m) = v.as_object_mut() {

@@ -2,7 +2,8 @@
 //! diligence, law and forum, outputs, and readiness to sign.
 
 use crate::config::{
-    DisputeMechanism, DueDiligenceOutcome, DueDiligenceScope, LiabilityModel, Status,
+    AccessMode, DisputeMechanism, DocumentKind, DueDiligenceOutcome, DueDiligenceScope,
+    LiabilityModel, Status, Survival,
 };
 use crate::diag::Severity;
 use jiff::Span;
@@ -113,6 +114,49 @@ State the cap; breaches of data-protection obligations stay outside it.",
             explain: "Processing by a processor must be governed by a contract or other legal act that is binding \
 on the processor (Art. 28(3) GDPR). A deliberately non-binding protocol cannot carry processor flows.",
             check: gov_010,
+        },
+        Rule {
+            id: "GOV-011",
+            severity: Severity::Error,
+            title: "A term that ends on an event has a backstop date",
+            help: "set term.end_date to the latest date the agreement may run (e.g. end_date = 2027-12-31); it then ends on the event or that date, whichever comes first",
+            source: "GDPR Art. 5(1)(e) (storage limitation); EU SCC 2021/914 Annex I.B (duration); ICO Data Sharing Code (period of the sharing)",
+            safeguards: &[7],
+            explain: "An agreement may end on an event whose date nobody knows in advance: the end of a declared \
+emergency, of a programme. Such events can be postponed, extended or never formally declared, and the sharing \
+would then run without end. `term.end_event` therefore needs `term.end_date` (or `term.duration`) as a backstop: \
+the agreement ends on the event or on that date, whichever comes first. Without one, datapact would fall back on \
+its default term of 24 months, which nobody chose.",
+            check: gov_011,
+        },
+        Rule {
+            id: "GOV-012",
+            severity: Severity::Error,
+            title: "Terms of leaving are set only for an agreement of three or more parties",
+            help: "remove term.withdrawal_notice_days, term.withdrawal_copies and term.withdrawal_provided_data: between two parties, a party that leaves ends the agreement, and termination_notice_days and exit_days apply",
+            source: "ICO Data Sharing Code (termination)",
+            safeguards: &[6, 7],
+            explain: "`term.withdrawal_notice_days`, `withdrawal_copies` and `withdrawal_provided_data` say how one \
+party leaves an agreement that continues among the others: its notice, what it does with its copies of the \
+others' data and what the others do with the data it provided. Between two parties nobody remains, so leaving \
+is termination (`termination_notice_days`, `exit_days`); a protocol has its own withdrawal clause. Set on such \
+a document, the fields would appear nowhere in its text.",
+            check: gov_012,
+        },
+        Rule {
+            id: "GOV-013",
+            severity: Severity::Error,
+            title: "The obligations that survive the end cover the data still held after it",
+            help: "add \"disposal\" and \"use_restrictions\" to term.survives",
+            source: "GDPR Art. 28(3)(g); EU SCC 2021/914 Clause 16(d); GDPR Art. 5(1)(b) and (e)",
+            safeguards: &[7],
+            explain: "`term.survives` chooses which obligations continue after the agreement ends. Where a party \
+holds a copy of the data, it has `exit_days` after the end to delete or return it and certify that it did: \
+leaving out `disposal` would end that duty with the agreement, an error. Leaving out `use_restrictions` \
+frees what a party may keep by law from the limits on its use; leaving out `confidentiality` with \
+confidential datasets, or `audit` where a processor holds data, removes the check that the data was \
+disposed of: warnings.",
+            check: gov_013,
         },
         Rule {
             id: "DOC-001",
@@ -539,5 +583,99 @@ mod tests {
         assert_eq!(placeholder("see [...] below"), Some("[...]"));
         assert_eq!(placeholder("Fixed list, XX and TB"), None);
         assert_eq!(placeholder("FIXME"), Some("FIXME"));
+    }
+}
+
+fn gov_011(m: &Model, f: &mut Findings) {
+    let t = &cfg(m).term;
+    if let Some(event) = &t.end_event
+        && t.end_date.is_none()
+        && t.duration.is_none()
+    {
+        f.at(
+            "/term/end_event",
+            format!("the agreement ends on \"{event}\" with no backstop date: term.end_date is not set"),
+        );
+    }
+}
+
+fn gov_012(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let t = &c.term;
+    let multi = c.agreement.kind == DocumentKind::Agreement && c.parties.len() > 2;
+    if multi || !t.sets_withdrawal() {
+        return;
+    }
+    let at = if t.withdrawal_notice_days.is_some() {
+        "/term/withdrawal_notice_days"
+    } else if t.withdrawal_copies.is_some() {
+        "/term/withdrawal_copies"
+    } else {
+        "/term/withdrawal_provided_data"
+    };
+    if c.agreement.kind == DocumentKind::Protocol {
+        f.at(
+            at,
+            "terms of leaving are set for a protocol, which has its own withdrawal clause",
+        )
+        .help("remove term.withdrawal_notice_days, term.withdrawal_copies and term.withdrawal_provided_data: a protocol states its own withdrawal");
+    } else {
+        f.at(
+            at,
+            format!(
+                "terms of leaving are set for a document between {} parties: leaving it ends it",
+                c.parties.len()
+            ),
+        );
+    }
+}
+
+fn gov_013(m: &Model, f: &mut Findings) {
+    let c = cfg(m);
+    let s = &c.term.survives;
+    let copies = m.derived.flows.iter().any(|x| x.access == AccessMode::Copy);
+    if !copies {
+        return;
+    }
+    if !s.contains(&Survival::Disposal) {
+        f.at(
+            "/term/survives",
+            format!(
+                "disposal does not survive the end, yet a party holding a copy has {} days after it to delete or return the data",
+                c.term.exit_days
+            ),
+        );
+    }
+    if !s.contains(&Survival::UseRestrictions) {
+        f.at(
+            "/term/survives",
+            "the restrictions on use do not survive the end: data a party keeps by law could then be used for anything",
+        )
+        .warning()
+        .help("add \"use_restrictions\" to term.survives");
+    }
+    if !s.contains(&Survival::Confidentiality)
+        && c.datasets.iter().any(|d| d.confidentiality.is_some())
+    {
+        f.at(
+            "/term/survives",
+            "confidentiality does not survive the end, yet some datasets are confidential",
+        )
+        .warning()
+        .help("add \"confidentiality\" to term.survives");
+    }
+    let processor = m.derived.flows.iter().any(|x| {
+        matches!(
+            x.relationship,
+            Relationship::ControllerToProcessor | Relationship::ProcessorToProcessor
+        )
+    });
+    if !s.contains(&Survival::Audit) && processor {
+        f.at(
+            "/term/survives",
+            "audit does not survive the end, yet a processor holds data until it deletes or returns it",
+        )
+        .warning()
+        .help("add \"audit\" to term.survives");
     }
 }

@@ -482,10 +482,16 @@ fn key_dates(cfg: &Config) -> KeyDates {
             (dur.after(effective), format!("for {}", dur.humanize()))
         }
     };
-    let term_text = match end {
-        Some(e) if term_text.is_empty() => format!("until {}", long_date(e)),
-        Some(e) => format!("{term_text}, ending on {}", long_date(e)),
-        None => term_text,
+    let term_text = match (end, &cfg.term.end_event) {
+        (Some(e), Some(event)) => {
+            format!("until {event} or {}, whichever comes first", long_date(e))
+        }
+        (None, Some(event)) => format!("until {event}"),
+        (e, None) => match e {
+            Some(e) if term_text.is_empty() => format!("until {}", long_date(e)),
+            Some(e) => format!("{term_text}, ending on {}", long_date(e)),
+            None => term_text,
+        },
     };
     let review = &cfg.agreement.review_interval;
     KeyDates {
