@@ -1827,7 +1827,7 @@ pub struct LicenceClass {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
     /// Purpose ids: the outputs of this class may be used only for these purposes.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub purposes: Vec<String>,
 }
 

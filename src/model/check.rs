@@ -730,7 +730,10 @@ impl<'a> Checker<'a> {
         if let Some(p) = &o.ip_owner {
             self.reference("/outputs/ip_owner", p, "party", "parties", &ids.parties);
         }
-        for (field, list) in [("co_owners", &o.co_owners), ("archive_copy", &o.archive_copy)] {
+        for (field, list) in [
+            ("co_owners", &o.co_owners),
+            ("archive_copy", &o.archive_copy),
+        ] {
             for (i, p) in list.iter().enumerate() {
                 let at = format!("/outputs/{field}/{i}");
                 self.reference(&at, p, "party", "parties", &ids.parties);
@@ -756,8 +759,14 @@ impl<'a> Checker<'a> {
                 self.err(
                     "config::invalid-value",
                     "/outputs/co_owners",
-                    format!("outputs.co_owners names one party, `{}`: co-ownership needs two or more", o.co_owners[0]),
-                    format!("write ip_owner = \"{}\" for a single owner, or add the other co-owners", o.co_owners[0]),
+                    format!(
+                        "outputs.co_owners names one party, `{}`: co-ownership needs two or more",
+                        o.co_owners[0]
+                    ),
+                    format!(
+                        "write ip_owner = \"{}\" for a single owner, or add the other co-owners",
+                        o.co_owners[0]
+                    ),
                 );
             }
         }
@@ -777,7 +786,11 @@ impl<'a> Checker<'a> {
                 (may, block),
                 (ReviewerMay::BlockPublication, true) | (ReviewerMay::RemoveConfidential, false)
             );
-            let old = if block { "block_publication" } else { "remove_confidential" };
+            let old = if block {
+                "block_publication"
+            } else {
+                "remove_confidential"
+            };
             self.err(
                 "config::conflicting-fields",
                 "/outputs/reviewer_may_block",
