@@ -198,6 +198,11 @@ fn out_004(m: &Model, f: &mut Findings) {
         NameProvider::Never => "never",
         _ => "only with its consent",
     };
+    let may = if how == "never" {
+        "outputs may never name it"
+    } else {
+        "outputs may name it only with its consent"
+    };
     let mut providers: Vec<&str> = c.datasets.iter().map(|d| d.provider.as_str()).collect();
     providers.sort_unstable();
     providers.dedup();
@@ -208,15 +213,17 @@ fn out_004(m: &Model, f: &mut Findings) {
             let named = std::iter::once(p.legal_name.as_str())
                 .chain(p.short_name.as_deref())
                 .map(|n| {
-                    let n = n.trim().to_lowercase();
-                    n.strip_prefix("the ").map(str::to_owned).unwrap_or(n)
+                    let n = n.trim();
+                    n.strip_prefix("the ")
+                        .or_else(|| n.strip_prefix("The "))
+                        .unwrap_or(n)
                 })
                 .filter(|n| n.len() > 2)
-                .find(|n| lower.contains(n.as_str()));
+                .find(|n| lower.contains(&n.to_lowercase()));
             if let Some(n) = named {
                 f.at(
                     "/outputs/attribution",
-                    format!("the acknowledgement names `{id}` (\"{n}\"), which outputs name {how}"),
+                    format!("the acknowledgement names `{id}` (\"{n}\"), but {may}"),
                 );
             }
         }
