@@ -1893,13 +1893,32 @@ pub struct Outputs {
     /// (`min_cell_size`) is the rule. Default: no dominance rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dominance_percent: Option<u32>,
+    /// The n of an (n, k) dominance rule: how many of a cell's largest contributors
+    /// `dominance_percent` (the k) counts together, e.g. 3 for a (3, 75%) rule. Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dominance_n: Option<u32>,
+    /// p % rule, for tables of amounts: no contributor may be able to estimate another's value
+    /// to within this share (per cent) of it, e.g. 10. Default: no p % rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_percent: Option<u32>,
+    /// Released counts are rounded to a multiple of this base, e.g. 5. Default: not rounded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounding_base: Option<u32>,
+    /// Whether other cells are suppressed too (secondary suppression) so that no suppressed
+    /// cell can be worked out from totals. Default false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub secondary_suppression: bool,
     /// Days the providing party has to review an output before release. Default 15.
     #[serde(default = "default_review_days")]
     pub review_days: u32,
-    /// Whether the reviewing party may block publication (`true`) or only require removal of
-    /// confidential information and disclosure risks (`false`, the default).
-    #[serde(default)]
-    pub reviewer_may_block: bool,
+    /// What a reviewing party may do: `remove_confidential` (the default), `object_to_findings`
+    /// or `block_publication`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer_may: Option<ReviewerMay>,
+    /// The older form of `reviewer_may`: `true` is `reviewer_may = "block_publication"`,
+    /// `false` is `"remove_confidential"`. Write `reviewer_may` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewer_may_block: Option<bool>,
     /// No publication before this date (YYYY-MM-DD).
     #[serde(
         default,
@@ -1908,15 +1927,90 @@ pub struct Outputs {
     )]
     #[schemars(with = "Option<String>")]
     pub embargo_until: Option<Date>,
+    /// No publication before this event, e.g. "the Bureau's own release of the 2026 business
+    /// statistics". With `embargo_until`, both hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embargo_event: Option<String>,
+    /// How outputs name the providers: `source_line` (always; the default), `with_consent`
+    /// (only with the provider's written consent) or `never`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_provider: Option<NameProvider>,
     /// The acknowledgement line outputs carry, e.g. "Data: Example Mobile S.A.".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribution: Option<String>,
     /// The party that owns outputs (a party id). Default: the recipients that create them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip_owner: Option<String>,
+    /// Parties (ids, two or more) that own the derived data, models and outputs jointly,
+    /// instead of `ip_owner`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub co_owners: Vec<String>,
     /// The licence published outputs carry, e.g. "CC BY 4.0".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub licence: Option<String>,
+    /// A licence per class of output: `outputs` (what the class holds, in words), `licence`
+    /// and/or `purposes` (purpose ids its use is restricted to).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub licence_classes: Vec<LicenceClass>,
+    /// Parties (ids) that may keep an archival copy of the outputs after the agreement ends.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub archive_copy: Vec<String>,
+    /// Who is an author of a publication: `contribution`, `offer_each_provider` or
+    /// `creating_party`. Default: no rule (the acknowledgement line only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorship: Option<Authorship>,
+}
+
+/// `[[outputs.licence_classes]]`: the terms of one class of output.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LicenceClass {
+    /// The outputs of this class, in words, e.g. ["tables by province", "the final report"].
+    #[serde(default)]
+    pub outputs: Vec<String>,
+    /// The licence they are released under, e.g. "CC BY 4.0". Leave out for outputs that
+    /// are not released openly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+    /// Purpose ids: the outputs of this class may be used only for these purposes.
+    #[serde(default)]
+    pub purposes: Vec<String>,
+}
+
+/// What a party that reviews an output before publication may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewerMay {
+    // Require the removal of its confidential information and of disclosure risks only.
+    RemoveConfidential,
+    // Also object to findings; the publishing party answers and keeps the final word.
+    ObjectToFindings,
+    // Object to publication, which then waits until the objection is withdrawn.
+    BlockPublication,
+}
+
+/// How published outputs name the parties that provided the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NameProvider {
+    // Each output names the providers as the source (or carries `attribution`).
+    SourceLine,
+    // Only with the provider's prior written consent; otherwise `attribution`.
+    WithConsent,
+    // Never; outputs carry `attribution` or no source line.
+    Never,
+}
+
+/// Who is named as an author of a publication based on an output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Authorship {
+    // Those who contributed substantially, whatever their party; data alone earns no authorship.
+    Contribution,
+    // Each provider whose data an output draws on may name a co-author.
+    OfferEachProvider,
+    // The staff of the party that created the output; the others are acknowledged.
+    CreatingParty,
 }
 
 impl Default for Outputs {
@@ -1926,12 +2020,23 @@ impl Default for Outputs {
             min_cell_size: default_min_cell(),
             cell_unit: None,
             dominance_percent: None,
+            dominance_n: None,
+            p_percent: None,
+            rounding_base: None,
+            secondary_suppression: false,
             review_days: default_review_days(),
-            reviewer_may_block: false,
+            reviewer_may: None,
+            reviewer_may_block: None,
             embargo_until: None,
+            embargo_event: None,
+            name_provider: None,
             attribution: None,
             ip_owner: None,
+            co_owners: Vec::new(),
             licence: None,
+            licence_classes: Vec::new(),
+            archive_copy: Vec::new(),
+            authorship: None,
         }
     }
 }

@@ -29,6 +29,7 @@ pub use outcome::Check;
 mod governance;
 mod kinds;
 mod law;
+mod outputs;
 mod purpose;
 mod retention;
 mod risk;
@@ -160,6 +161,7 @@ pub fn rules() -> &'static [Rule] {
         v.extend(transfers::rules());
         v.extend(retention::rules());
         v.extend(governance::rules());
+        v.extend(outputs::rules());
         v.extend(fit::rules());
         v.extend(text::rules());
         v.extend(kinds::rules());
@@ -286,7 +288,9 @@ const SAFEGUARD_FIELDS: [&[&str]; 7] = [
         "outputs/publication_allowed",
         "outputs/min_cell_size",
         "outputs/ip_owner",
+        "outputs/co_owners",
         "outputs/licence",
+        "outputs/licence_classes",
         "datasets/*/provenance",
     ],
     &[
@@ -568,7 +572,7 @@ mod tests {
             assert!(
                 [
                     "ROLE", "PURP", "DATA", "LAW", "RISK", "TRANS", "SEC", "XFER", "RET", "GOV",
-                    "DOC", "FIT", "TXT", "KIND"
+                    "DOC", "FIT", "TXT", "KIND", "OUT"
                 ]
                 .contains(&fam),
                 "{}",

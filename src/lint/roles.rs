@@ -140,6 +140,9 @@ fn role_002(m: &Model, f: &mut Findings) {
         if c.outputs.ip_owner.as_deref() == Some(&p.id) {
             f.at("/outputs/ip_owner", format!("`{}` is a processor on every flow but owns the outputs: it acts as a controller", p.id));
         }
+        if let Some(j) = c.outputs.co_owners.iter().position(|o| *o == p.id) {
+            f.at(format!("/outputs/co_owners/{j}"), format!("`{}` is a processor on every flow but co-owns the outputs: it acts as a controller", p.id));
+        }
     }
 }
 

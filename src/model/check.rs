@@ -832,8 +832,81 @@ impl<'a> Checker<'a> {
         for (i, c) in cfg.use_restrictions.excluded_authorities.iter().enumerate() {
             self.country(&format!("/use_restrictions/excluded_authorities/{i}"), c);
         }
-        if let Some(p) = &cfg.outputs.ip_owner {
+        let o = &cfg.outputs;
+        if let Some(p) = &o.ip_owner {
             self.reference("/outputs/ip_owner", p, "party", "parties", &ids.parties);
+        }
+        for (field, list) in [
+            ("co_owners", &o.co_owners),
+            ("archive_copy", &o.archive_copy),
+        ] {
+            for (i, p) in list.iter().enumerate() {
+                let at = format!("/outputs/{field}/{i}");
+                self.reference(&at, p, "party", "parties", &ids.parties);
+                if list[..i].contains(p) {
+                    self.err(
+                        "config::duplicate-entry",
+                        &at,
+                        format!("`{p}` is listed twice in outputs.{field}"),
+                        "list each party once".into(),
+                    );
+                }
+            }
+        }
+        if !o.co_owners.is_empty() {
+            if o.ip_owner.is_some() {
+                self.err(
+                    "config::conflicting-fields",
+                    "/outputs/co_owners",
+                    "outputs.ip_owner and outputs.co_owners both say who owns the outputs".into(),
+                    "keep ip_owner = \"<party id>\" for one owner, or co_owners = [\"<id>\", \"<id>\"] for joint owners, not both".into(),
+                );
+            } else if o.co_owners.len() == 1 {
+                self.err(
+                    "config::invalid-value",
+                    "/outputs/co_owners",
+                    format!(
+                        "outputs.co_owners names one party, `{}`: co-ownership needs two or more",
+                        o.co_owners[0]
+                    ),
+                    format!(
+                        "write ip_owner = \"{}\" for a single owner, or add the other co-owners",
+                        o.co_owners[0]
+                    ),
+                );
+            }
+        }
+        for (i, c) in o.licence_classes.iter().enumerate() {
+            for (j, p) in c.purposes.iter().enumerate() {
+                self.reference(
+                    &format!("/outputs/licence_classes/{i}/purposes/{j}"),
+                    p,
+                    "purpose",
+                    "purposes",
+                    &ids.purposes,
+                );
+            }
+        }
+        if let (Some(may), Some(block)) = (o.reviewer_may, o.reviewer_may_block) {
+            let same = matches!(
+                (may, block),
+                (ReviewerMay::BlockPublication, true) | (ReviewerMay::RemoveConfidential, false)
+            );
+            let old = if block {
+                "block_publication"
+            } else {
+                "remove_confidential"
+            };
+            self.err(
+                "config::conflicting-fields",
+                "/outputs/reviewer_may_block",
+                if same {
+                    "outputs.reviewer_may_block repeats what outputs.reviewer_may says".into()
+                } else {
+                    format!("outputs.reviewer_may_block = {block} (reviewer_may = \"{old}\") contradicts outputs.reviewer_may")
+                },
+                "remove reviewer_may_block and keep only reviewer_may = \"remove_confidential\", \"object_to_findings\" or \"block_publication\"".into(),
+            );
         }
     }
 
