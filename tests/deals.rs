@@ -513,6 +513,69 @@ fn no_governing_law_is_never_filled_with_a_national_one() {
     assert!(!a.rendered.markdown.contains("### Governing law and courts"));
 }
 
+/// The [outputs] choices no deal of the corpus makes, each on the deal nearest to it: a provider
+/// named only with its consent, authors from the creating party only, the older
+/// `reviewer_may_block`, and a reviewer that may remove only its confidential information.
+#[test]
+fn every_choice_of_the_outputs_terms_is_stated() {
+    let text = std::fs::read_to_string(deal_config("remittance-operator-unnamed")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let build = |name: &str, edits: &[(&str, &str)]| {
+        let mut t = text.clone();
+        for (a, b) in edits {
+            assert!(t.contains(a), "{a}");
+            t = t.replacen(a, b, 1);
+        }
+        let p = dir.path().join(name);
+        std::fs::write(&p, t).unwrap();
+        let a = build::build_file(&p, None).unwrap();
+        assert_eq!(a.check.errors(), 0, "{name}: {:?}", a.check.findings);
+        plain(&a.rendered.markdown)
+    };
+    let md = build(
+        "consent.toml",
+        &[
+            (
+                "\nname_provider = \"never\"",
+                "\nname_provider = \"with_consent\"",
+            ),
+            (
+                "\nauthorship = \"contribution\"",
+                "\nauthorship = \"creating_party\"",
+            ),
+            (
+                "\nreviewer_may = \"block_publication\"",
+                "\nreviewer_may_block = true",
+            ),
+        ],
+    );
+    for must in [
+        "it may name swiftlink as the source of the data only with the prior written consent of the party it names, given for that output",
+        "are staff of the party or parties that created the output; the other parties are acknowledged, not named as authors",
+        "may object to publication in writing with reasons",
+    ] {
+        assert!(md.contains(must), "{must}");
+    }
+    assert!(!md.contains("no output may name swiftlink"));
+    let md = build(
+        "remove.toml",
+        &[
+            (
+                "\nreviewer_may = \"block_publication\"",
+                "\nreviewer_may = \"remove_confidential\"",
+            ),
+            (
+                "attribution = \"Data: a UK money-transfer operator.\"\n",
+                "",
+            ),
+        ],
+    );
+    assert!(md.contains("may require the removal of its confidential information and of any disclosure risk, but no other change"));
+    assert!(
+        md.contains("describe the source of the data without naming the party that provided it")
+    );
+}
+
 /// Every example, programme partner and deal, built with the built-in library.
 fn every_agreement() -> Vec<(String, build::Agreement)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
