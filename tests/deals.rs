@@ -651,7 +651,10 @@ fn the_terms_of_the_end_follow_the_config() {
     let (t, errs) = text_after(
         deal,
         &[
-            (r#"withdrawal_copies = "delete""#, r#"withdrawal_copies = "return""#),
+            (
+                r#"withdrawal_copies = "delete""#,
+                r#"withdrawal_copies = "return""#,
+            ),
             (
                 r#"withdrawal_provided_data = "kept""#,
                 r#"withdrawal_provided_data = "deleted""#,
@@ -683,7 +686,9 @@ fn the_terms_of_the_end_follow_the_config() {
             (r#"withdrawal_provided_data = "kept""#, ""),
         ],
     );
-    assert!(t.contains("within 30 days after this agreement, or a party's participation in it, ends"));
+    assert!(
+        t.contains("within 30 days after this agreement, or a party's participation in it, ends")
+    );
     assert!(!t.contains("leaving this agreement"));
     assert!(t.contains("60 days' notice of termination"));
     // The default survival list is today's sentence.
@@ -703,7 +708,9 @@ fn the_terms_of_the_end_follow_the_config() {
     assert!(t.contains("the terms of this agreement on disposal apply to any data a party still holds under it; its terms on disputes survive in any case."));
     // A duration as the backstop; no backstop at all is refused.
     let (t, _) = text_after(deal, &[("end_date = 2027-12-31", "duration = \"P6M\"")]);
-    assert!(t.contains("until the end of the declared cholera emergency or 18 july 2027, whichever comes first"));
+    assert!(t.contains(
+        "until the end of the declared cholera emergency or 18 july 2027, whichever comes first"
+    ));
     let (_, errs) = text_after(deal, &[("end_date = 2027-12-31", "")]);
     assert!(errs.contains(&"GOV-011".to_owned()), "{errs:?}");
 }
