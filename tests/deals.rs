@@ -682,3 +682,98 @@ fn each_obligation_has_one_period_and_no_absence_is_untrue() {
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
+
+/// Build a deal with edits made to its config; the agreement's text as statements are matched
+/// against, and the ids of the check errors.
+fn text_after(deal: &str, edits: &[(&str, &str)]) -> (String, Vec<String>) {
+    let path = deal_config(deal);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{deal}: {from:?} not found");
+        text = text.replacen(from, to, 1);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join(format!("{deal}.toml"));
+    std::fs::write(&p, text).unwrap();
+    let a = build::build_file(&p, None).unwrap_or_else(|e| panic!("{deal}: {e:#?}"));
+    let errors = a
+        .check
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.code.clone())
+        .collect();
+    (plain(&a.rendered.markdown), errors)
+}
+
+#[test]
+fn the_terms_of_the_end_follow_the_config() {
+    let deal = "cholera-response-consortium";
+    let survives = r#"survives = ["use_restrictions", "disposal", "confidentiality", "authority_requests", "liability", "disputes"]"#;
+    // A leaving party returns its copies; the others delete what it provided.
+    let (t, errs) = text_after(
+        deal,
+        &[
+            (
+                r#"withdrawal_copies = "delete""#,
+                r#"withdrawal_copies = "return""#,
+            ),
+            (
+                r#"withdrawal_provided_data = "kept""#,
+                r#"withdrawal_provided_data = "deleted""#,
+            ),
+        ],
+    );
+    assert!(errs.is_empty(), "{errs:?}");
+    for m in [
+        "the leaving party must return to the party that provided it every copy it holds",
+        "the remaining parties must delete the shared data that the leaving party provided within 30 days after it leaves, and confirm this to it in writing within the same period",
+    ] {
+        assert!(t.contains(m), "must say {m:?}");
+    }
+    // Only the notice set: the leaving party deletes or returns as the provider asks.
+    let (t, _) = text_after(
+        deal,
+        &[
+            (r#"withdrawal_copies = "delete""#, ""),
+            (r#"withdrawal_provided_data = "kept""#, ""),
+        ],
+    );
+    assert!(t.contains("the leaving party must delete, or return if the party that provided it so asks in writing, every copy"));
+    // No terms of leaving: today's sentence on a party's participation, no clause of its own.
+    let (t, _) = text_after(
+        deal,
+        &[
+            ("withdrawal_notice_days = 14", ""),
+            (r#"withdrawal_copies = "delete""#, ""),
+            (r#"withdrawal_provided_data = "kept""#, ""),
+        ],
+    );
+    assert!(
+        t.contains("within 30 days after this agreement, or a party's participation in it, ends")
+    );
+    assert!(!t.contains("leaving this agreement"));
+    assert!(t.contains("60 days' notice of termination"));
+    // The default survival list is today's sentence.
+    let (t, _) = text_after(deal, &[(survives, "")]);
+    assert!(t.contains("this agreement applies to any data a party still holds under it; its terms on confidentiality, requests from public authorities, publication, liability and disputes survive in any case, and [audit and information rights](#governance-audit) for 12 months after the last certificate of disposal."));
+    // Audit alone; nothing at all.
+    let (t, errs) = text_after(deal, &[(survives, r#"survives = ["audit"]"#)]);
+    assert!(t.contains("[audit and information rights](#governance-audit) survives for 12 months after the last certificate of disposal."));
+    assert!(errs.contains(&"GOV-013".to_owned()), "{errs:?}");
+    let (t, _) = text_after(deal, &[(survives, "survives = []")]);
+    assert!(t.contains("no term of this agreement survives its end."));
+    // Disposal without the restrictions on use.
+    let (t, _) = text_after(
+        deal,
+        &[(survives, r#"survives = ["disposal", "disputes"]"#)],
+    );
+    assert!(t.contains("the terms of this agreement on disposal apply to any data a party still holds under it; its terms on disputes survive in any case."));
+    // A duration as the backstop; no backstop at all is refused.
+    let (t, _) = text_after(deal, &[("end_date = 2027-12-31", "duration = \"P6M\"")]);
+    assert!(t.contains(
+        "until the end of the declared cholera emergency or 18 july 2027, whichever comes first"
+    ));
+    let (_, errs) = text_after(deal, &[("end_date = 2027-12-31", "")]);
+    assert!(errs.contains(&"GOV-011".to_owned()), "{errs:?}");
+}

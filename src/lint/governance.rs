@@ -566,26 +566,6 @@ fn doc_002(m: &Model, f: &mut Findings) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::placeholder;
-
-    #[test]
-    fn placeholders() {
-        assert_eq!(placeholder("TODO: fill in"), Some("TODO"));
-        assert_eq!(placeholder("[Insert name]"), Some("[insert"));
-        assert_eq!(placeholder("…"), Some("…"));
-        assert_eq!(placeholder("Todo list app"), None);
-        assert_eq!(placeholder("Weekly counts, e.g. 3... 4"), None);
-        assert_eq!(placeholder("methods to be TBD"), Some("TBD"));
-        assert_eq!(placeholder("Name: <INSERT HERE>"), Some("<insert"));
-        assert_eq!(placeholder("Lorem Ipsum dolor"), Some("lorem ipsum"));
-        assert_eq!(placeholder("see [...] below"), Some("[...]"));
-        assert_eq!(placeholder("Fixed list, XX and TB"), None);
-        assert_eq!(placeholder("FIXME"), Some("FIXME"));
-    }
-}
-
 fn gov_011(m: &Model, f: &mut Findings) {
     let t = &cfg(m).term;
     if let Some(event) = &t.end_event
@@ -594,7 +574,9 @@ fn gov_011(m: &Model, f: &mut Findings) {
     {
         f.at(
             "/term/end_event",
-            format!("the agreement ends on \"{event}\" with no backstop date: term.end_date is not set"),
+            format!(
+                "the agreement ends on \"{event}\" with no backstop date: term.end_date is not set"
+            ),
         );
     }
 }
@@ -677,5 +659,25 @@ fn gov_013(m: &Model, f: &mut Findings) {
         )
         .warning()
         .help("add \"audit\" to term.survives");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(placeholder("TODO: fill in"), Some("TODO"));
+        assert_eq!(placeholder("[Insert name]"), Some("[insert"));
+        assert_eq!(placeholder("…"), Some("…"));
+        assert_eq!(placeholder("Todo list app"), None);
+        assert_eq!(placeholder("Weekly counts, e.g. 3... 4"), None);
+        assert_eq!(placeholder("methods to be TBD"), Some("TBD"));
+        assert_eq!(placeholder("Name: <INSERT HERE>"), Some("<insert"));
+        assert_eq!(placeholder("Lorem Ipsum dolor"), Some("lorem ipsum"));
+        assert_eq!(placeholder("see [...] below"), Some("[...]"));
+        assert_eq!(placeholder("Fixed list, XX and TB"), None);
+        assert_eq!(placeholder("FIXME"), Some("FIXME"));
     }
 }
