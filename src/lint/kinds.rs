@@ -96,7 +96,8 @@ one for each pair of participants with a flow of personal data, from the same co
 pub(super) fn applies(id: &str, kind: DocumentKind) -> bool {
     const NOT_IN_PROTOCOL: &[&str] = &[
         "LAW-", "TRANS-", "XFER-", "RISK-", "SEC-001", "SEC-002", "SEC-003", "SEC-004", "SEC-006",
-        "ROLE-001", "DATA-006", "GOV-002", "GOV-003", "GOV-005", "GOV-006", "GOV-009", "GOV-013", "PURP-002",
+        "ROLE-001", "DATA-006", "GOV-002", "GOV-003", "GOV-005", "GOV-006", "GOV-009", "GOV-013",
+        "PURP-002",
         // A protocol has no clauses on outputs of its own: their rules are for agreements.
         "OUT-",
         // The protocol's purpose clause always fences off enforcement, immigration and military
