@@ -333,33 +333,12 @@ fn bilateral(raw: &Value, spans: &Spans, a: &str, b: &str, personal: &[String]) 
         s(lb, "party").is_some_and(|p| p == a || p == b)
             && s(lb, "purpose").is_some_and(|x| purposes.iter().any(|y| y == x))
     });
-    out.keep("/transparency/notices", |n| n.get("party").is_some_and(two));
-    for ptr in [
-        "/consent/obtained_by",
-        "/rights/contact_point",
-        "/dpia/owner",
-    ] {
-        if !out.raw.pointer(ptr).is_none_or(two) {
-            out.remove(ptr);
-        }
-    }
+    out.keep_for_two(&two, &datasets);
     out.keep("/storage", |st| st.get("party").is_some_and(two));
     out.map("/storage", |st| {
         if let Some(Value::Array(ds)) = st.get_mut("datasets") {
             ds.retain(|d| d.as_str().is_some_and(|d| datasets.iter().any(|y| y == d)));
         }
-    });
-    out.keep("/security/measures", |m| {
-        arr(m, "/applies_to").is_empty() || arr(m, "/applies_to").iter().any(two)
-    });
-    out.map("/security/measures", |m| {
-        if let Some(Value::Array(x)) = m.get_mut("applies_to") {
-            x.retain(two);
-        }
-    });
-    out.keep("/retention", |r| {
-        s(r, "dataset").is_some_and(|x| x == "derived" || datasets.iter().any(|y| y == x))
-            && r.get("party").is_none_or(two)
     });
     out.keep("/subprocessors", |x| x.get("processor").is_some_and(two));
     out.keep("/transfers", |t| t.get("importer").is_some_and(two));

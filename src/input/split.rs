@@ -321,30 +321,9 @@ fn processing_terms(raw: &Value, spans: &Spans, p: &str, c: &str) -> Part {
     out.keep("/legal_bases", |b| {
         s(b, "party") == Some(c) && s(b, "purpose").is_some_and(|x| purposes.iter().any(|y| y == x))
     });
-    out.keep("/transparency/notices", |n| n.get("party").is_some_and(two));
+    out.keep_for_two(&two, &datasets);
     out.remove("/transparency/exemption");
-    for ptr in [
-        "/consent/obtained_by",
-        "/rights/contact_point",
-        "/dpia/owner",
-    ] {
-        if !out.raw.pointer(ptr).is_none_or(two) {
-            out.remove(ptr);
-        }
-    }
     out.keep("/storage", |st| s(st, "party") == Some(p));
-    out.keep("/security/measures", |m| {
-        arr(m, "/applies_to").is_empty() || arr(m, "/applies_to").iter().any(two)
-    });
-    out.map("/security/measures", |m| {
-        if let Some(Value::Array(a)) = m.get_mut("applies_to") {
-            a.retain(two);
-        }
-    });
-    out.keep("/retention", |r| {
-        s(r, "dataset").is_some_and(|x| x == "derived" || datasets.iter().any(|y| y == x))
-            && r.get("party").is_none_or(two)
-    });
     out.keep("/subprocessors", |x| s(x, "processor") == Some(p));
     out.keep("/transfers", |t| {
         s(t, "importer").is_some_and(|i| i == p || subs.iter().any(|x| x == i))
@@ -444,6 +423,36 @@ impl Doc {
         }
         *a = kept;
         self.spans.keep_elements(ptr, &indices);
+    }
+
+    /// Keep what concerns only the two parties `two` accepts, when a document between them is
+    /// cut from a config: their notices; the consent, rights and impact-assessment roles held
+    /// by one of them; the security measures that apply to them (narrowed to them); the
+    /// retention of `datasets` and derived data that is not another party's.
+    pub(super) fn keep_for_two(&mut self, two: &dyn Fn(&Value) -> bool, datasets: &[String]) {
+        let out = self;
+        out.keep("/transparency/notices", |n| n.get("party").is_some_and(two));
+        for ptr in [
+            "/consent/obtained_by",
+            "/rights/contact_point",
+            "/dpia/owner",
+        ] {
+            if !out.raw.pointer(ptr).is_none_or(two) {
+                out.remove(ptr);
+            }
+        }
+        out.keep("/security/measures", |m| {
+            arr(m, "/applies_to").is_empty() || arr(m, "/applies_to").iter().any(two)
+        });
+        out.map("/security/measures", |m| {
+            if let Some(Value::Array(a)) = m.get_mut("applies_to") {
+                a.retain(|v| two(v));
+            }
+        });
+        out.keep("/retention", |r| {
+            s(r, "dataset").is_some_and(|x| x == "derived" || datasets.iter().any(|y| y == x))
+                && r.get("party").is_none_or(two)
+        });
     }
 
     /// Change each element of the array at `ptr` in place.
